@@ -1,0 +1,13 @@
+// Default sanitizer options, linked into every test binary so that a report fails the test
+// whatever the environment says. The sanitizer runtimes call these hooks at start-up; without
+// a sanitizer they are never called.
+
+extern "C" const char* __tsan_default_options() {
+  return "halt_on_error=1:second_deadlock_stack=1:history_size=4";
+}
+
+extern "C" const char* __asan_default_options() {
+  return "detect_stack_use_after_return=1:strict_init_order=1";
+}
+
+extern "C" const char* __ubsan_default_options() { return "halt_on_error=1:print_stacktrace=1"; }

@@ -1,0 +1,151 @@
+"""The kata pattern: one lesson's sources and tests become a handful of Bazel targets.
+
+A lesson NN_name has three folders:
+  katas/NN_name/      README.md, the API header, the learner's stub, demo.cc
+  solutions/NN_name/  the reference implementation of the same header
+  tests/NN_name/      the tests, and mutants/ (wrong implementations the tests must reject)
+
+`lesson_library` (in katas/ and solutions/) builds one implementation and its demo;
+`lesson_tests` (in tests/) builds the tests once and links them against each implementation.
+"""
+
+load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
+load("@rules_shell//shell:sh_test.bzl", "sh_test")
+
+def lesson_library(name, srcs, api, demo = None, deps = []):
+    """One implementation of a lesson's API, and the lesson's demo program linked against it.
+
+    Args:
+      name: the library, depended on by the lesson's tests.
+      srcs: the implementation sources.
+      api: the cc_library with the lesson's header.
+      demo: the demo's source (in katas/NN_name); builds `:demo`, for `bazel run`.
+      deps: further dependencies of the implementation.
+    """
+    cc_library(
+        name = name,
+        srcs = srcs,
+        deps = [api] + deps,
+        visibility = ["//visibility:public"],
+    )
+    if demo:
+        cc_binary(
+            name = "demo",
+            srcs = [demo],
+            deps = [":" + name],
+        )
+
+def _lesson_test(name, implementation, size, data, tags):
+    cc_test(
+        name = name,
+        size = size,
+        data = data,
+        tags = tags,
+        deps = [
+            ":tests_lib",
+            implementation,
+            "//tests/support:main",
+        ],
+    )
+
+def _rejection_check(name, what, test, size, data, tags, extra_args = [], compatible = None):
+    sh_test(
+        name = name,
+        size = size,
+        srcs = ["//tools:expect_rejection.sh"],
+        args = ["'%s'" % what, "$(location :%s)" % test] + extra_args,
+        data = [":" + test] + data,
+        tags = tags,
+        target_compatible_with = compatible,
+    )
+
+def lesson_tests(
+        name,
+        srcs,
+        api,
+        kata,
+        solution,
+        stub_file,
+        stub_sha256,
+        mutants = [],
+        sanitizer_only_mutants = {},
+        deps = [],
+        data = [],
+        size = "small",
+        tags = []):
+    """A lesson's tests, against the reference solution, the learner's kata and every mutant.
+
+    Targets:
+      :solution_test   the tests against solutions/ (green; part of `bazel test //...`).
+      :kata_test       the same tests against the learner's katas/ file (tagged manual: red
+                       until the learner solves it; `tools/kata` runs it).
+      :stub_rejected   passes while katas/ holds the untouched stub and the tests fail on it.
+      :mutant_X_test / :mutant_X_rejected   for each mutants/X.cc: the tests against it
+                       (manual), and a check that they fail.
+
+    Args:
+      name: the lesson's short name, used in messages.
+      srcs: the test sources (GoogleTest cases and RapidCheck properties).
+      api: the cc_library with the lesson's header.
+      kata: the learner's implementation (katas/NN_name).
+      solution: the reference implementation (solutions/NN_name).
+      stub_file: the learner's editable file, as a label.
+      stub_sha256: SHA-256 of the untouched stub; a stub check on an edited file is skipped.
+      mutants: sources of wrong implementations, each rejected under every configuration.
+      sanitizer_only_mutants: mutant source -> the configs ("tsan", "asan") whose sanitizer is
+        what rejects it (a data race can pass every assertion); elsewhere it is not checked.
+      deps: further dependencies of the tests.
+      data: files the tests read at run time (e.g. helper programs).
+      size: Bazel test size of every target.
+      tags: tags of every test target.
+    """
+    cc_library(
+        name = "tests_lib",
+        testonly = True,
+        srcs = srcs,
+        deps = [
+            api,
+            "//tests/support",
+            "@googletest//:gtest",
+            "@rapidcheck",
+        ] + deps,
+        alwayslink = True,
+    )
+
+    _lesson_test("solution_test", solution, size, data, tags)
+    _lesson_test("kata_test", kata, size, data, tags + ["manual"])
+    _rejection_check(
+        "stub_rejected",
+        "the untouched stub of lesson %s" % name,
+        "kata_test",
+        size,
+        data + [stub_file],
+        tags,
+        extra_args = ["$(location %s)" % stub_file, stub_sha256],
+    )
+
+    all_mutants = {src: None for src in mutants}
+    all_mutants.update(sanitizer_only_mutants)
+    for src, configs in all_mutants.items():
+        mutant = src.split("/")[-1].rsplit(".", 1)[0]
+        cc_library(
+            name = "mutant_%s" % mutant,
+            testonly = True,
+            srcs = [src],
+            deps = [api],
+        )
+        _lesson_test("mutant_%s_test" % mutant, ":mutant_%s" % mutant, size, data, tags + ["manual"])
+        compatible = None
+        if configs:
+            branches = {"//tests/support:%s" % config: [] for config in configs}
+            branches["//conditions:default"] = ["//tests/support:never_satisfied"]
+            compatible = select(branches)
+        _rejection_check(
+            "mutant_%s_rejected" % mutant,
+            "mutant %s of lesson %s (%s)" % (mutant, name, src),
+            "mutant_%s_test" % mutant,
+            size,
+            data,
+            tags,
+            compatible = compatible,
+        )
