@@ -10,7 +10,6 @@ A lesson NN_name has three folders:
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
-load("@rules_shell//shell:sh_test.bzl", "sh_test")
 
 def lesson_library(name, srcs, api, demo = None, deps = []):
     """One implementation of a lesson's API, and the lesson's demo program linked against it.
@@ -49,7 +48,7 @@ def _lesson_test(name, implementation, size, data, tags):
     )
 
 def _rejection_check(name, what, test, size, data, tags, extra_args = [], compatible = None):
-    sh_test(
+    native.sh_test(
         name = name,
         size = size,
         srcs = ["//tools:expect_rejection.sh"],
