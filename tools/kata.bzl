@@ -64,6 +64,7 @@ def lesson_tests(
         api,
         kata,
         solution,
+        solution_src,
         stub_file,
         stub_sha256,
         mutants = [],
@@ -79,8 +80,8 @@ def lesson_tests(
       :kata_test       the same tests against the learner's katas/ file (tagged manual: red
                        until the learner solves it; `tools/kata` runs it).
       :stub_rejected   passes while katas/ holds the untouched stub and the tests fail on it.
-      :mutant_X_test / :mutant_X_rejected   for each mutants/X.cc: the tests against it
-                       (manual), and a check that they fail.
+      :mutant_X_test / :mutant_X_rejected   for each mutants/X.patch: the tests against the
+                       patched solution (manual), and a check that they fail.
 
     Args:
       name: the lesson's short name, used in messages.
@@ -88,10 +89,13 @@ def lesson_tests(
       api: the cc_library with the lesson's header.
       kata: the learner's implementation (katas/NN_name).
       solution: the reference implementation (solutions/NN_name).
+      solution_src: the reference's source file, as a label; mutants are patches of it.
       stub_file: the learner's editable file, as a label.
       stub_sha256: SHA-256 of the untouched stub; a stub check on an edited file is skipped.
-      mutants: sources of wrong implementations, each rejected under every configuration.
-      sanitizer_only_mutants: mutant source -> the configs ("tsan", "asan") whose sanitizer is
+      mutants: patches of `solution_src` (mutants/X.patch), each a wrong implementation that
+        the tests must reject under every configuration. The text before the diff says what
+        the mistake is; `tools/new_mutant` writes one.
+      sanitizer_only_mutants: mutant patch -> the configs ("tsan", "asan") whose sanitizer is
         what rejects it (a data race can pass every assertion); elsewhere it is not checked.
       deps: further dependencies of the tests.
       data: files the tests read at run time (e.g. helper programs).
@@ -123,14 +127,24 @@ def lesson_tests(
         extra_args = ["$(location %s)" % stub_file, stub_sha256],
     )
 
-    all_mutants = {src: None for src in mutants}
+    all_mutants = {patch: None for patch in mutants}
     all_mutants.update(sanitizer_only_mutants)
-    for src, configs in all_mutants.items():
-        mutant = src.split("/")[-1].rsplit(".", 1)[0]
+    for patch, configs in all_mutants.items():
+        mutant = patch.split("/")[-1].rsplit(".", 1)[0]
+        native.genrule(
+            name = "mutant_%s_src" % mutant,
+            testonly = True,
+            srcs = [solution_src, patch],
+            outs = ["mutant_%s.cc" % mutant],
+            # The sandbox links sources in, and patch refuses to patch a link: patch a copy.
+            cmd = ("cat $(location {src}) >$@ && patch --quiet --force --no-backup-if-mismatch " +
+                   "--reject-file=- $@ $(location {patch}) >/dev/null || {{ echo '{patch} no " +
+                   "longer applies to {src}: re-create it with tools/new_mutant'; exit 1; }}").format(src = solution_src, patch = patch),
+        )
         cc_library(
             name = "mutant_%s" % mutant,
             testonly = True,
-            srcs = [src],
+            srcs = [":mutant_%s_src" % mutant],
             deps = [api],
         )
         _lesson_test("mutant_%s_test" % mutant, ":mutant_%s" % mutant, size, data, tags + ["manual"])
@@ -141,7 +155,7 @@ def lesson_tests(
             compatible = select(branches)
         _rejection_check(
             "mutant_%s_rejected" % mutant,
-            "mutant %s of lesson %s (%s)" % (mutant, name, src),
+            "mutant %s of lesson %s (%s)" % (mutant, name, patch),
             "mutant_%s_test" % mutant,
             size,
             data,
