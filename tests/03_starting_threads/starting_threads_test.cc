@@ -4,12 +4,16 @@
 #include "katas/03_starting_threads/starting_threads.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstring>
 #include <latch>
 #include <memory>
 #include <set>
 #include <sstream>
+#include <streambuf>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -33,12 +37,52 @@ constexpr char kNotJoinable[] =
     "start() must return the running thread, joinable, for the caller to join: did you join() "
     "or detach() it inside start(), or return a default-constructed std::thread?";
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+// A stream buffer that keeps every write it receives as one piece, so a test can tell a line
+// written whole from one written in parts. Deliberately unsynchronised: writes that nothing
+// keeps apart race here and ThreadSanitizer reports them. Pieces live in fixed-size storage,
+// so such a race garbles or loses a piece but never corrupts memory or hangs the test.
+class PieceRecorder : public std::streambuf {
+ public:
+  std::vector<std::string> Pieces() const {
+    std::vector<std::string> pieces;
+    for (std::size_t i = 0; i < std::min(count_, kCapacity); ++i) {
+      pieces.emplace_back(slots_[i].text.data(), slots_[i].length);
+    }
+    return pieces;
+  }
+
+ protected:
+  std::streamsize xsputn(const char* text, std::streamsize n) override {
+    Store(std::string_view(text, static_cast<std::size_t>(n)));
+    return n;
+  }
+
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    const char one = traits_type::to_char_type(c);
+    Store(std::string_view(&one, 1));
+    return c;
+  }
+
+ private:
+  static constexpr std::size_t kCapacity = 4096;
+  static constexpr std::size_t kPieceChars = 64;
+  struct Slot {
+    std::array<char, kPieceChars> text{};
+    std::size_t length = 0;
+  };
+
+  void Store(std::string_view piece) {
+    const std::size_t i = count_;
+    if (i >= kCapacity) return;
+    count_ = i + 1;
+    slots_[i].length = std::min(piece.size(), kPieceChars);
+    std::memcpy(slots_[i].text.data(), piece.data(), slots_[i].length);
+  }
+
+  std::vector<Slot> slots_ = std::vector<Slot>(kCapacity);
+  std::size_t count_ = 0;
+};
 
 TEST(Say, WritesTheLineAndANewline) {
   std::ostringstream out;
@@ -48,10 +92,21 @@ TEST(Say, WritesTheLineAndANewline) {
       << "say(out, line) writes the line and then '\\n' to `out`";
 }
 
+TEST(Say, HandsTheStreamEachLineInOnePiece) {
+  PieceRecorder recorder;
+  std::ostream out(&recorder);
+  say(out, "Sleeping 1 second(s)...");
+  EXPECT_EQ(recorder.Pieces(), std::vector<std::string>{"Sleeping 1 second(s)...\n"})
+      << "the line and its newline reached the stream in several writes, and another thread's "
+         "line can land between them: write the whole line through one "
+         "std::osyncstream(out) statement, not with plain `out << ...`";
+}
+
 TEST(Say, LinesFromThreadsSayingThingsAtOnceStayWhole) {
   constexpr int kThreads = 6;
   constexpr int kLines = 200;
-  std::ostringstream out;
+  PieceRecorder recorder;
+  std::ostream out(&recorder);
   std::latch go(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -67,15 +122,16 @@ TEST(Say, LinesFromThreadsSayingThingsAtOnceStayWhole) {
   std::vector<std::string> expected;
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kLines; ++i) {
-      expected.push_back("thread " + std::to_string(t) + " says line " + std::to_string(i));
+      expected.push_back("thread " + std::to_string(t) + " says line " + std::to_string(i) + "\n");
     }
   }
-  std::vector<std::string> lines = Lines(out.str());
-  std::sort(lines.begin(), lines.end());
+  std::vector<std::string> pieces = recorder.Pieces();
+  std::sort(pieces.begin(), pieces.end());
   std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(lines, expected)
-      << "lines said by several threads at once came out mixed or lost: write each whole "
-         "line with one std::osyncstream(out) statement, not with plain `out << ...`";
+  EXPECT_EQ(pieces, expected)
+      << "lines said by several threads at once came out mixed or lost: the threads must not "
+         "write to the stream at the same time. One std::osyncstream(out) statement per line "
+         "hands it over whole, under a lock shared by every osyncstream on that stream";
 }
 
 TEST(Start, ReturnsAtOnceWhileTheTaskGoesOn) {
