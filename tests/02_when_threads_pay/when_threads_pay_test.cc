@@ -115,8 +115,6 @@ TEST(RunConcurrently, RunsTheTasksOffTheCallersThread) {
          "its own";
 }
 
-TEST(RunConcurrently, ReturnsAtOnceWithNoTasks) { run_concurrently({}); }
-
 TEST(RunOnThreads, SleepingTasksOverlap) {
   constexpr int kTasks = 8;
   const std::vector<Seconds> durations(kTasks, Units(1));
