@@ -1,0 +1,241 @@
+// Lesson 03 tests: start() returns at once with a thread the caller must join; say() keeps the
+// lines of threads printing at the same time whole.
+
+#include "katas/03_starting_threads/starting_threads.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <latch>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <streambuf>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "tests/support/event_log.h"
+#include "tests/support/rendezvous.h"
+#include "tests/support/time_unit.h"
+
+namespace threadkata::starting_threads {
+namespace {
+
+using testing::EventLog;
+using testing::Rendezvous;
+using testing::Stopwatch;
+using testing::TookAtLeast;
+using testing::TookLessThan;
+using testing::Units;
+
+constexpr char kNotJoinable[] =
+    "start() must return the running thread, joinable, for the caller to join: did you join() "
+    "or detach() it inside start(), or return a default-constructed std::thread?";
+
+// A stream buffer that keeps every write it receives as one piece, so a test can tell a line
+// written whole from one written in parts. Deliberately unsynchronised: writes that nothing
+// keeps apart race here and ThreadSanitizer reports them. Pieces live in fixed-size storage,
+// so such a race garbles or loses a piece but never corrupts memory or hangs the test.
+class PieceRecorder : public std::streambuf {
+ public:
+  std::vector<std::string> Pieces() const {
+    std::vector<std::string> pieces;
+    for (std::size_t i = 0; i < std::min(count_, kCapacity); ++i) {
+      pieces.emplace_back(slots_[i].text.data(), slots_[i].length);
+    }
+    return pieces;
+  }
+
+ protected:
+  std::streamsize xsputn(const char* text, std::streamsize n) override {
+    Store(std::string_view(text, static_cast<std::size_t>(n)));
+    return n;
+  }
+
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    const char one = traits_type::to_char_type(c);
+    Store(std::string_view(&one, 1));
+    return c;
+  }
+
+ private:
+  static constexpr std::size_t kCapacity = 4096;
+  static constexpr std::size_t kPieceChars = 64;
+  struct Slot {
+    std::array<char, kPieceChars> text{};
+    std::size_t length = 0;
+  };
+
+  void Store(std::string_view piece) {
+    const std::size_t i = count_;
+    if (i >= kCapacity) return;
+    count_ = i + 1;
+    slots_[i].length = std::min(piece.size(), kPieceChars);
+    std::memcpy(slots_[i].text.data(), piece.data(), slots_[i].length);
+  }
+
+  std::vector<Slot> slots_ = std::vector<Slot>(kCapacity);
+  std::size_t count_ = 0;
+};
+
+TEST(Say, WritesTheLineAndANewline) {
+  std::ostringstream out;
+  say(out, "Sleeping 1 second(s)...");
+  say(out, "Done Sleeping...");
+  EXPECT_EQ(out.str(), "Sleeping 1 second(s)...\nDone Sleeping...\n")
+      << "say(out, line) writes the line and then '\\n' to `out`";
+}
+
+TEST(Say, HandsTheStreamEachLineInOnePiece) {
+  PieceRecorder recorder;
+  std::ostream out(&recorder);
+  say(out, "Sleeping 1 second(s)...");
+  EXPECT_EQ(recorder.Pieces(), std::vector<std::string>{"Sleeping 1 second(s)...\n"})
+      << "the line and its newline reached the stream in several writes, and another thread's "
+         "line can land between them: write the whole line through one "
+         "std::osyncstream(out) statement, not with plain `out << ...`";
+}
+
+TEST(Say, LinesFromThreadsSayingThingsAtOnceStayWhole) {
+  constexpr int kThreads = 6;
+  constexpr int kLines = 200;
+  PieceRecorder recorder;
+  std::ostream out(&recorder);
+  std::latch go(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&out, &go, t] {
+      go.arrive_and_wait();
+      for (int i = 0; i < kLines; ++i) {
+        say(out, "thread " + std::to_string(t) + " says line " + std::to_string(i));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  std::vector<std::string> expected;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kLines; ++i) {
+      expected.push_back("thread " + std::to_string(t) + " says line " + std::to_string(i) + "\n");
+    }
+  }
+  std::vector<std::string> pieces = recorder.Pieces();
+  std::sort(pieces.begin(), pieces.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(pieces, expected)
+      << "lines said by several threads at once came out mixed or lost: the threads must not "
+         "write to the stream at the same time. One std::osyncstream(out) statement per line "
+         "hands it over whole, under a lock shared by every osyncstream on that stream";
+}
+
+TEST(Start, ReturnsAtOnceWhileTheTaskGoesOn) {
+  const auto finished = std::make_shared<std::atomic<bool>>(false);
+  const Stopwatch stopwatch;
+  std::thread thread = start([finished] {
+    std::this_thread::sleep_for(Units(4));
+    *finished = true;
+  });
+  const auto start_took = stopwatch.Elapsed();
+  ASSERT_TRUE(thread.joinable()) << kNotJoinable;
+  EXPECT_TRUE(TookLessThan(start_took, Units(1)))
+      << "start() waited for the 4-unit task: it must return as soon as the thread is running, "
+         "like Python's t.start(). Did you call join() inside start()?";
+  thread.join();
+  EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(4)))
+      << "join() on the thread start() returned did not wait for the task: is it the thread "
+         "that runs the task?";
+  EXPECT_TRUE(*finished) << "the task had not finished when join() on its thread returned";
+}
+
+TEST(Start, RunsTheTaskOnTheThreadItReturns) {
+  const auto task_thread = std::make_shared<std::thread::id>();
+  std::thread thread = start([task_thread] { *task_thread = std::this_thread::get_id(); });
+  ASSERT_TRUE(thread.joinable()) << kNotJoinable;
+  const std::thread::id returned = thread.get_id();
+  thread.join();
+  EXPECT_NE(*task_thread, std::this_thread::get_id())
+      << "the task ran on the caller's thread: start() must run it on a new std::thread";
+  EXPECT_EQ(*task_thread, returned) << "the task ran on another thread than the one returned";
+}
+
+TEST(Start, WhatTheTaskDidIsVisibleAfterJoin) {
+  // A plain int, not an atomic: join() is what makes the task's write visible (ThreadSanitizer
+  // reports a race if anything else is relied on).
+  const auto log = std::make_shared<EventLog>();
+  const auto value = std::make_shared<int>(0);
+  std::thread thread = start([log, value] {
+    std::this_thread::sleep_for(Units(1));
+    *value = 42;
+    log->Record("task finished");
+  });
+  ASSERT_TRUE(thread.joinable()) << kNotJoinable;
+  thread.join();
+  log->Record("join returned");
+  EXPECT_LT(log->IndexOf("task finished").value_or(99), log->IndexOf("join returned").value())
+      << "join() returned before the task finished: " << log->ToString();
+  EXPECT_EQ(*value, 42);
+}
+
+TEST(Start, ThreadsStartedOneAfterAnotherRunAtTheSameTime) {
+  const auto meeting = std::make_shared<Rendezvous>(2);
+  const auto met = std::make_shared<std::atomic<int>>(0);
+  const auto task = [meeting, met] {
+    if (meeting->ArriveAndWait(Units(5))) ++*met;
+  };
+  std::thread first = start(task);
+  std::thread second = start(task);
+  ASSERT_TRUE(first.joinable() && second.joinable()) << kNotJoinable;
+  first.join();
+  second.join();
+  EXPECT_EQ(met->load(), 2)
+      << "the second task could not start until the first had finished: start() must return "
+         "while its task is still running";
+}
+
+TEST(StartDeathTest, DroppingAJoinableThreadTerminatesTheProgram) {
+  // Python lets a started thread's handle go; C++ does not: the std::thread's destructor calls
+  // std::terminate if the thread was neither joined nor detached.
+  EXPECT_DEATH(
+      { const std::thread dropped = start([] { std::this_thread::sleep_for(Units(1)); }); },
+      "terminate called")
+      << "destroying the std::thread returned by start() without join() must terminate the "
+         "program: start() must hand over the thread still joinable, neither joined nor "
+         "detached";
+}
+
+RC_GTEST_PROP(Start, EveryTaskRunsOnceOnAThreadOfItsOwn, ()) {
+  const auto count = *rc::gen::inRange(0, 7);
+  const auto quarters = *rc::gen::container<std::vector<int>>(count, rc::gen::inRange(0, 3));
+  const auto runs = std::make_shared<std::vector<int>>(count, 0);
+  const auto ids = std::make_shared<std::vector<std::thread::id>>(count);
+
+  std::vector<std::thread> threads;
+  for (int i = 0; i < count; ++i) {
+    const auto pause = Units(quarters[i] * 0.25);
+    threads.push_back(start([runs, ids, i, pause] {
+      std::this_thread::sleep_for(pause);
+      ++(*runs)[i];
+      (*ids)[i] = std::this_thread::get_id();
+    }));
+  }
+  const bool all_joinable =
+      std::all_of(threads.begin(), threads.end(), [](const auto& t) { return t.joinable(); });
+  for (auto& thread : threads) {
+    if (thread.joinable()) thread.join();
+  }
+  RC_ASSERT(all_joinable);
+
+  const std::set<std::thread::id> distinct(ids->begin(), ids->end());
+  RC_ASSERT(distinct.size() == static_cast<std::size_t>(count));
+  RC_ASSERT(distinct.count(std::this_thread::get_id()) == 0u);
+  for (const int r : *runs) RC_ASSERT(r == 1);
+}
+
+}  // namespace
+}  // namespace threadkata::starting_threads

@@ -1,0 +1,154 @@
+// Lesson 04 tests: run_both starts two threads, joins both, and only then reads the clock.
+
+#include "katas/04_join/join.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "tests/support/event_log.h"
+#include "tests/support/rendezvous.h"
+#include "tests/support/time_unit.h"
+
+namespace threadkata::joining {
+namespace {
+
+using testing::Duration;
+using testing::EventLog;
+using testing::Rendezvous;
+using testing::Stopwatch;
+using testing::TookAtLeast;
+using testing::TookLessThan;
+using testing::Units;
+
+// What the two tasks of a test share. The tasks hold it by shared_ptr, so an implementation
+// that returns before its threads finish (detach) fails the test instead of leaving threads
+// that write into a test that has already ended.
+struct Shared {
+  EventLog log;
+  std::atomic<int> first_runs{0};
+  std::atomic<int> second_runs{0};
+};
+
+// A task that sleeps `pause`, then records "<name> finished".
+std::function<void()> Task(std::shared_ptr<Shared> shared, std::string name, Duration pause) {
+  return [shared, name, pause] {
+    std::this_thread::sleep_for(pause);
+    ++(name == "first" ? shared->first_runs : shared->second_runs);
+    shared->log.Record(name + " finished");
+  };
+}
+
+// Runs run_both on tasks of the given lengths and says whether both finished before it
+// returned.
+::testing::AssertionResult BothFinishedBeforeReturn(Duration first, Duration second) {
+  const auto shared = std::make_shared<Shared>();
+  run_both(Task(shared, "first", first), Task(shared, "second", second));
+  shared->log.Record("run_both returned");
+
+  const auto returned = shared->log.IndexOf("run_both returned");
+  for (const char* event : {"first finished", "second finished"}) {
+    const auto finished = shared->log.IndexOf(event);
+    if (!finished || *finished > *returned) {
+      return ::testing::AssertionFailure()
+             << "run_both returned before \"" << event << "\": " << shared->log.ToString()
+             << ". Join both threads: a thread that is detached, or never started, is not "
+                "waited for.";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+TEST(RunBoth, ReturnsOnlyAfterBothTasksFinished) {
+  EXPECT_TRUE(BothFinishedBeforeReturn(Units(2), Units(0))) << "(the first task was the longer)";
+  EXPECT_TRUE(BothFinishedBeforeReturn(Units(0), Units(2))) << "(the second task was the longer)";
+}
+
+TEST(RunBoth, TakesTheLongerTaskNotTheSum) {
+  const auto shared = std::make_shared<Shared>();
+  const Stopwatch stopwatch;
+  run_both(Task(shared, "first", Units(3)), Task(shared, "second", Units(3)));
+  const auto elapsed = stopwatch.Elapsed();
+
+  EXPECT_TRUE(TookAtLeast(elapsed, Units(3)))
+      << "run_both must not return before both 3-unit tasks have finished: join both threads";
+  EXPECT_TRUE(TookLessThan(elapsed, Units(5)))
+      << "two 3-unit tasks at the same time take 3 units; one after another they take 6. Start "
+         "both threads before you join the first";
+}
+
+TEST(RunBoth, ReturnsTheTimeUntilBothFinished) {
+  const auto shared = std::make_shared<Shared>();
+  const Stopwatch stopwatch;
+  const Seconds reported =
+      run_both(Task(shared, "first", Units(1)), Task(shared, "second", Units(3)));
+  const auto measured = stopwatch.Elapsed();
+
+  EXPECT_TRUE(TookAtLeast(std::chrono::duration_cast<Duration>(reported), Units(3)))
+      << "run_both reported less than the 3 units its longer task took: read the clock after "
+         "both join() calls, not before them (the seed's \"Finished in 0.0 second(s)\")";
+  EXPECT_LE(reported, measured)
+      << "run_both reported more time than passed around the call: measure with "
+         "std::chrono::steady_clock, from before starting the threads, in seconds";
+}
+
+TEST(RunBoth, RunsBothTasksAtTheSameTime) {
+  const auto meeting = std::make_shared<Rendezvous>(2);
+  const auto met = std::make_shared<std::atomic<int>>(0);
+  const auto task = [meeting, met] {
+    if (meeting->ArriveAndWait(Units(5))) ++*met;
+  };
+  run_both(task, task);
+  EXPECT_EQ(met->load(), 2) << "each task waited for the other to be running, in vain: the tasks "
+                               "ran one after another. Start both threads, then join both";
+}
+
+TEST(RunBoth, RunsEachTaskOnceOnAThreadOfItsOwn) {
+  const auto caller = std::this_thread::get_id();
+  const auto first_thread = std::make_shared<std::thread::id>();
+  const auto second_thread = std::make_shared<std::thread::id>();
+  const auto runs = std::make_shared<std::atomic<int>>(0);
+  run_both(
+      [first_thread, runs] {
+        *first_thread = std::this_thread::get_id();
+        ++*runs;
+      },
+      [second_thread, runs] {
+        *second_thread = std::this_thread::get_id();
+        ++*runs;
+      });
+  EXPECT_EQ(runs->load(), 2) << "each task must run exactly once";
+  EXPECT_NE(*first_thread, caller) << "the first task ran on the caller's thread: give it a "
+                                      "std::thread of its own";
+  EXPECT_NE(*second_thread, caller) << "the second task ran on the caller's thread: give it a "
+                                       "std::thread of its own";
+}
+
+RC_GTEST_PROP(RunBoth, BothFinishBeforeItReturnsAndTheLongerSetsTheTime, ()) {
+  const int first_quarters = *rc::gen::inRange(0, 9);
+  const int second_quarters = *rc::gen::inRange(0, 9);
+  const Duration first = Units(first_quarters * 0.25);
+  const Duration second = Units(second_quarters * 0.25);
+
+  const auto shared = std::make_shared<Shared>();
+  const Stopwatch stopwatch;
+  const Seconds reported = run_both(Task(shared, "first", first), Task(shared, "second", second));
+  shared->log.Record("run_both returned");
+  const auto measured = stopwatch.Elapsed();
+
+  RC_ASSERT(shared->first_runs.load() == 1);
+  RC_ASSERT(shared->second_runs.load() == 1);
+  const auto returned = shared->log.IndexOf("run_both returned");
+  const bool first_before = shared->log.IndexOf("first finished") < returned;
+  const bool second_before = shared->log.IndexOf("second finished") < returned;
+  RC_ASSERT(first_before);
+  RC_ASSERT(second_before);
+  RC_ASSERT(std::chrono::duration_cast<Duration>(reported) >= std::max(first, second));
+  RC_ASSERT(reported <= measured);
+}
+
+}  // namespace
+}  // namespace threadkata::joining
