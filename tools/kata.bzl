@@ -39,6 +39,9 @@ def _lesson_test(name, implementation, size, data, tags):
         name = name,
         size = size,
         data = data,
+        # The sanitizers read __tsan_default_options() and friends (tests/support) only from
+        # the executable itself, not from a shared library it loads.
+        linkstatic = True,
         tags = tags,
         deps = [
             ":tests_lib",
