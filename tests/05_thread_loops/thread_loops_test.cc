@@ -109,8 +109,8 @@ TEST(RunAll, ReturnsOnlyAfterEveryTaskFinished) {
     for (int i = 0; i < kTasks; ++i) {
       const auto finish = log->IndexOf("finish " + std::to_string(i));
       EXPECT_TRUE(finish.has_value() && *finish < returned)
-          << "run_all returned while task " << i << " was still running: join() every thread "
-          << "(a detached or unjoined thread is not waited for); log: " << log->ToString();
+          << "run_all returned while task " << i << " was still running (or before it ran): join() "
+          << "every thread, a detached or unjoined one is not waited for; log: " << log->ToString();
     }
   }
 }
