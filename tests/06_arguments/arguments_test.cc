@@ -1,0 +1,191 @@
+// Lesson 06 tests: arguments into threads, one result out of each, in argument order.
+
+#include "katas/06_arguments/arguments.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "tests/support/concurrency_gauge.h"
+#include "tests/support/deadline.h"
+#include "tests/support/event_log.h"
+#include "tests/support/time_unit.h"
+
+namespace threadkata {
+namespace {
+
+using testing::ConcurrencyGauge;
+using testing::EventLog;
+using testing::FinishesWithin;
+using testing::Stopwatch;
+using testing::TookAtLeast;
+using testing::TookLessThan;
+using testing::Units;
+
+// The result the tests' f returns for `arg`: it names the argument, so a result that landed
+// in the wrong slot, or came from another call's argument, shows.
+std::string Named(Seconds arg) {
+  std::ostringstream text;
+  text << "f(" << arg.count() << ")";
+  return text.str();
+}
+
+// f(arg): sleeps for `arg`, then returns Named(arg).
+std::string SleepThenName(Seconds arg) {
+  std::this_thread::sleep_for(arg);
+  return Named(arg);
+}
+
+std::vector<std::string> NamesOf(const std::vector<Seconds>& args) {
+  std::vector<std::string> names;
+  for (const Seconds arg : args) names.push_back(Named(arg));
+  return names;
+}
+
+TEST(RunEach, ReturnsEachResultInItsArgumentsPlace) {
+  // The first argument finishes last and the last finishes first.
+  const std::vector<Seconds> args = {Units(1.5), Units(1), Units(0.5), Units(0)};
+  const std::vector<std::string> results = run_each(SleepThenName, args);
+  EXPECT_EQ(results, NamesOf(args))
+      << "results[i] must be f(args[i]), whatever order the threads finish in: give each "
+         "thread its own slot of a vector sized before the threads start (pass it with "
+         "std::ref), rather than appending results as they come";
+}
+
+TEST(RunEach, TenCallsLikeTheSeedsOverlap) {
+  // The seed: ten threads of do_something(1.5) finish in about 1.5 s, not 15.
+  const std::vector<Seconds> args(10, Units(1.5));
+  const Stopwatch stopwatch;
+  const std::vector<std::string> results = run_each(SleepThenName, args);
+  const auto elapsed = stopwatch.Elapsed();
+  EXPECT_EQ(results, NamesOf(args)) << "one result per argument, each f(args[i])";
+  EXPECT_TRUE(TookAtLeast(elapsed, Units(1.5)))
+      << "run_each returned before its calls were done: join every thread before returning";
+  EXPECT_TRUE(TookLessThan(elapsed, Units(4.5)))
+      << "ten calls of 1.5 units ran one after another (15 units): start every thread in one "
+         "loop, then join them all in a second loop";
+}
+
+TEST(RunEach, CallsFOnceWithEachArgument) {
+  const std::vector<Seconds> args = {Units(0.1), Units(0.2), Units(0.3), Units(0.4), Units(0.5)};
+  const auto log = std::make_shared<EventLog>();
+  run_each(
+      [log](Seconds arg) {
+        log->Record(Named(arg));
+        return Named(arg);
+      },
+      args);
+  for (const std::string& name : NamesOf(args)) {
+    EXPECT_EQ(log->CountWithPrefix(name), 1u)
+        << "f was not called exactly once with the argument of " << name << ": pass each "
+        << "thread its own argument by value (a lambda capturing the loop variable by "
+        << "reference reads it after the loop has moved on); calls: " << log->ToString();
+  }
+}
+
+TEST(RunEach, RunsAllCallsAtOnce) {
+  constexpr int kCalls = 8;
+  ConcurrencyGauge gauge;
+  // Nobody leaves the latch until all eight are in it: only eight calls at once get past.
+  std::latch all_running(kCalls);
+  const auto f = [&](Seconds arg) {
+    const auto running = gauge.Enter();
+    all_running.arrive_and_wait();
+    return Named(arg);
+  };
+  FinishesWithin(Units(20), "run_each of 8 calls that wait for each other",
+                 "The calls never all ran at once: did you join() inside the loop that starts "
+                 "the threads, or call f on the calling thread?",
+                 [&] { run_each(f, std::vector<Seconds>(kCalls, Seconds(0))); });
+  EXPECT_EQ(gauge.HighWaterMark(), kCalls)
+      << "at most " << gauge.HighWaterMark() << " of " << kCalls
+      << " calls ran at the same time: one thread per argument, all started before any join";
+}
+
+TEST(RunEach, ReturnsNothingForNoArguments) {
+  EXPECT_TRUE(run_each(SleepThenName, {}).empty()) << "no arguments, no results";
+}
+
+RC_GTEST_PROP(RunEach, ResultIIsFOfArgIAndTimeIsTheLongest, ()) {
+  const auto count = *rc::gen::inRange<std::size_t>(0, 9);
+  const auto halves = *rc::gen::container<std::vector<int>>(count, rc::gen::inRange(0, 5));
+  std::vector<Seconds> args;
+  testing::Duration longest{};
+  for (const int h : halves) {
+    args.push_back(Units(h * 0.5));
+    longest = std::max(longest, Units(h * 0.5));
+  }
+
+  const Stopwatch stopwatch;
+  const std::vector<std::string> results = run_each(SleepThenName, args);
+  const auto elapsed = stopwatch.Elapsed();
+
+  RC_ASSERT(results == NamesOf(args));
+  RC_ASSERT(elapsed >= longest);
+}
+
+// Batches of `sizes[i]` elements 1, 2, ..., sizes[i].
+std::vector<std::vector<int>> Batches(const std::vector<int>& sizes) {
+  std::vector<std::vector<int>> batches;
+  for (const int size : sizes) {
+    batches.emplace_back(size);
+    std::iota(batches.back().begin(), batches.back().end(), 1);
+  }
+  return batches;
+}
+
+long Sum(std::vector<int> batch) { return std::accumulate(batch.begin(), batch.end(), 0L); }
+
+TEST(RunEachOwning, ReturnsEachBatchsResultInItsPlace) {
+  const std::vector<long> results = run_each_owning(Sum, Batches({4, 1, 10, 0, 3}));
+  EXPECT_EQ(results, (std::vector<long>{10, 1, 55, 0, 6}))
+      << "results[i] must be f(batches[i]): each thread writes its own slot";
+}
+
+TEST(RunEachOwning, HandsEachBatchOverWithoutCopying) {
+  std::vector<std::vector<int>> batches = Batches({3, 5, 7, 9});
+  std::set<const int*> allocated;
+  for (const auto& batch : batches) allocated.insert(batch.data());
+
+  std::mutex mutex;
+  std::set<const int*> received;
+  run_each_owning(
+      [&](std::vector<int> batch) {
+        std::lock_guard lock(mutex);
+        received.insert(batch.data());
+        return Sum(std::move(batch));
+      },
+      std::move(batches));
+  EXPECT_EQ(received, allocated)
+      << "f received copies of the batches, not the buffers the caller allocated: std::thread "
+         "copies what it is given, so hand each batch over with std::move(batches[i]), and "
+         "move it on into f";
+}
+
+TEST(RunEachOwning, RunsAllCallsAtOnce) {
+  constexpr int kCalls = 6;
+  ConcurrencyGauge gauge;
+  std::latch all_running(kCalls);
+  const auto f = [&](std::vector<int> batch) {
+    const auto running = gauge.Enter();
+    all_running.arrive_and_wait();
+    return Sum(std::move(batch));
+  };
+  FinishesWithin(Units(20), "run_each_owning of 6 calls that wait for each other",
+                 "The calls never all ran at once: did you join() inside the start loop?",
+                 [&] { run_each_owning(f, Batches(std::vector<int>(kCalls, 2))); });
+  EXPECT_EQ(gauge.HighWaterMark(), kCalls) << "one thread per batch, all started before any join";
+}
+
+}  // namespace
+}  // namespace threadkata
