@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
     auto f1 = executor.submit("do_something", each);
     auto f2 = executor.submit("do_something", each);
     auto f3 = executor.submit("do_something", each);
-    std::cout << f1.get() << "\n" << f2.get() << "\n" << f3.get() << std::endl;
+    std::cout << f1.get() << std::endl;
+    std::cout << f2.get() << std::endl;
+    std::cout << f3.get() << std::endl;
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   std::cout << "Finished in " << python_round_2(elapsed.count()) << " second(s)\n";

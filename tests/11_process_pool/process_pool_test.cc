@@ -219,8 +219,7 @@ TEST(ProcessPool, MapRethrowsTheFirstFailure) {
 }
 
 TEST(ProcessPool, RunsEveryTaskExactlyOnce) {
-  const std::string path = ::testing::TempDir() + "process_pool_runs_" +
-                           std::to_string(::getpid()) + "_" + std::to_string(std::rand());
+  const std::string path = ::testing::TempDir() + "process_pool_runs_" + std::to_string(::getpid());
   constexpr int kTasks = 24;
   std::vector<std::future<std::string>> results;
   {
