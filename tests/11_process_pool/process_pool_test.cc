@@ -1,0 +1,404 @@
+// Lesson 11 tests: an executor whose workers are processes, fed through pipes.
+
+#include "katas/11_process_pool/process_pool.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <map>
+#include <new>
+#include <regex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "tests/support/concurrency_gauge.h"
+#include "tests/support/deadline.h"
+#include "tests/support/time_unit.h"
+
+namespace threadkata {
+namespace {
+
+using testing::ConcurrencyGauge;
+using testing::FinishesWithin;
+using testing::Units;
+
+// Counts the tasks running in all worker processes at once. It lives in a page shared with
+// every process forked after it was mapped: that is before main(), so before any pool.
+ConcurrencyGauge* const shared_gauge = [] {
+  void* page = ::mmap(nullptr, sizeof(ConcurrencyGauge), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) std::abort();
+  return new (page) ConcurrencyGauge;
+}();
+
+ConcurrencyGauge& FreshGauge() { return *new (shared_gauge) ConcurrencyGauge; }
+
+// The registered tasks. They run in the workers.
+
+std::string Echo(const std::string& argument) { return argument; }
+
+std::string Reverse(const std::string& argument) { return {argument.rbegin(), argument.rend()}; }
+
+std::string Pid(const std::string&) { return std::to_string(::getpid()); }
+
+std::string ParentPid(const std::string&) { return std::to_string(::getppid()); }
+
+// "<units> <text>": sleeps that many units, counted by the shared gauge, then returns <text>.
+std::string SleepThenEcho(const std::string& argument) {
+  const auto space = argument.find(' ');
+  const auto counted = shared_gauge->Enter();
+  std::this_thread::sleep_for(Units(std::stod(argument.substr(0, space))));
+  return argument.substr(space + 1);
+}
+
+// "<units>": sleeps that many units, counted by the shared gauge, then returns its pid.
+std::string Sleep(const std::string& units) {
+  const auto counted = shared_gauge->Enter();
+  std::this_thread::sleep_for(Units(std::stod(units)));
+  return std::to_string(::getpid());
+}
+
+// "<file>\t<token>": appends the token as one line to the file, so the test can count runs.
+std::string Append(const std::string& argument) {
+  const auto tab = argument.find('\t');
+  const std::string path = argument.substr(0, tab);
+  const std::string line = argument.substr(tab + 1) + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+  if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    throw std::runtime_error("cannot append to " + path);
+  }
+  ::close(fd);
+  return std::to_string(::getpid());
+}
+
+std::string Throw(const std::string& argument) {
+  throw std::runtime_error("cannot handle " + argument);
+}
+
+std::string Abort(const std::string&) { std::abort(); }
+
+std::string Kill(const std::string&) {
+  ::raise(SIGKILL);
+  return "still alive";
+}
+
+std::string Exit(const std::string&) { ::_exit(3); }
+
+TaskRegistry Tasks() {
+  TaskRegistry tasks;
+  tasks.add("echo", Echo)
+      .add("reverse", Reverse)
+      .add("pid", Pid)
+      .add("parent_pid", ParentPid)
+      .add("sleep_then_echo", SleepThenEcho)
+      .add("sleep", Sleep)
+      .add("append", Append)
+      .add("throw", Throw)
+      .add("abort", Abort)
+      .add("kill", Kill)
+      .add("exit", Exit);
+  return tasks;
+}
+
+// What a future finally held: a value, or the what() of an exception.
+struct Outcome {
+  bool ok;
+  std::string text;
+};
+
+constexpr char kHangHint[] =
+    "Does the pool notice when a worker dies (its end of the pipe reads end of file) and fail "
+    "that task's future, instead of waiting for a reply that will never come?";
+
+// The error is read through a shared_future that outlives the reading. std::future::get()
+// lets go of the shared state before the caller's catch block reads the exception, and the
+// last reference to that exception is counted inside libstdc++, which ThreadSanitizer does not
+// see: if the pool's thread dropped it last, TSan would report a race that cannot happen.
+Outcome Wait(std::future<std::string>& future) {
+  if (!future.valid()) return {false, "submit() returned a future without a shared state"};
+  return FinishesWithin(Units(50), "a task's future", kHangHint, [&]() -> Outcome {
+    const std::shared_future<std::string> shared = future.share();
+    try {
+      return {true, shared.get()};
+    } catch (const std::exception& error) {
+      return {false, error.what()};
+    }
+  });
+}
+
+std::string Value(std::future<std::string>&& future) {
+  const Outcome outcome = Wait(future);
+  EXPECT_TRUE(outcome.ok) << "the task failed: " << outcome.text;
+  return outcome.ok ? outcome.text : "";
+}
+
+std::string Error(std::future<std::string>&& future) {
+  const Outcome outcome = Wait(future);
+  EXPECT_FALSE(outcome.ok) << "the task should have failed, but returned \"" << outcome.text
+                           << "\"";
+  return outcome.ok ? "" : outcome.text;
+}
+
+// Every child process of the test that is still there, running or zombie, reaped now so
+// that one test's leftovers do not fail the next.
+std::string UnreapedChildren() {
+  std::string found;
+  for (;;) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      found += "a zombie (pid " + std::to_string(pid) + ") ";
+      continue;
+    }
+    if (pid == 0) found += "a child still running";
+    return found;
+  }
+}
+
+TEST(ProcessPool, RejectsZeroWorkers) {
+  EXPECT_THROW(ProcessPool(0, Tasks()), std::invalid_argument)
+      << "a pool with no worker could never run anything: throw std::invalid_argument";
+}
+
+TEST(ProcessPool, SubmitReturnsTheTaskResult) {
+  ProcessPool pool(2, Tasks());
+  EXPECT_EQ(Value(pool.submit("reverse", "abc")), "cba")
+      << "submit(\"reverse\", \"abc\") must run the task registered as \"reverse\" on \"abc\"";
+  const std::string bytes("a\0b\nc", 5);
+  EXPECT_EQ(Value(pool.submit("echo", bytes)), bytes)
+      << "arguments and results are bytes: send the length first, then the bytes, and do "
+         "not stop at a '\\0' or a newline";
+  EXPECT_EQ(Value(pool.submit("echo", "")), "") << "an empty argument is still an argument";
+}
+
+TEST(ProcessPool, RunsTasksInWorkerProcessesItForked) {
+  ProcessPool pool(2, Tasks());
+  EXPECT_NE(Value(pool.submit("pid", "")), std::to_string(::getpid()))
+      << "the task ran in the test's own process: a process pool must hand it to a worker "
+         "process through its pipe";
+  EXPECT_EQ(Value(pool.submit("parent_pid", "")), std::to_string(::getpid()))
+      << "the worker's parent must be the process that made the pool: fork() the workers";
+}
+
+TEST(ProcessPool, CarriesArgumentsAndResultsLargerThanAPipe) {
+  std::string big(1 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 % 251);
+  ProcessPool pool(1, Tasks());
+  const std::string result = Value(pool.submit("echo", big));
+  EXPECT_EQ(result.size(), big.size())
+      << "a pipe carries a few kilobytes per read() or write(): loop until every byte is through";
+  EXPECT_TRUE(result == big) << "the 1 MiB result differs from the argument it echoes";
+}
+
+TEST(ProcessPool, MapReturnsResultsInArgumentOrder) {
+  ProcessPool pool(4, Tasks());
+  const std::vector<std::string> results =
+      pool.map("sleep_then_echo", {"1.5 first", "0.5 second", "1 third", "0 fourth"});
+  EXPECT_EQ(results, (std::vector<std::string>{"first", "second", "third", "fourth"}))
+      << "map must return the results in the order of the arguments, not in the order the "
+         "tasks finished";
+}
+
+TEST(ProcessPool, MapRethrowsTheFirstFailure) {
+  ProcessPool pool(2, Tasks());
+  EXPECT_THROW(pool.map("throw", {"a", "b"}), std::runtime_error)
+      << "map must rethrow the error of a task that failed, like future::get() does";
+  EXPECT_TRUE(pool.map("echo", {}).empty()) << "no arguments, no results";
+}
+
+TEST(ProcessPool, RunsEveryTaskExactlyOnce) {
+  const std::string path = ::testing::TempDir() + "process_pool_runs_" + std::to_string(::getpid());
+  constexpr int kTasks = 24;
+  std::vector<std::future<std::string>> results;
+  {
+    ProcessPool pool(3, Tasks());
+    for (int i = 0; i < kTasks; ++i) {
+      results.push_back(pool.submit("append", path + "\ttask " + std::to_string(i)));
+    }
+    for (auto& result : results) Value(std::move(result));
+  }
+  std::map<std::string, int> runs;
+  std::ifstream file(path);
+  for (std::string line; std::getline(file, line);) ++runs[line];
+  std::remove(path.c_str());
+  for (int i = 0; i < kTasks; ++i) {
+    EXPECT_EQ(runs["task " + std::to_string(i)], 1)
+        << "task " << i << " must run exactly once: is a request sent to two workers, or "
+        << "sent again after its reply?";
+  }
+  EXPECT_EQ(runs.size(), static_cast<std::size_t>(kTasks));
+}
+
+TEST(ProcessPool, RunsAtMostMaxWorkersAtOnceAndReachesIt) {
+  ConcurrencyGauge& gauge = FreshGauge();
+  std::set<std::string> pids;
+  {
+    ProcessPool pool(3, Tasks());
+    for (const std::string& pid : pool.map("sleep", std::vector<std::string>(7, "2"))) {
+      pids.insert(pid);
+    }
+  }
+  EXPECT_LE(gauge.HighWaterMark(), 3)
+      << "more than max_workers tasks ran at once: make max_workers workers, no more";
+  EXPECT_EQ(gauge.HighWaterMark(), 3)
+      << "7 waiting tasks never kept all 3 workers busy: does each worker get its own "
+         "request while the others are still running?";
+  EXPECT_LE(pids.size(), 3u) << "the tasks ran in " << pids.size()
+                             << " processes: reuse the max_workers workers, task after task, "
+                                "instead of forking one process per task";
+}
+
+TEST(ProcessPool, AnExceptionInATaskReachesGet) {
+  ProcessPool pool(1, Tasks());
+  EXPECT_EQ(Error(pool.submit("throw", "x")), "cannot handle x")
+      << "catch the task's exception in the worker, send its what() back as an error, and "
+         "throw it from the future as std::runtime_error";
+  EXPECT_EQ(Value(pool.submit("echo", "after")), "after")
+      << "a task that throws must not stop its worker from running the next one";
+}
+
+TEST(ProcessPool, ACrashFailsOnlyItsOwnFuture) {
+  ProcessPool pool(2, Tasks());
+  auto before = pool.submit("sleep_then_echo", "1 before");
+  auto crash = pool.submit("abort", "");
+  auto after = pool.submit("sleep_then_echo", "1 after");
+  const std::string error = Error(std::move(crash));
+  EXPECT_NE(error.find("died (signal 6, SIGABRT) while running task 'abort'"), std::string::npos)
+      << "got \"" << error << "\". waitpid() the dead worker and describe its end: \"worker "
+      << "process <pid> died (signal 6, SIGABRT) while running task 'abort'\"";
+  EXPECT_EQ(Value(std::move(before)), "before")
+      << "a crash in one worker must not disturb the task running in another";
+  EXPECT_EQ(Value(std::move(after)), "after")
+      << "the pool must go on after a crash: fork a new worker in place of the dead one";
+}
+
+TEST(ProcessPool, ReportsHowTheWorkerEndedAndWaitsForIt) {
+  ProcessPool pool(1, Tasks());
+  const std::regex killed(R"(worker process ([0-9]+) died \(signal 9, SIGKILL\) )"
+                          R"(while running task 'kill')");
+  const std::regex exited(R"(worker process ([0-9]+) exited \(status 3\) )"
+                          R"(while running task 'exit')");
+  for (const auto& [task, expected] : {std::pair{"kill", killed}, std::pair{"exit", exited}}) {
+    const std::string error = Error(pool.submit(task, ""));
+    std::smatch match;
+    if (!std::regex_match(error, match, expected)) {
+      ADD_FAILURE() << "task '" << task << "' ended its worker, and the future said \"" << error
+                    << "\". Use WIFSIGNALED/WTERMSIG or WEXITSTATUS on the status waitpid() "
+                    << "gives, in the format of process_pool.h";
+      continue;
+    }
+    const pid_t pid = std::stoi(match[1]);
+    EXPECT_NE(pid, ::getpid());
+    EXPECT_TRUE(::kill(pid, 0) != 0 && errno == ESRCH)
+        << "worker process " << pid << " still exists (a zombie) when its task's future "
+        << "fails: waitpid() it before reporting the crash";
+  }
+}
+
+TEST(ProcessPool, ReplacesACrashedWorker) {
+  ProcessPool pool(1, Tasks());
+  const std::string first = Value(pool.submit("pid", ""));
+  Error(pool.submit("abort", ""));
+  const std::string second = Value(pool.submit("pid", ""));
+  EXPECT_NE(first, second) << "the pool's only worker died, yet the next task ran in the same "
+                              "process: the new worker must be a new fork()";
+  EXPECT_NE(second, std::to_string(::getpid()))
+      << "after a crash the task ran in the test's process: fork a replacement worker";
+}
+
+TEST(ProcessPool, KeepsMaxWorkersBusyAfterACrash) {
+  ProcessPool pool(2, Tasks());
+  Error(pool.submit("kill", ""));
+  ConcurrencyGauge& gauge = FreshGauge();
+  pool.map("sleep", std::vector<std::string>(4, "2"));
+  EXPECT_EQ(gauge.HighWaterMark(), 2)
+      << "after one worker died, the pool ran fewer than max_workers tasks at once: replace "
+         "the dead worker instead of running on with fewer";
+}
+
+TEST(ProcessPool, RejectsUnknownTasksAndSubmitAfterShutdown) {
+  ProcessPool pool(1, Tasks());
+  EXPECT_THROW(pool.submit("no such task", ""), std::invalid_argument)
+      << "a task name that is not in the registry must be refused by submit()";
+  pool.shutdown();
+  EXPECT_THROW(pool.submit("echo", ""), std::runtime_error)
+      << "like Python's executor, submit() after shutdown() must throw";
+}
+
+TEST(ProcessPool, ShutdownFinishesEveryQueuedTask) {
+  ProcessPool pool(2, Tasks());
+  std::vector<std::future<std::string>> results;
+  for (int i = 0; i < 4; ++i) results.push_back(pool.submit("sleep", "1"));
+  FinishesWithin(Units(50), "shutdown()", kHangHint, [&] { pool.shutdown(); });
+  for (auto& result : results) {
+    ASSERT_TRUE(result.valid());
+    EXPECT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready)
+        << "shutdown() returned before a queued task finished: it must wait for all of them";
+  }
+}
+
+TEST(ProcessPool, DestructorFinishesEveryQueuedTask) {
+  std::vector<std::future<std::string>> results;
+  {
+    ProcessPool pool(2, Tasks());
+    for (int i = 0; i < 4; ++i) results.push_back(pool.submit("sleep", "1"));
+  }
+  for (auto& result : results) {
+    ASSERT_TRUE(result.valid());
+    EXPECT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready)
+        << "the pool was destroyed before a queued task finished: the destructor must call "
+           "shutdown(), which waits for every task";
+  }
+}
+
+TEST(ProcessPool, LeavesNoChildProcessBehind) {
+  ASSERT_EQ(UnreapedChildren(), "") << "children of the test existed before this test began";
+  ProcessPool pool(3, Tasks());
+  pool.map("sleep", std::vector<std::string>(5, "0.5"));
+  Error(pool.submit("abort", ""));
+  pool.shutdown();
+  EXPECT_EQ(UnreapedChildren(), "")
+      << "after shutdown() every worker must be gone: close its pipe so that it reads end of "
+         "file and exits, then waitpid() it, or it stays a zombie until the program ends";
+}
+
+RC_GTEST_PROP(ProcessPool, EveryFutureHoldsItsOwnTasksOutcome, ()) {
+  const auto workers = *rc::gen::inRange<std::size_t>(1, 5);
+  const auto jobs = *rc::gen::container<std::vector<std::pair<int, std::string>>>(
+      *rc::gen::inRange<std::size_t>(0, 9),
+      rc::gen::pair(rc::gen::inRange(0, 3),
+                    rc::gen::container<std::string>(*rc::gen::inRange<std::size_t>(0, 20),
+                                                    rc::gen::arbitrary<char>())));
+  static const char* const kNames[] = {"echo", "reverse", "throw"};
+
+  ProcessPool pool(workers, Tasks());
+  std::vector<std::future<std::string>> results;
+  for (const auto& [kind, argument] : jobs) results.push_back(pool.submit(kNames[kind], argument));
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const auto& [kind, argument] = jobs[i];
+    const Outcome outcome = Wait(results[i]);
+    if (kind == 2) {
+      RC_ASSERT(!outcome.ok);
+      RC_ASSERT(outcome.text == "cannot handle " + argument);
+    } else {
+      RC_ASSERT(outcome.ok);
+      RC_ASSERT(outcome.text ==
+                (kind == 0 ? argument : std::string(argument.rbegin(), argument.rend())));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace threadkata
