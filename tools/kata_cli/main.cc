@@ -81,10 +81,6 @@ struct Context {
   }
 };
 
-std::string Plural(int n, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", n, n == 1 ? one : many);
-}
-
 std::optional<std::string> ReadIfFresh(const fs::path& file, fs::file_time_type since) {
   std::error_code error;
   const fs::file_time_type written = fs::last_write_time(file, error);
@@ -170,8 +166,8 @@ void PrintIndented(const std::string& text, const std::string& indent, size_t ma
 void PrintFailures(const Context& ctx, const Lesson& lesson, const TestReport& report,
                    bool show_all) {
   constexpr size_t kShownTests = 3;
-  fmt::print("{} {} of {} fail:\n\n", ctx.term.Red("✗"), Plural(report.failed, "check", "checks"),
-             report.total);
+  fmt::print("{} {} of {} {} fail:\n\n", ctx.term.Red("✗"), report.failed, report.total,
+             report.total == 1 ? "check" : "checks");
   std::vector<std::string> tests;
   const auto dim = [&](std::string_view text) { return ctx.term.Dim(text); };
   for (const Failure& failure : report.failures) {
@@ -500,7 +496,9 @@ std::optional<std::string> FindStub(const Context& ctx, const Lesson& lesson,
 int CommandReset(Context& ctx, const std::string& name, bool yes) {
   const Lesson* lesson = Resolve(ctx, name);
   if (!lesson) return 2;
-  const std::string stamp = UtcNow();
+  // UtcNow() without its separators, for a file name: 20261125T201928Z.
+  std::string stamp = UtcNow();
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
   for (const std::string& file : lesson->editable) {
     const std::optional<std::string> stub = FindStub(ctx, *lesson, file);
     if (!stub) {

@@ -48,9 +48,12 @@ std::string NormalizePath(std::string path) {
   return path;
 }
 
+// Code the learner neither wrote nor needs to read: system and external libraries, and the
+// tests' shared main and helpers.
 bool IsLibraryPath(std::string_view path) {
   return StartsWith(path, "/") || StartsWith(path, "external/") || StartsWith(path, "..") ||
-         StartsWith(path, "<") || StartsWith(path, "bazel-out/");
+         StartsWith(path, "<") || StartsWith(path, "bazel-out/") ||
+         StartsWith(path, "tests/support/");
 }
 
 bool IsLearnerFile(std::string_view path, const std::vector<std::string>& learner_files) {
@@ -290,8 +293,17 @@ std::optional<SanitizerReport> FindSanitizerReport(std::string_view log,
     report.locations = buckets[kind][0];
     report.locations.insert(report.locations.end(), buckets[kind][1].begin(),
                             buckets[kind][1].end());
-    constexpr size_t kReportLines = 24;
-    report.report = Join(lines, i, std::min({end + 1, lines.size(), i + kReportLines}));
+    // The report without the frames of libraries and the binaries' addresses.
+    static const std::regex kAddress(R"( \([^()]*\+0x[0-9a-f]+\)$)");
+    std::vector<std::string> shown;
+    for (size_t k = i; k < std::min(end + 1, lines.size()); ++k) {
+      if (std::regex_search(lines[k], kFrameStart) &&
+          (!std::regex_search(lines[k], match, kFrame) || IsLibraryPath(NormalizePath(match[1])))) {
+        continue;
+      }
+      shown.push_back(std::regex_replace(lines[k], kAddress, ""));
+    }
+    report.report = Join(shown, 0, shown.size());
     return report;
   }
   return std::nullopt;
