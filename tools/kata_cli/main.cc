@@ -179,7 +179,7 @@ void PrintFailures(const Context& ctx, const Lesson& lesson, const TestReport& r
       PrintIndented(failure.message, "    ", 12,
                     [&](std::string_view text) { return ctx.term.Yellow(text); });
     }
-    PrintIndented(failure.detail, "      ", failure.message.empty() ? 14 : 8, dim);
+    PrintIndented(failure.detail, "      ", failure.message.empty() ? 16 : 8, dim);
     if (!failure.location.empty()) fmt::print("      {}\n", dim("at " + failure.location));
     fmt::print("\n");
   }
@@ -663,11 +663,15 @@ int CommandWatch(Context& ctx, const std::string& name, bool manual) {
   const Lesson* lesson = ChosenOrCurrent(ctx, name);
   if (!lesson) return name.empty() ? 0 : 2;
   bool stdin_open = true;
-  bool clear = false;
   for (;;) {
     if (!ctx.progress.IsSolved(lesson->id)) {
       ctx.progress.Choose(lesson->id);
       ctx.Save();
+    }
+    if (const std::vector<std::string> missing = MissingFiles(*lesson, ctx.root);
+        !missing.empty()) {
+      PrintMissing(ctx, *lesson, missing);
+      return 1;
     }
     std::vector<fs::path> files;
     for (const std::string& file : lesson->editable) files.push_back(ctx.root / file);
@@ -697,7 +701,6 @@ int CommandWatch(Context& ctx, const std::string& name, bool manual) {
           "not be noticed. If nothing happens when you save, press Enter to re-check.\n",
           ctx.term.Yellow("!"), *remote);
     }
-    if (clear && ctx.term.interactive()) fmt::print("\033[2J\033[H");
     header();
     auto started = std::chrono::steady_clock::now();
     bool timed = false;
@@ -730,7 +733,6 @@ int CommandWatch(Context& ctx, const std::string& name, bool manual) {
     }
     fmt::print("\n{} lesson {}: {}\n\n", ctx.term.Bold("On to"), lesson->id,
                ctx.term.Bold(lesson->title));
-    clear = false;
   }
 }
 

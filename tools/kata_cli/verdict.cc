@@ -144,10 +144,15 @@ void SplitFailureText(std::string_view text, std::string* message, std::string* 
   const auto at = [&](std::string_view prefix) {
     return i < lines.size() && StartsWith(lines[i], prefix);
   };
+  // RapidCheck fails its properties with FAIL(): "Failed", then its own report.
+  const bool rapidcheck_after_failed =
+      at("Failed") && i + 1 < lines.size() &&
+      (StartsWith(lines[i + 1], "Falsifiable") || StartsWith(lines[i + 1], "Gave up"));
+  if (rapidcheck_after_failed) ++i;
   if (at("Falsifiable") || at("Gave up") || at("Exception thrown")) {
     // RapidCheck's report is one piece: the counterexample and the failed RC_ASSERT.
     *message = "";
-    *detail = Join(lines, 0, lines.size());
+    *detail = Join(lines, i, lines.size());
     return;
   }
   if (at("Expected equality of these values:")) {
@@ -206,6 +211,12 @@ std::optional<TestReport> ParseGoogleTestXml(std::string_view xml) {
           text = newline == std::string::npos ? "" : text.substr(newline + 1);
         }
         SplitFailureText(text, &entry.message, &entry.detail);
+        // RapidCheck reports from its own header; the property's line is in its report.
+        static const std::regex kReportedAt(R"((?:^|\n)([^\s:]+):(\d+):(?:\n|$))");
+        std::smatch at;
+        if (IsLibraryPath(entry.location) && std::regex_search(text, at, kReportedAt)) {
+          entry.location = at[1].str() + ":" + at[2].str();
+        }
         report.failures.push_back(std::move(entry));
       }
       if (failed) ++report.failed;

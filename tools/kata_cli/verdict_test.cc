@@ -93,6 +93,14 @@ TEST(SplitFailureText, KeepsARapidCheckReportWhole) {
   EXPECT_NE(detail.find("RC_ASSERT(x < 2)"), std::string::npos);
 }
 
+TEST(SplitFailureText, DropsTheFailedLineBeforeARapidCheckReport) {
+  std::string message, detail;
+  SplitFailureText("Failed\nFalsifiable after 6 tests\n\nRC_ASSERT(elapsed >= total)", &message,
+                   &detail);
+  EXPECT_EQ(message, "");
+  EXPECT_EQ(detail, "Falsifiable after 6 tests\n\nRC_ASSERT(elapsed >= total)");
+}
+
 TEST(SplitFailureText, TakesAnUnknownShapeAsTheMessage) {
   std::string message, detail;
   SplitFailureText("the pool ran 3 tasks at once, at most 2 allowed", &message, &detail);
@@ -115,6 +123,23 @@ TEST(ParseGoogleTestXml, ListsEachFailureWithItsTeachingMessage) {
   // The second expectation of the same test has no message of its own.
   EXPECT_EQ(report->failures[1].test, first.test);
   EXPECT_EQ(report->failures[1].message, "");
+}
+
+TEST(ParseGoogleTestXml, PlacesAPropertyFailureAtThePropertysLine) {
+  const std::string xml = R"(<?xml version="1.0"?>
+<testsuites name="AllTests"><testsuite name="RunSequentially">
+<testcase name="TimeAddsUp" status="run" result="completed" classname="RunSequentially">
+<failure message="m"><![CDATA[external/rapidcheck/include/rapidcheck/gtest.h:29
+Failed
+Falsifiable after 6 tests
+
+tests/01_sequential/sequential_test.cc:138:
+RC_ASSERT(elapsed >= total)]]></failure></testcase></testsuite></testsuites>)";
+  const std::optional<TestReport> report = ParseGoogleTestXml(xml);
+  ASSERT_TRUE(report.has_value());
+  ASSERT_EQ(report->failures.size(), 1u);
+  EXPECT_EQ(report->failures[0].location, "tests/01_sequential/sequential_test.cc:138");
+  EXPECT_EQ(report->failures[0].detail.rfind("Falsifiable after 6 tests", 0), 0u);
 }
 
 TEST(ParseGoogleTestXml, RejectsBazelsStandInReportAndGarbage) {
