@@ -50,6 +50,7 @@ TEST(Catalogue, RejectsMalformedFilesWithAReason) {
 
 TEST(MissingFiles, NamesTheFoldersAndFilesALessonLacks) {
   const std::filesystem::path root = std::filesystem::path(std::getenv("TEST_TMPDIR")) / "missing";
+  std::filesystem::remove_all(root);
   const Catalogue catalogue = Catalogue::Parse(kJson);
   const Lesson& lesson = catalogue.lessons()[0];
   EXPECT_EQ(MissingFiles(lesson, root),

@@ -9,7 +9,9 @@ namespace threadkata::kata {
 namespace {
 
 std::filesystem::path Scratch(const std::string& name) {
-  return std::filesystem::path(std::getenv("TEST_TMPDIR")) / name / "progress.json";
+  const std::filesystem::path dir = std::filesystem::path(std::getenv("TEST_TMPDIR")) / name;
+  std::filesystem::remove_all(dir);
+  return dir / "progress.json";
 }
 
 Catalogue ThreeLessons() {

@@ -1,6 +1,7 @@
 #include "tools/kata_cli/verdict.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 #include <sstream>
 
@@ -377,9 +378,17 @@ Verdict Judge(const RunArtifacts& run, const std::vector<std::string>& learner_f
   if (run.xml) report = ParseGoogleTestXml(*run.xml);
   if (report) verdict.tests = *report;
 
+  // Line by line: std::regex recurses once per character matched, so never on a whole log.
   static const std::regex kWatchdog(R"(\[  TIMEOUT \] (?:test )?(\S+) did not finish[^:]*: (.*))");
+  const std::vector<std::string> log_lines = Lines(log);
   std::smatch watchdog;
-  const bool watchdog_fired = std::regex_search(log, watchdog, kWatchdog);
+  bool watchdog_fired = false;
+  for (const std::string& line : log_lines) {
+    if (StartsWith(line, "[  TIMEOUT ] ") && std::regex_search(line, watchdog, kWatchdog)) {
+      watchdog_fired = true;
+      break;
+    }
+  }
   if (status == BazelStatus::kTimedOut || watchdog_fired) {
     verdict.outcome = Outcome::kTimedOut;
     verdict.test = watchdog_fired ? watchdog[1].str() : UnfinishedTest(log);
@@ -415,19 +424,36 @@ Verdict Judge(const RunArtifacts& run, const std::vector<std::string>& learner_f
 
   verdict.outcome = Outcome::kCrashed;
   verdict.test = UnfinishedTest(log);
-  static const std::regex kExitCode(R"(exited with error code (\d+))");
-  static const std::regex kThrown(
-      R"(terminate called after throwing an instance of '([^']*)'\s*\n\s*what\(\):\s*(.*))");
-  std::smatch match;
   int exit_code = -1;
-  if (run.xml && std::regex_search(*run.xml, match, kExitCode)) exit_code = std::stoi(match[1]);
+  constexpr std::string_view kExited = "exited with error code ";
+  if (run.xml) {
+    if (const size_t at = run.xml->find(kExited); at != std::string::npos) {
+      exit_code = std::atoi(run.xml->c_str() + at + kExited.size());
+    }
+  }
+  // "terminate called after throwing an instance of 'T'" and, on the next line, "what(): ...".
+  std::string thrown;
+  constexpr std::string_view kThrown = "terminate called after throwing an instance of '";
+  for (size_t k = 0; k < log_lines.size(); ++k) {
+    if (!StartsWith(log_lines[k], kThrown)) continue;
+    const std::string type = log_lines[k].substr(kThrown.size());
+    thrown = type.substr(0, type.find('\''));
+    if (k + 1 < log_lines.size()) {
+      const size_t what = log_lines[k + 1].find("what():");
+      if (what != std::string::npos) {
+        const size_t text = log_lines[k + 1].find_first_not_of(' ', what + 7);
+        thrown += ": " + (text == std::string::npos ? "" : log_lines[k + 1].substr(text));
+      }
+    }
+    break;
+  }
   if (Contains(log, "terminate called without an active exception")) {
     verdict.explanation =
         "std::terminate was called: a std::thread was destroyed (or assigned to) while still "
         "joinable. Every std::thread must be joined or detached before its destructor runs; "
         "std::jthread joins by itself.";
-  } else if (std::regex_search(log, match, kThrown)) {
-    verdict.explanation = "an exception escaped: " + match[1].str() + ": " + match[2].str() +
+  } else if (!thrown.empty()) {
+    verdict.explanation = "an exception escaped: " + thrown +
                           ". An exception leaving a thread's function (or a destructor) ends "
                           "the whole program.";
   } else if (exit_code == 139 || Contains(log, "Segmentation fault")) {

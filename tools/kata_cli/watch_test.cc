@@ -14,6 +14,7 @@ namespace fs = std::filesystem;
 
 fs::path Scratch(const std::string& name) {
   const fs::path dir = fs::path(std::getenv("TEST_TMPDIR")) / name;
+  fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
 }
