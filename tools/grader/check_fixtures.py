@@ -108,6 +108,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--work", required=True, help="scratch folder (emptied first)")
     parser.add_argument("--cache-dir", required=True, help="the grader's cache for these runs")
+    parser.add_argument("--disk-cache", default="", help="Bazel disk cache for tools/grade")
     parser.add_argument("--only", action="append", default=[], help="only this fixture")
     parser.add_argument(
         "--all-lessons",
@@ -139,6 +140,8 @@ def main():
         out_dir = work / f"reports-{group}"
         command = [str(ROOT / "tools" / "grade"), "--batch", str(work / group)]
         command += ["--out", str(out_dir), "--cache-dir", args.cache_dir]
+        if args.disk_cache:
+            command += ["--disk-cache", args.disk_cache]
         if group != "all":
             # Bad behaviour is quick to show: shorter limits keep the check fast.
             command += ["--lessons", group, "--test-timeout", "60", "--output-limit", "65536"]

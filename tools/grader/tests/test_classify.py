@@ -74,6 +74,19 @@ class ClassifyRunTest(unittest.TestCase):
         self.assertIn("SIGSEGV", result.message)
         self.assertEqual(result.cases[0].name, "S.Good")
 
+    def test_abort_hints_at_a_joinable_thread(self):
+        log = LOG_HEAD + "[ RUN      ] S.Good\nterminate called without an active exception\n"
+        result = self.run_with("FAILED", log + "[threadkata-grader] exit 134\n", BAZEL_STAND_IN_XML)
+        self.assertEqual(result.status, classify.CRASH)
+        self.assertIn("SIGABRT during S.Good", result.message)
+        self.assertIn("joinable", result.message)
+        self.assertEqual(result.output, "terminate called without an active exception")
+
+    def test_forged_xml_without_gtest_summary_is_not_a_pass(self):
+        log = LOG_HEAD + "[ RUN      ] S.Good\n[threadkata-grader] exit 0\n"
+        result = self.run_with("PASSED", log, GTEST_PASS_XML)
+        self.assertEqual(result.status, classify.CRASH)
+
     def test_watchdog_is_a_timeout(self):
         log = LOG_HEAD + (
             "[ RUN      ] S.Good\n[  TIMEOUT ] test S.Good did not finish within 200 units\n"

@@ -22,9 +22,13 @@ class PrepareTest(unittest.TestCase):
                 (grader / path).parent.mkdir(parents=True, exist_ok=True)
                 (grader / path).write_text(text)
             (grader / "bazel-out").symlink_to(temp)
+            (grader / "cache").mkdir()
             accepted = submission.FileOutcome("katas/01_x/x.cc", submission.ACCEPTED, content=b"mine")
             refused = submission.FileOutcome("katas/02_y/y.cc", submission.REJECTED, "symlink")
-            out = tree.prepare(grader, pathlib.Path(temp) / "tree", {"01": [accepted], "02": [refused]})
+            out = tree.prepare(
+                grader, grader / "cache" / "tree", {"01": [accepted], "02": [refused]},
+                excluded=(grader / "cache",),
+            )
             self.assertEqual((out / "katas/01_x/x.cc").read_text(), "mine")
             self.assertEqual((out / "katas/01_x/x.h").read_text(), "header")
             self.assertEqual((out / "tests/01_x/t.cc").read_text(), "test")
@@ -33,6 +37,7 @@ class PrepareTest(unittest.TestCase):
             self.assertFalse((out / "user.bazelrc").exists())
             self.assertFalse((out / "bazel-out").exists())
             self.assertFalse((out / "katas/02_y").exists())
+            self.assertFalse((out / "cache").exists())
             self.assertIn("limit_output", (out / "tools/grader/BUILD.bazel").read_text())
 
 

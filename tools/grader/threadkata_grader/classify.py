@@ -23,10 +23,12 @@ OUTPUT_CAP = 500  # characters of output, as Exercism's test runners cap it
 _LOG_CAP = 4 * 1024 * 1024  # bytes of test.log read at most (the wrapper caps it before that)
 _XML_CAP = 4 * 1024 * 1024
 
+_MARKER_PREFIX = "[threadkata-grader] "
 _MARKER_EXIT = re.compile(r"^\[threadkata-grader\] exit (\d+)$", re.M)
 _MARKER_LIMIT = "[threadkata-grader] output limit of"
 _RUN = re.compile(r"^\[ RUN      \] (\S+)$", re.M)
 _ENDED = re.compile(r"^\[ +(OK|FAILED|SKIPPED) +\] (\S+) \((\d+) ms\)$", re.M)
+_GTEST_PASSED = re.compile(r"^\[  PASSED  \] \d+ tests?\.$", re.M)
 _WATCHDOG = re.compile(r"^\[  TIMEOUT \] .*$", re.M)
 _TSAN_REPORT = "WARNING: ThreadSanitizer:"
 _DEADLY = re.compile(r"(ERROR: \w+Sanitizer: [^\n]*|\w+Sanitizer:DEADLYSIGNAL)")
@@ -130,9 +132,15 @@ def gtest_cases(xml_text):
     return cases if cases else None
 
 
+def _printed(text):
+    """What the test program printed, without the grader wrapper's own lines."""
+    lines = text.splitlines()
+    return "\n".join(line for line in lines if not line.startswith(_MARKER_PREFIX)).strip()
+
+
 def log_cases(log, unfinished_message):
     """Per-test results from GoogleTest's console output; a test that started and never ended
-    gets UNFINISHED_MESSAGE."""
+    gets UNFINISHED_MESSAGE followed by what it printed."""
     cases = []
     runs = list(_RUN.finditer(log))
     for index, run in enumerate(runs):
@@ -141,12 +149,18 @@ def log_cases(log, unfinished_message):
         body = log[run.end() : end]
         ended = next((m for m in _ENDED.finditer(body) if m.group(2) == name), None)
         if ended is None:
-            cases.append(Case(name, "error", (unfinished_message + "\n" + body.strip()).strip()))
+            cases.append(Case(name, "error", (unfinished_message + "\n" + _printed(body)).strip()))
             continue
         status = {"OK": PASS, "FAILED": FAIL, "SKIPPED": "skipped"}[ended.group(1)]
-        message = body[: ended.start()].strip() if status == FAIL else None
+        message = _printed(body[: ended.start()]) if status == FAIL else None
         cases.append(Case(name, status, message or None, int(ended.group(3)) / 1000))
     return cases
+
+
+def _unfinished_output(log):
+    """What the last test printed before the program was stopped (its own output)."""
+    runs = list(_RUN.finditer(log))
+    return _printed(log[runs[-1].end() :] if runs else log)[-OUTPUT_CAP:]
 
 
 def _exit_status(log_tail):
@@ -165,6 +179,21 @@ def _describe_exit(status):
     return f"exited with status {status}"
 
 
+def _crash_hint(status):
+    """The learner's most likely mistake, from how the program ended."""
+    if status is not None and status - 128 in (signal.SIGSEGV, signal.SIGBUS):
+        return (
+            "a null or dangling pointer or reference, e.g. a thread still using a local "
+            "variable of a function that has returned?"
+        )
+    if status is not None and status - 128 == signal.SIGABRT:
+        return (
+            "std::terminate: an std::thread destroyed while still joinable (neither joined nor "
+            "detached), or an exception that escaped a thread?"
+        )
+    return "exit() or abort() called from the kata, or a thread that ended the process?"
+
+
 def _tsan_report(log):
     start = log.find(_TSAN_REPORT)
     end = log.find("SUMMARY: ThreadSanitizer", start)
@@ -176,6 +205,9 @@ def _failed_summary(cases):
     failed = [case for case in cases if case.status in (FAIL, "error")]
     lines = [f"{len(failed)} of {len(cases)} tests failed:"]
     lines += [f"- {case.name}" for case in failed[:20]]
+    if len(failed) > 20:
+        lines.append(f"- and {len(failed) - 20} more")
+    lines += ["", f"The first, {failed[0].name}:", cap(failed[0].message, MESSAGE_CAP)]
     return "\n".join(lines)
 
 
@@ -198,8 +230,7 @@ def classify_run(run, test_timeout):
 
     def unfinished(message):
         result.cases = log_cases(log, message)
-        failing = [c for c in result.cases if c.status in (FAIL, "error")]
-        result.output = failing[-1].message if failing else tail[-OUTPUT_CAP:]
+        result.output = _unfinished_output(log) or None
 
     watchdog = _WATCHDOG.search(log)
     if run.status == "TIMEOUT":
@@ -233,7 +264,12 @@ def classify_run(run, test_timeout):
         result.status = TIMEOUT
         result.message = watchdog.group(0)
         unfinished(watchdog.group(0))
-    elif run.status == "PASSED" and xml_cases and all(c.status != FAIL for c in xml_cases):
+    elif (
+        run.status == "PASSED"
+        and xml_cases
+        and all(c.status != FAIL for c in xml_cases)
+        and _GTEST_PASSED.search(log)
+    ):
         result.cases = xml_cases
     elif xml_cases and any(c.status == FAIL for c in xml_cases):
         result.status = FAIL
@@ -244,11 +280,13 @@ def classify_run(run, test_timeout):
     else:
         result.status = CRASH
         deadly = _DEADLY.search(log)
+        running = [c.name for c in log_cases(log, "") if c.status == "error"]
         result.message = (
-            f"The test program {_describe_exit(exit_status)} before its tests finished"
+            f"The test program {_describe_exit(exit_status)} "
+            + (f"during {running[-1]}" if running else "before its tests finished")
             + (f" ({deadly.group(1)})" if deadly else "")
-            + ": a null or dangling pointer, an std::thread destroyed while joinable "
-            "(std::terminate), or exit() called from the kata?"
+            + ": "
+            + _crash_hint(exit_status)
         )
         unfinished(f"The test program {_describe_exit(exit_status)} during this test.")
     return result

@@ -142,7 +142,9 @@ def grade(submission, lessons, bazel, settings, work_dir, max_file_bytes):
     """results.json's content for SUBMISSION. Raises bazel.GraderError when Bazel fails."""
     started = time.monotonic()
     outcomes = submission_module.collect(str(submission), lessons, max_file_bytes)
-    tree = tree_module.prepare(settings.grader_root, work_dir / "tree", outcomes)
+    tree = tree_module.prepare(
+        settings.grader_root, work_dir / "tree", outcomes, excluded=(settings.cache_dir,)
+    )
     complete = [
         lesson
         for lesson in lessons

@@ -22,11 +22,13 @@ sh_binary(
 LIMITER_LABEL = "//tools/grader:limit_output"
 
 
-def _ignore(root):
+def _ignore(root, excluded):
     root = pathlib.Path(root).resolve()
+    excluded = {pathlib.Path(path).resolve() for path in excluded}
 
     def ignore(directory, names):
-        relative = pathlib.Path(directory).resolve().relative_to(root).as_posix()
+        directory = pathlib.Path(directory).resolve()
+        relative = directory.relative_to(root).as_posix()
         skipped = set()
         for name in names:
             path = name if relative == "." else f"{relative}/{name}"
@@ -34,18 +36,22 @@ def _ignore(root):
                 skipped.add(name)
             elif path in _NESTED_EXCLUDED or name == "__pycache__":
                 skipped.add(name)
+            elif directory / name in excluded:
+                skipped.add(name)
         return skipped
 
     return ignore
 
 
-def prepare(grader_root, tree, outcomes):
-    """Lays out TREE afresh from GRADER_ROOT and writes the accepted files of OUTCOMES
+def prepare(grader_root, tree, outcomes, excluded=()):
+    """Lays out TREE afresh from GRADER_ROOT, without the paths in EXCLUDED (the grader's own
+    cache and reports, when they are inside it), and writes the accepted files of OUTCOMES
     (lesson id -> FileOutcome list) into it."""
     tree = pathlib.Path(tree)
     if tree.exists():
         shutil.rmtree(tree)
-    shutil.copytree(grader_root, tree, symlinks=True, ignore=_ignore(grader_root))
+    ignore = _ignore(grader_root, tuple(excluded) + (tree,))
+    shutil.copytree(grader_root, tree, symlinks=True, ignore=ignore)
     (tree / "tools" / "grader" / "BUILD.bazel").write_text(_LIMITER_BUILD, encoding="utf-8")
     for files in outcomes.values():
         for outcome in files:
