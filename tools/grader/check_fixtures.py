@@ -152,7 +152,11 @@ def main():
         if status != 0:
             print(f"FAIL: tools/grade --batch exited with {status}, expected 0 (all graded)")
             failures += 1
-        table = (out_dir / "grades.csv").read_text(encoding="utf-8") if (out_dir / "grades.csv").exists() else ""
+        table = (
+            (out_dir / "grades.csv").read_text(encoding="utf-8")
+            if (out_dir / "grades.csv").exists()
+            else ""
+        )
         for fixture, expected in fixtures:
             results_path = out_dir / fixture.name / "results.json"
             if not results_path.exists():
@@ -162,7 +166,9 @@ def main():
             results = json.loads(results_path.read_text(encoding="utf-8"))
             ids = all_ids if expected["lessons"] == "all" else expected["lessons"]
             max_score = sum(lesson.points for lesson in manifest.select(lessons, ids))
-            problems = check(fixture.name, expected, results, out_dir / fixture.name, schema, max_score)
+            problems = check(
+                fixture.name, expected, results, out_dir / fixture.name, schema, max_score
+            )
             if f"\n{fixture.name}," not in table:
                 problems.append("no row in grades.csv")
             grades = " ".join(f"{k['kata']}:{k['grade']}" for k in results["tests"])
@@ -172,7 +178,9 @@ def main():
                 for problem in problems:
                     print(f"  - {problem}")
             else:
-                print(f"ok   {fixture.name}: {results['score']}/{results['max_score']} ({grades}) in {results['duration']:.0f} s")
+                print(
+                    f"ok   {fixture.name}: {results['score']}/{results['max_score']} ({grades}) in {results['duration']:.0f} s"
+                )
 
     # The single-submission path and its exit status: a refused file needs no build.
     if "01" in groups and any(f.name == "symlink" for f, _ in groups["01"]):

@@ -1,4 +1,3 @@
-import os
 import pathlib
 import tempfile
 import unittest
@@ -23,7 +22,9 @@ BAZEL_STAND_IN_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <testcase name="tests/01_x/kata_test" status="run" duration="1" time="1">
 <error message="exited with error code 139"></error></testcase></testsuite></testsuites>
 """
-LOG_HEAD = "threadkata: time unit 1 units (100 ms)\n[==========] Running 2 tests from 1 test suite.\n"
+LOG_HEAD = (
+    "threadkata: time unit 1 units (100 ms)\n[==========] Running 2 tests from 1 test suite.\n"
+)
 
 
 class ClassifyRunTest(unittest.TestCase):
@@ -121,9 +122,14 @@ class ClassifyRunTest(unittest.TestCase):
         self.assertEqual(result.status, classify.FAIL)
 
     def test_output_limit(self):
-        log = LOG_HEAD + "[ RUN      ] S.Good\n" + "spam\n" * 100 + (
-            "\n[threadkata-grader] output limit of 500 bytes exceeded\n"
-            "[threadkata-grader] exit 141\n"
+        log = (
+            LOG_HEAD
+            + "[ RUN      ] S.Good\n"
+            + "spam\n" * 100
+            + (
+                "\n[threadkata-grader] output limit of 500 bytes exceeded\n"
+                "[threadkata-grader] exit 141\n"
+            )
         )
         result = self.run_with("FAILED", log, BAZEL_STAND_IN_XML)
         self.assertEqual(result.status, classify.FAIL)
@@ -143,7 +149,9 @@ class ClassifyRunTest(unittest.TestCase):
         xml = GTEST_FAIL_XML.replace("did you join?", huge)
         result = self.run_with("FAILED", LOG_HEAD + "[threadkata-grader] exit 1\n", xml)
         data = result.to_json()
-        self.assertLessEqual(max(len(t["message"] or "") for t in data["tests"]), classify.MESSAGE_CAP)
+        self.assertLessEqual(
+            max(len(t["message"] or "") for t in data["tests"]), classify.MESSAGE_CAP
+        )
         self.assertLessEqual(len(data["output"]), classify.OUTPUT_CAP)
 
 

@@ -28,7 +28,9 @@ SETTINGS = bazel.Settings(
 
 def sample_results():
     results = grading._skeleton("/s", LESSONS, SETTINGS)
-    passed = classify.ConfigResult(status="pass", duration=1.0, cases=[classify.Case("S.T", "pass")])
+    passed = classify.ConfigResult(
+        status="pass", duration=1.0, cases=[classify.Case("S.T", "pass")]
+    )
     crashed = classify.ConfigResult(
         status="crash",
         message="killed by SIGSEGV \x00\x1b[31m <&>",
@@ -75,7 +77,9 @@ class ReportsTest(unittest.TestCase):
             reports.write_batch(temp, rows, LESSONS)
             with open(pathlib.Path(temp) / "grades.csv", encoding="utf-8") as handle:
                 table = list(csv.reader(handle))
-            self.assertEqual(table[0], ["submission", "status", "score", "max_score", "duration", "01", "02"])
+            self.assertEqual(
+                table[0], ["submission", "status", "score", "max_score", "duration", "01", "02"]
+            )
             self.assertEqual(table[1][0:4], ["alice", "fail", "5", "15"])
             self.assertEqual(table[1][5:], ["pass", "crash"])
 

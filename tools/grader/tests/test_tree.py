@@ -23,10 +23,14 @@ class PrepareTest(unittest.TestCase):
                 (grader / path).write_text(text)
             (grader / "bazel-out").symlink_to(temp)
             (grader / "cache").mkdir()
-            accepted = submission.FileOutcome("katas/01_x/x.cc", submission.ACCEPTED, content=b"mine")
+            accepted = submission.FileOutcome(
+                "katas/01_x/x.cc", submission.ACCEPTED, content=b"mine"
+            )
             refused = submission.FileOutcome("katas/02_y/y.cc", submission.REJECTED, "symlink")
             out = tree.prepare(
-                grader, grader / "cache" / "tree", {"01": [accepted], "02": [refused]},
+                grader,
+                grader / "cache" / "tree",
+                {"01": [accepted], "02": [refused]},
                 excluded=(grader / "cache",),
             )
             self.assertEqual((out / "katas/01_x/x.cc").read_text(), "mine")

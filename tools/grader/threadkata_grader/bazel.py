@@ -3,8 +3,8 @@ from the Build Event Protocol (JSON) rather than from Bazel's human-readable out
 
 import dataclasses
 import json
-import os
 import pathlib
+import signal
 import subprocess
 import urllib.parse
 
@@ -60,9 +60,10 @@ class Settings:
     blocked_paths: tuple = ()
     extra_args: tuple = ()
 
-    @property
-    def output_base(self):
-        return self.cache_dir / "output_base"
+    def output_base(self, config):
+        # One Bazel server per configuration: switching one server between them would throw
+        # its analysis away for every submission.
+        return self.cache_dir / f"output_base-{config}"
 
 
 def _read_uri(uri, cap):
@@ -143,10 +144,10 @@ class Bazel:
         self.settings = settings
         self.work_dir = pathlib.Path(work_dir)
 
-    def _startup(self):
+    def _startup(self, config):
         return [
             "bazel",
-            f"--output_base={self.settings.output_base}",
+            f"--output_base={self.settings.output_base(config)}",
             "--nohome_rc",
             "--max_idle_secs=600",
         ]
@@ -157,7 +158,7 @@ class Bazel:
         if events.exists():
             events.unlink()
         settings = self.settings
-        command = self._startup() + [
+        command = self._startup(config) + [
             "test",
             "--keep_going",
             "--symlink_prefix=/",
@@ -182,22 +183,28 @@ class Bazel:
         command += ["--"] + list(labels)
         with open(log_path, "wb") as log:
             try:
-                process = subprocess.run(
+                process = subprocess.Popen(
                     command,
                     cwd=tree,
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    timeout=settings.invocation_timeout,
-                    check=False,
                 )
+            except OSError as error:
+                raise GraderError(f"cannot run bazel: {error}") from error
+            try:
+                process.wait(timeout=settings.invocation_timeout)
             except subprocess.TimeoutExpired as error:
-                self.shutdown(tree)
+                # Interrupting the client cancels the server's build too; killing it would not.
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
                 raise GraderError(
                     f"bazel test ({config}) did not finish within {settings.invocation_timeout} s"
                 ) from error
-            except OSError as error:
-                raise GraderError(f"cannot run bazel: {error}") from error
         if process.returncode not in _GRADED_EXIT_CODES or not events.exists():
             raise GraderError(
                 f"bazel test ({config}) failed with exit status {process.returncode}; "
@@ -207,17 +214,20 @@ class Bazel:
             runs, failed = parse_events(lines, labels)
         return Invocation(runs=runs, failed_actions=failed, log_path=str(log_path))
 
-    def shutdown(self, tree):
-        """Stops the Bazel server (a grader leaves nothing running behind it)."""
-        subprocess.run(
-            self._startup() + ["shutdown"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=120,
-            check=False,
-            cwd=tree,
-        )
+    def shutdown(self, tree, configs=("default", "tsan")):
+        """Stops the Bazel servers (a grader leaves nothing running behind it)."""
+        for config in configs:
+            if not self.settings.output_base(config).exists():
+                continue
+            subprocess.run(
+                self._startup(config) + ["shutdown"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=120,
+                check=False,
+                cwd=tree,
+            )
 
 
 def _tail(path, lines=30):
@@ -226,4 +236,3 @@ def _tail(path, lines=30):
             return "".join(handle.readlines()[-lines:])
     except OSError:
         return ""
-

@@ -253,11 +253,22 @@ def classify_run(run, test_timeout):
         assertions_failed = any(c.status == FAIL for c in result.cases)
         result.status = FAIL if assertions_failed else SANITIZER
         report = _tsan_report(log)
+        kind = report.splitlines()[0].replace(_TSAN_REPORT, "").split("(")[0].strip()
+        hint = (
+            ": two threads touch the same memory, at least one writes, and nothing orders them"
+            if kind == "data race"
+            else ""
+        )
         result.message = (
-            "ThreadSanitizer found a data race"
-            + (" (and assertions failed too)" if assertions_failed else " although every assertion held")
-            + ": two threads touch the same memory, at least one writes, and nothing orders "
-            "them.\n" + report
+            f"ThreadSanitizer reported a {kind}"
+            + (
+                " (and assertions failed too)"
+                if assertions_failed
+                else " although every assertion held"
+            )
+            + hint
+            + ".\n"
+            + report
         )
         result.output = report
     elif watchdog:

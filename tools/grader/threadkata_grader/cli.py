@@ -190,7 +190,13 @@ def main(argv=None):
         try:
             if not args.batch:
                 results, failed = _grade_one(
-                    graded.resolve(), lessons, bazel, settings, work_dir, args.max_file_bytes, out_dir
+                    graded.resolve(),
+                    lessons,
+                    bazel,
+                    settings,
+                    work_dir,
+                    args.max_file_bytes,
+                    out_dir,
                 )
                 print(reports.markdown(results), end="")
                 print(f"tools/grade: reports in {out_dir}")

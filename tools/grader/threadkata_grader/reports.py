@@ -30,7 +30,10 @@ def _xml_text(text):
     return "".join(
         c
         for c in text
-        if c in "\t\n\r" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD or ord(c) > 0xFFFF
+        if c in "\t\n\r"
+        or 0x20 <= ord(c) <= 0xD7FF
+        or 0xE000 <= ord(c) <= 0xFFFD
+        or ord(c) > 0xFFFF
     )
 
 
@@ -58,10 +61,22 @@ def junit(results):
                 counts["skipped"] += 1
                 ElementTree.SubElement(case, "skipped")
 
-        add(kata["folder"], "verdict", kata["status"], f"{kata['grade']}: {kata['message'] or ''}".strip(), kata["duration"])
+        add(
+            kata["folder"],
+            "verdict",
+            kata["status"],
+            f"{kata['grade']}: {kata['message'] or ''}".strip(),
+            kata["duration"],
+        )
         for config, run in kata["configs"].items():
             for test in run["tests"]:
-                add(f"{kata['folder']}.{config}", test["name"], test["status"], test["message"], test["duration"])
+                add(
+                    f"{kata['folder']}.{config}",
+                    test["name"],
+                    test["status"],
+                    test["message"],
+                    test["duration"],
+                )
         for key, value in counts.items():
             suite.set(key, str(value))
         for key in totals:
@@ -84,7 +99,10 @@ def markdown(results):
         "",
     ]
     if results["status"] == "error":
-        lines += [f"**The grader could not grade this submission:** {_cell(results['message'])}", ""]
+        lines += [
+            f"**The grader could not grade this submission:** {_cell(results['message'])}",
+            "",
+        ]
     if results["tests"]:
         lines += ["| # | kata | result | points | time |", "|---|---|---|---|---|"]
         for kata in results["tests"]:
@@ -132,10 +150,16 @@ def batch_row(name, results):
 
 def write_batch(out_dir, rows, lessons):
     out_dir = pathlib.Path(out_dir)
-    write_json(out_dir / "grades.json", {"format": "threadkata-grade-batch", "format_version": 1, "submissions": rows})
+    write_json(
+        out_dir / "grades.json",
+        {"format": "threadkata-grade-batch", "format_version": 1, "submissions": rows},
+    )
     with open(out_dir / "grades.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["submission", "status", "score", "max_score", "duration"] + [lesson.id for lesson in lessons])
+        writer.writerow(
+            ["submission", "status", "score", "max_score", "duration"]
+            + [lesson.id for lesson in lessons]
+        )
         for row in rows:
             writer.writerow(
                 [row["submission"], row["status"], row["score"], row["max_score"], row["duration"]]
