@@ -3,7 +3,7 @@
 # at THREADKATA_OUTPUT_LIMIT bytes, so that a program printing without end cannot fill the disk.
 # Past the cap the reader stops, and the program is stopped by SIGPIPE at its next write.
 # The last line is always the grader's own, which the grader trusts and the program cannot
-# print after:
+# print after, on a line of its own (the program's last line may lack its newline):
 #   [threadkata-grader] exit STATUS
 # preceded, when the cap was reached, by
 #   [threadkata-grader] output limit of N bytes exceeded
@@ -20,8 +20,8 @@ capped() {
 "$@" 2>&1 | capped
 codes=("${PIPESTATUS[@]}")
 status=${codes[0]}
+echo
 if [[ ${codes[1]} -eq 10 ]]; then
-  echo
   echo "[threadkata-grader] output limit of $limit bytes exceeded"
   [[ $status -eq 0 ]] && status=1
 fi

@@ -112,6 +112,19 @@ class ClassifyRunTest(unittest.TestCase):
         result = self.run_with("FAILED", log, BAZEL_STAND_IN_XML)
         self.assertEqual(result.status, classify.SANITIZER)
         self.assertIn("Write of size 4", result.message)
+        self.assertEqual(result.cases[0].status, "error")
+
+    def test_race_is_pinned_on_the_test_that_was_running(self):
+        log = LOG_HEAD + (
+            "[ RUN      ] S.Good\n[       OK ] S.Good (10 ms)\n[ RUN      ] S.Bad\n"
+            "WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 4\n"
+            "[       OK ] S.Bad (500 ms)\n[  PASSED  ] 2 tests.\n"
+            "ThreadSanitizer: reported 1 warnings\n[threadkata-grader] exit 66\n"
+        )
+        result = self.run_with("FAILED", log, GTEST_PASS_XML)
+        self.assertEqual(result.status, classify.SANITIZER)
+        self.assertEqual([c.status for c in result.cases], ["pass", "fail"])
+        self.assertIn("Write of size 4", result.cases[1].message)
 
     def test_race_after_a_failed_assertion_is_a_failure(self):
         log = LOG_HEAD + (

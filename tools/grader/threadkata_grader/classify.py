@@ -271,6 +271,12 @@ def classify_run(run, test_timeout):
             + report
         )
         result.output = report
+        # The race belongs to the test that was running when it was reported.
+        during = [m.group(1) for m in _RUN.finditer(log, 0, log.find(_TSAN_REPORT))]
+        for case in result.cases:
+            if during and case.name == during[-1] and case.status == PASS:
+                case.status = FAIL
+                case.message = report
     elif watchdog:
         result.status = TIMEOUT
         result.message = watchdog.group(0)
