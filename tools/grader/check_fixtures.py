@@ -52,8 +52,8 @@ def assemble(fixture, expected, lessons, destination):
                 shutil.copyfile(origin, target)
 
 
-def check(name, expected, results, out_dir, schema, max_score):
-    """Problems of one fixture's reports against its expectation."""
+def check_schema(results, out_dir, schema):
+    """Problems of the reports' form: the schema, well-formed XML, a summary."""
     problems = []
     try:
         jsonschema.validate(results, schema)
@@ -66,7 +66,12 @@ def check(name, expected, results, out_dir, schema, max_score):
     summary = out_dir / "summary.md"
     if not summary.exists() or "threadkata grade" not in summary.read_text(encoding="utf-8"):
         problems.append("summary.md is missing or empty")
+    return problems
 
+
+def check(expected, results, out_dir, schema, max_score):
+    """Problems of one fixture's reports against its expectation."""
+    problems = check_schema(results, out_dir, schema)
     if results["status"] != expected["status"]:
         problems.append(f"status {results['status']}, expected {expected['status']}")
     score = max_score if expected["score"] == "max" else expected["score"]
@@ -182,18 +187,29 @@ def main():
                     f"ok   {fixture.name}: {results['score']}/{results['max_score']} ({grades}) in {results['duration']:.0f} s"
                 )
 
-    # The single-submission path and its exit status: a refused file needs no build.
+    # The single-submission path and its exit statuses: a refused file needs no build; a Bazel
+    # that cannot run is the grader's failure (3), reported as such.
     if "01" in groups and any(f.name == "symlink" for f, _ in groups["01"]):
-        out_dir = work / "reports-single"
-        command = [str(ROOT / "tools" / "grade"), "--lessons", "01", "--out", str(out_dir)]
-        command += ["--cache-dir", args.cache_dir, str(work / "01" / "symlink")]
-        status = subprocess.run(command, check=False, stdout=subprocess.DEVNULL).returncode
-        results = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
-        if status != 1 or results["tests"][0]["grade"] != "rejected":
-            print(f"FAIL single: exit {status} (expected 1), grade {results['tests'][0]['grade']}")
-            failures += 1
-        else:
-            print("ok   single submission: exit status 1 (graded, not full marks)")
+        for case, extra, want_status, want_grade in [
+            ("symlink", [], 1, "rejected"),
+            ("compile_error", ["--bazel-arg=--spawn_strategy=no_such_strategy"], 3, None),
+        ]:
+            out_dir = work / f"reports-single-{case}"
+            command = [str(ROOT / "tools" / "grade"), "--lessons", "01", "--out", str(out_dir)]
+            command += ["--cache-dir", args.cache_dir] + extra + [str(work / "01" / case)]
+            status = subprocess.run(command, check=False, stdout=subprocess.DEVNULL).returncode
+            results = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+            grades = [kata["grade"] for kata in results["tests"]]
+            problems = check_schema(results, out_dir, schema)
+            if status != want_status or (want_grade and grades != [want_grade]):
+                problems.append(f"exit {status} (expected {want_status}), grades {grades}")
+            if want_status == 3 and results["status"] != "error":
+                problems.append(f"status {results['status']}, expected error")
+            if problems:
+                failures += 1
+                print(f"FAIL single {case}: " + "; ".join(problems))
+            else:
+                print(f"ok   single {case}: exit status {status}, {results['status']}")
     print(f"grade fixtures: {failures} failed")
     return 1 if failures else 0
 

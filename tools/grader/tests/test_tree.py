@@ -44,6 +44,15 @@ class PrepareTest(unittest.TestCase):
             self.assertFalse((out / "cache").exists())
             self.assertIn("limit_output", (out / "tools/grader/BUILD.bazel").read_text())
 
+            # The next submission: its own file, the stub where it has none, nothing left over.
+            (out / "stray.txt").write_text("left by a build")
+            header = (out / "katas/01_x/x.h").stat().st_ino
+            missing = submission.FileOutcome("katas/01_x/x.cc", submission.MISSING)
+            out = tree.prepare(grader, grader / "cache" / "tree", {"01": [missing]})
+            self.assertEqual((out / "katas/01_x/x.cc").read_text(), "stub")
+            self.assertFalse((out / "stray.txt").exists())
+            self.assertEqual((out / "katas/01_x/x.h").stat().st_ino, header)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -156,15 +156,6 @@ def _grade_one(submission, lessons, bazel, settings, work_dir, max_file_bytes, o
 def main(argv=None):
     args = parser().parse_args(argv)
     grader_root = pathlib.Path(__file__).resolve().parents[3]
-    try:
-        lessons = manifest.select(manifest.load(grader_root), args.lessons)
-        manifest.check_tree(grader_root, lessons)
-    except manifest.ManifestError as error:
-        print(f"tools/grade: {error}", file=sys.stderr)
-        return EXIT_GRADER_ERROR
-    except ValueError as error:
-        print(f"tools/grade: {error}", file=sys.stderr)
-        return EXIT_USAGE
     graded = pathlib.Path(args.batch or args.submission)
     if not graded.is_dir():
         print(f"tools/grade: {graded} is not a folder", file=sys.stderr)
@@ -183,6 +174,19 @@ def main(argv=None):
         blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded),
         extra_args=tuple(args.bazel_arg),
     )
+    try:
+        lessons = manifest.select(manifest.load(grader_root), args.lessons)
+        manifest.check_tree(grader_root, lessons)
+    except manifest.ManifestError as error:
+        print(f"tools/grade: {error}", file=sys.stderr)
+        results = grading.error_results(
+            graded.resolve(), [], settings, str(error), time.monotonic()
+        )
+        reports.write_submission(out_dir, results)
+        return EXIT_GRADER_ERROR
+    except ValueError as error:
+        print(f"tools/grade: {error}", file=sys.stderr)
+        return EXIT_USAGE
     work_dir = cache_dir / "work"
     bazel = bazel_module.Bazel(settings, work_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -205,8 +209,11 @@ def main(argv=None):
                 return EXIT_FULL_MARKS if results["status"] == "pass" else EXIT_NOT_FULL_MARKS
             rows = []
             any_failed = False
-            for entry in sorted(p for p in graded.iterdir() if p.is_dir() and not p.is_symlink()):
-                if entry.name.startswith("."):
+            for entry in sorted(graded.iterdir()):
+                if entry.name.startswith(".") or not entry.is_dir():
+                    continue
+                if entry.is_symlink():
+                    print(f"tools/grade: skipping {entry.name}, a symlink", file=sys.stderr)
                     continue
                 print(f"tools/grade: grading {entry.name}", file=sys.stderr)
                 results, failed = _grade_one(
