@@ -171,9 +171,7 @@ def main():
             results = json.loads(results_path.read_text(encoding="utf-8"))
             ids = all_ids if expected["lessons"] == "all" else expected["lessons"]
             max_score = sum(lesson.points for lesson in manifest.select(lessons, ids))
-            problems = check(
-                fixture.name, expected, results, out_dir / fixture.name, schema, max_score
-            )
+            problems = check(expected, results, out_dir / fixture.name, schema, max_score)
             if f"\n{fixture.name}," not in table:
                 problems.append("no row in grades.csv")
             grades = " ".join(f"{k['kata']}:{k['grade']}" for k in results["tests"])
