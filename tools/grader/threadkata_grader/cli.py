@@ -25,8 +25,8 @@ file (katas/lessons.json) is taken from SUBMISSION, a copy of the repository or 
 folder; everything else comes from this grader's own tree. Each kata is tested plainly, then
 under ThreadSanitizer, in Bazel's sandbox without network.
 
-Exit status: 0 graded, full marks; 1 graded, not full marks (with --batch: every submission was
-graded); 2 wrong usage; 3 the grader itself could not run (reports say why)."""
+Exit status: 0 graded with full marks (with --batch: every submission graded); 1 graded
+without full marks; 2 wrong usage; 3 the grader itself could not run (the reports say why)."""
 
 
 def _lesson_ids(text):
