@@ -42,9 +42,14 @@ def _run_config(bazel, tree, config, lessons, work_dir, settings):
     results = {}
     for lesson in lessons:
         run = invocation.runs[lesson.test_label]
-        if run.status:
+        if run.status in ("PASSED", "FAILED", "TIMEOUT"):
             results[lesson.id] = classify.classify_run(run, settings.test_timeout)
             continue
+        if run.status:
+            # INCOMPLETE, REMOTE_FAILURE...: Bazel, not the kata, failed.
+            raise bazel_module.GraderError(
+                f"{lesson.test_label} ({config}) ended as {run.status}; see {invocation.log_path}"
+            )
         actions = [a for a in invocation.failed_actions if _belongs_to(a, lesson)]
         if not actions:
             raise bazel_module.GraderError(
