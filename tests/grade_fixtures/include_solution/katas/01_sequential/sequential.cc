@@ -1,0 +1,2 @@
+// Fixture: tries to pass by compiling the reference solution in.
+#include "solutions/01_sequential/sequential.cc"

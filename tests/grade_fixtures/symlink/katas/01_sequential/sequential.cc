@@ -1,0 +1,1 @@
+../../../../../solutions/01_sequential/sequential.cc

@@ -1,0 +1,62 @@
+import contextlib
+import io
+import pathlib
+import tempfile
+import unittest
+
+from threadkata_grader import cli
+
+
+class BlockedPathsTest(unittest.TestCase):
+    def test_hides_solutions_and_the_submission(self):
+        with tempfile.TemporaryDirectory() as temp:
+            root = pathlib.Path(temp)
+            (root / "grader/solutions").mkdir(parents=True)
+            (root / "submission").mkdir()
+            blocked = cli._blocked_paths(
+                root / "grader", root / "cache", root / "out", root / "submission"
+            )
+            self.assertEqual(
+                blocked,
+                (str((root / "grader/solutions").resolve()), str((root / "submission").resolve())),
+            )
+
+    def test_does_not_hide_the_grader_working_inside_the_submission(self):
+        with tempfile.TemporaryDirectory() as temp:
+            root = pathlib.Path(temp)
+            (root / "repo/solutions").mkdir(parents=True)
+            blocked = cli._blocked_paths(
+                root / "repo", root / "cache", root / "repo/out", root / "repo"
+            )
+            self.assertEqual(blocked, (str((root / "repo/solutions").resolve()),))
+
+
+class UsageTest(unittest.TestCase):
+    def run_main(self, argv):
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            try:
+                return cli.main(argv), stderr.getvalue()
+            except SystemExit as exit:
+                return exit.code, stderr.getvalue()
+
+    def test_a_submission_that_is_not_a_folder(self):
+        status, message = self.run_main(["/nonexistent/submission"])
+        self.assertEqual(status, cli.EXIT_USAGE)
+        self.assertIn("not a folder", message)
+
+    def test_submission_and_batch_together(self):
+        status, _ = self.run_main(["--batch", "/tmp", "/tmp"])
+        self.assertEqual(status, cli.EXIT_USAGE)
+
+    def test_an_unknown_lesson(self):
+        with tempfile.TemporaryDirectory() as temp:
+            status, message = self.run_main(
+                ["--lessons", "99", "--out", temp, "--cache-dir", temp, temp]
+            )
+        self.assertEqual(status, cli.EXIT_USAGE)
+        self.assertIn("unknown lesson", message)
+
+
+if __name__ == "__main__":
+    unittest.main()

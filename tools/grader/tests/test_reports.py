@@ -1,0 +1,88 @@
+import csv
+import json
+import pathlib
+import tempfile
+import unittest
+import xml.etree.ElementTree as ElementTree
+
+import jsonschema
+
+from threadkata_grader import bazel, grading, manifest, reports, submission, classify
+
+SCHEMA = json.loads(
+    (pathlib.Path(__file__).resolve().parents[1] / "results.schema.json").read_text()
+)
+LESSONS = [
+    manifest.Lesson("01", "01_x", "X", ("katas/01_x/x.cc",), 5),
+    manifest.Lesson("02", "02_y", "Y", ("katas/02_y/y.cc",), 10),
+]
+SETTINGS = bazel.Settings(
+    grader_root=pathlib.Path("/g"),
+    cache_dir=pathlib.Path("/c"),
+    disk_cache=pathlib.Path("/d"),
+    test_timeout=60,
+    output_limit=1000,
+    invocation_timeout=600,
+)
+
+
+def sample_results():
+    results = grading._skeleton("/s", LESSONS, SETTINGS)
+    passed = classify.ConfigResult(
+        status="pass", duration=1.0, cases=[classify.Case("S.T", "pass")]
+    )
+    crashed = classify.ConfigResult(
+        status="crash",
+        message="killed by SIGSEGV \x00\x1b[31m <&>",
+        output="\x07 bell",
+        cases=[classify.Case("S.T", "error", "boom \x01")],
+    )
+    configs = {"default": {"01": passed, "02": crashed}, "tsan": {"01": passed}}
+    ok = [submission.FileOutcome("katas/01_x/x.cc", submission.ACCEPTED)]
+    ok2 = [submission.FileOutcome("katas/02_y/y.cc", submission.ACCEPTED)]
+    results["tests"] = [
+        grading._kata_entry(LESSONS[0], ok, configs),
+        grading._kata_entry(LESSONS[1], ok2, configs),
+    ]
+    results["score"] = 5
+    results["status"] = "fail"
+    return results
+
+
+class ReportsTest(unittest.TestCase):
+    def test_results_match_the_schema(self):
+        results = sample_results()
+        jsonschema.validate(results, SCHEMA)
+        self.assertEqual([t["score"] for t in results["tests"]], [5, 0])
+        self.assertEqual(results["tests"][1]["status"], "error")
+        self.assertEqual(results["tests"][1]["configs"]["tsan"]["status"], "skipped")
+
+    def test_error_results_match_the_schema(self):
+        jsonschema.validate(grading.error_results("/s", LESSONS, SETTINGS, "no bazel", 0), SCHEMA)
+
+    def test_junit_is_well_formed_whatever_the_learner_printed(self):
+        root = ElementTree.fromstring(reports.junit(sample_results()))
+        self.assertEqual(root.tag, "testsuites")
+        self.assertEqual(root.get("errors"), "2")
+        self.assertEqual(len(root.findall("testsuite")), 2)
+
+    def test_markdown_lists_every_kata(self):
+        text = reports.markdown(sample_results())
+        self.assertIn("5 / 15", text)
+        self.assertIn("crash", text)
+
+    def test_batch_table(self):
+        with tempfile.TemporaryDirectory() as temp:
+            rows = [reports.batch_row("alice", sample_results())]
+            reports.write_batch(temp, rows, LESSONS)
+            with open(pathlib.Path(temp) / "grades.csv", encoding="utf-8") as handle:
+                table = list(csv.reader(handle))
+            self.assertEqual(
+                table[0], ["submission", "status", "score", "max_score", "duration", "01", "02"]
+            )
+            self.assertEqual(table[1][0:4], ["alice", "fail", "5", "15"])
+            self.assertEqual(table[1][5:], ["pass", "crash"])
+
+
+if __name__ == "__main__":
+    unittest.main()

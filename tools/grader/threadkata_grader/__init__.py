@@ -1,0 +1,1 @@
+"""threadkata's grader: grades learners' submissions safely (tools/grade; README.md here)."""

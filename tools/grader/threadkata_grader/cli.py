@@ -1,0 +1,241 @@
+"""tools/grade's command line (usage: tools/grade --help; ../README.md for instructors)."""
+
+import argparse
+import contextlib
+import fcntl
+import os
+import pathlib
+import sys
+import time
+import traceback
+
+from . import bazel as bazel_module
+from . import grading
+from . import manifest
+from . import reports
+
+EXIT_FULL_MARKS = 0
+EXIT_NOT_FULL_MARKS = 1
+EXIT_USAGE = 2
+EXIT_GRADER_ERROR = 3
+
+DESCRIPTION = """\
+Grades a learner's submission of the threadkata katas, as CI does. Only each kata's editable
+file (katas/lessons.json) is taken from SUBMISSION, a copy of the repository or of its katas/
+folder; everything else comes from this grader's own tree. Each kata is tested plainly, then
+under ThreadSanitizer, in Bazel's sandbox without network.
+
+Exit status: 0 graded with full marks (with --batch: every submission graded); 1 graded
+without full marks; 2 wrong usage; 3 the grader itself could not run (the reports say why)."""
+
+
+def _lesson_ids(text):
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parser():
+    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    p = argparse.ArgumentParser(
+        prog="tools/grade",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("submission", nargs="?", help="the submission to grade, e.g. '.'")
+    target.add_argument("--batch", metavar="DIR", help="grade every folder in DIR into one table")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where the reports go (default .threadkata/grade, or .threadkata/grade-batch)",
+    )
+    p.add_argument(
+        "--lessons",
+        metavar="IDS",
+        type=_lesson_ids,
+        default=[],
+        help="grade only these lessons, e.g. 01,03; the others are left out of the score",
+    )
+    p.add_argument(
+        "--test-timeout",
+        metavar="S",
+        type=int,
+        default=300,
+        help="seconds one kata's tests may take before they count as a timeout (default 300)",
+    )
+    p.add_argument(
+        "--output-limit",
+        metavar="BYTES",
+        type=int,
+        default=1024 * 1024,
+        help="output one kata's tests may print before they are stopped (default 1 MiB)",
+    )
+    p.add_argument(
+        "--max-file-bytes",
+        metavar="BYTES",
+        type=int,
+        default=256 * 1024,
+        help="largest editable file accepted (default 256 KiB)",
+    )
+    p.add_argument(
+        "--invocation-timeout",
+        metavar="S",
+        type=int,
+        default=3600,
+        help="seconds one `bazel test` may take before the grader gives up (default 3600)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        default=os.path.join(cache_home, "threadkata-grader"),
+        help="the grader's pristine tree and Bazel output base (default ~/.cache/threadkata-grader)",
+    )
+    p.add_argument(
+        "--disk-cache",
+        metavar="DIR",
+        help="Bazel's disk cache (default CACHE_DIR/disk-cache)",
+    )
+    p.add_argument(
+        "--bazel-arg",
+        metavar="ARG",
+        action="append",
+        default=[],
+        help="one more `bazel test` flag, e.g. --bazel-arg=--remote_cache=grpcs://cache.example",
+    )
+    return p
+
+
+@contextlib.contextmanager
+def _locked(cache_dir):
+    """One grader at a time per cache folder: they share one Bazel server and pristine tree."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / "lock", "w", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"tools/grade: waiting for another grader using {cache_dir}", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _inside(path, folder):
+    try:
+        pathlib.Path(path).resolve().relative_to(pathlib.Path(folder).resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _blocked_paths(grader_root, cache_dir, out_dir, graded):
+    """Paths hidden from every sandboxed action: the reference solutions, and the submissions
+    themselves (the pristine tree holds all a build needs), unless the grader works inside."""
+    paths = [grader_root / "solutions"]
+    if not (_inside(cache_dir, graded) or _inside(out_dir, graded) or _inside(grader_root, graded)):
+        paths.append(graded)
+    return tuple(str(p.resolve()) for p in paths if p.exists())
+
+
+def _grade_one(submission, lessons, bazel, settings, work_dir, max_file_bytes, out_dir):
+    """Grades SUBMISSION into OUT_DIR; returns (results, grader_failed)."""
+    started = time.monotonic()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        results = grading.grade(submission, lessons, bazel, settings, work_dir, max_file_bytes)
+        failed = False
+    except (bazel_module.GraderError, OSError) as error:
+        results = grading.error_results(submission, lessons, settings, str(error), started)
+        failed = True
+    except Exception:  # pylint: disable=broad-except
+        # A bug of the grader must not stop a batch: this submission gets an error instead.
+        message = "the grader failed:\n" + traceback.format_exc()
+        results = grading.error_results(submission, lessons, settings, message, started)
+        failed = True
+    reports.write_submission(out_dir, results)
+    return results, failed
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    grader_root = pathlib.Path(__file__).resolve().parents[3]
+    graded = pathlib.Path(args.batch or args.submission)
+    if not graded.is_dir():
+        print(f"tools/grade: {graded} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    out_dir = pathlib.Path(
+        args.out or (".threadkata/grade-batch" if args.batch else ".threadkata/grade")
+    ).resolve()
+    cache_dir = pathlib.Path(args.cache_dir).resolve()
+    settings = bazel_module.Settings(
+        grader_root=grader_root,
+        cache_dir=cache_dir,
+        disk_cache=pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve(),
+        test_timeout=args.test_timeout,
+        output_limit=args.output_limit,
+        invocation_timeout=args.invocation_timeout,
+        blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded),
+        extra_args=tuple(args.bazel_arg),
+    )
+    try:
+        lessons = manifest.select(manifest.load(grader_root), args.lessons)
+        manifest.check_tree(grader_root, lessons)
+    except manifest.ManifestError as error:
+        print(f"tools/grade: {error}", file=sys.stderr)
+        results = grading.error_results(
+            graded.resolve(), [], settings, str(error), time.monotonic()
+        )
+        reports.write_submission(out_dir, results)
+        return EXIT_GRADER_ERROR
+    except ValueError as error:
+        print(f"tools/grade: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    work_dir = cache_dir / "work"
+    bazel = bazel_module.Bazel(settings, work_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(cache_dir):
+        try:
+            if not args.batch:
+                results, failed = _grade_one(
+                    graded.resolve(),
+                    lessons,
+                    bazel,
+                    settings,
+                    work_dir,
+                    args.max_file_bytes,
+                    out_dir,
+                )
+                print(reports.markdown(results), end="")
+                print(f"tools/grade: reports in {out_dir}")
+                if failed:
+                    return EXIT_GRADER_ERROR
+                return EXIT_FULL_MARKS if results["status"] == "pass" else EXIT_NOT_FULL_MARKS
+            rows = []
+            any_failed = False
+            for entry in sorted(graded.iterdir()):
+                if entry.name.startswith(".") or not entry.is_dir():
+                    continue
+                if entry.is_symlink():
+                    print(f"tools/grade: skipping {entry.name}, a symlink", file=sys.stderr)
+                    continue
+                print(f"tools/grade: grading {entry.name}", file=sys.stderr)
+                results, failed = _grade_one(
+                    entry.resolve(),
+                    lessons,
+                    bazel,
+                    settings,
+                    work_dir,
+                    args.max_file_bytes,
+                    out_dir / entry.name,
+                )
+                any_failed = any_failed or failed
+                rows.append(reports.batch_row(entry.name, results))
+                print(
+                    f"tools/grade: {entry.name}: {results['status']}, "
+                    f"{results['score']} / {results['max_score']} in {results['duration']:.0f} s",
+                    file=sys.stderr,
+                )
+                reports.write_batch(out_dir, rows, lessons)
+            reports.write_batch(out_dir, rows, lessons)
+            print(f"tools/grade: {len(rows)} submissions graded; table in {out_dir}/grades.csv")
+            return EXIT_GRADER_ERROR if any_failed else EXIT_FULL_MARKS
+        finally:
+            if (work_dir / "tree").exists():
+                bazel.shutdown(work_dir / "tree")
