@@ -1,0 +1,209 @@
+// Lesson 07 tests: TimedThread, a thread handle with join_for(timeout), running() and a
+// destructor that waits instead of ending the program.
+
+#include "katas/07_join_timeout/join_timeout.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "tests/support/deadline.h"
+#include "tests/support/time_unit.h"
+
+namespace threadkata {
+namespace {
+
+using testing::FinishesWithin;
+using testing::Stopwatch;
+using testing::TookAtLeast;
+using testing::TookLessThan;
+using testing::Units;
+
+constexpr char kBlockedHint[] =
+    "join_for must give up at its timeout: wait with condition_variable::wait_for, not wait() "
+    "or std::thread::join()";
+
+TEST(JoinFor, ReturnsTrueAsSoonAsTheWorkEnds) {
+  int effect = 0;
+  TimedThread thread([&] {
+    std::this_thread::sleep_for(Units(1));
+    effect = 42;
+  });
+  const Stopwatch stopwatch;
+  const bool joined = FinishesWithin(Units(30), "join_for(10 units) on 1 unit of work",
+                                     kBlockedHint, [&] { return thread.join_for(Units(10)); });
+  const auto elapsed = stopwatch.Elapsed();
+  ASSERT_TRUE(joined) << "the work ended after 1 unit, well before the 10-unit timeout, so "
+                         "join_for must return true: does the thread set the done flag and "
+                         "notify the condition variable when the work returns?";
+  EXPECT_TRUE(TookLessThan(elapsed, Units(3)))
+      << "join_for kept waiting after the work had ended: notify the condition variable when "
+         "the work returns, and wait with a predicate on the done flag";
+  EXPECT_EQ(effect, 42) << "join_for returned true, but what the work did is not visible: set "
+                           "the done flag under the mutex, after the work has returned";
+}
+
+TEST(JoinFor, ReturnsFalseAtTheTimeoutWhileTheWorkGoesOn) {
+  int effect = 0;
+  const Stopwatch since_start;
+  TimedThread thread([&] {
+    std::this_thread::sleep_for(Units(5));
+    effect = 42;
+  });
+  const Stopwatch stopwatch;
+  const bool joined = FinishesWithin(Units(30), "join_for(1 unit) on 5 units of work", kBlockedHint,
+                                     [&] { return thread.join_for(Units(1)); });
+  const auto elapsed = stopwatch.Elapsed();
+  EXPECT_FALSE(joined) << "the work takes 5 units and the timeout is 1 unit, so join_for must "
+                          "return false: did you return true without waiting for the flag?";
+  EXPECT_TRUE(TookAtLeast(elapsed, Units(1)))
+      << "join_for must wait the whole timeout before it gives up: did you return at once, or "
+         "wait for less than the timeout?";
+  EXPECT_TRUE(TookLessThan(elapsed, Units(3)))
+      << "join_for must return soon after its timeout, not when the work ends: did you wait "
+         "without a time limit?";
+  EXPECT_TRUE(thread.running())
+      << "after join_for gave up the work is still going, so running() must be true";
+
+  FinishesWithin(Units(30), "join() after join_for gave up",
+                 "join() must wait for the work to end, then join the std::thread",
+                 [&] { thread.join(); });
+  EXPECT_TRUE(TookAtLeast(since_start.Elapsed(), Units(5)))
+      << "join() returned before the 5-unit work ended: it must block until the work returns";
+  EXPECT_EQ(effect, 42) << "after join() everything the work did must be visible";
+  EXPECT_FALSE(thread.running()) << "after join() the work has ended: running() must be false";
+}
+
+TEST(JoinFor, GivingUpLeavesTheWorkRunningUntilAJoinSucceeds) {
+  std::promise<void> gate;
+  std::atomic<bool> work_ended = false;
+  int effect = 0;
+  TimedThread thread([&, go = gate.get_future()] {
+    go.wait();
+    effect = 42;
+    work_ended = true;
+  });
+  EXPECT_FALSE(FinishesWithin(Units(30), "join_for(1 unit) on work that waits for the test",
+                              kBlockedHint, [&] { return thread.join_for(Units(1)); }))
+      << "the work cannot end before the test lets it, so join_for must return false";
+  EXPECT_FALSE(work_ended) << "join_for must not stop, skip or finish the work: it only waits";
+  EXPECT_TRUE(thread.running()) << "the work is still waiting, so running() must be true";
+
+  gate.set_value();
+  EXPECT_TRUE(FinishesWithin(Units(30), "join_for(10 units) after the work was let go",
+                             kBlockedHint, [&] { return thread.join_for(Units(10)); }))
+      << "a later join_for must return true once the work has ended: a timeout is not final";
+  EXPECT_EQ(effect, 42) << "after a successful join_for everything the work did is visible";
+}
+
+TEST(JoinFor, ReturnsAtOnceWhenTheWorkHasAlreadyEnded) {
+  TimedThread thread([] {});
+  ASSERT_TRUE(FinishesWithin(Units(30), "join_for(5 units) on work that does nothing", kBlockedHint,
+                             [&] { return thread.join_for(Units(5)); }))
+      << "work that does nothing ends before a 5-unit timeout: join_for must return true";
+  const Stopwatch stopwatch;
+  EXPECT_TRUE(thread.join_for(Units(10))) << "joining a thread that has ended must return true "
+                                             "again, as Python's join has no further effect";
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(3)))
+      << "join_for waited though the work had already ended: check the done flag before "
+         "waiting (wait_for with a predicate does), or the notification sent earlier is lost";
+  const Stopwatch second_join;
+  thread.join();
+  EXPECT_TRUE(TookLessThan(second_join.Elapsed(), Units(3)))
+      << "join() on a thread that was already joined must return at once";
+}
+
+TEST(JoinFor, ZeroTimeoutOnlyChecks) {
+  std::promise<void> gate;
+  TimedThread thread([go = gate.get_future()] { go.wait(); });
+  const Stopwatch stopwatch;
+  EXPECT_FALSE(FinishesWithin(Units(30), "join_for(0) on work that waits for the test",
+                              kBlockedHint, [&] { return thread.join_for(Units(0)); }))
+      << "the work is still waiting: join_for(0) is false";
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(1)))
+      << "join_for(0) must only check whether the work has ended, not wait";
+  gate.set_value();
+}
+
+TEST(Running, IsTrueWhileTheWorkRunsAndFalseOnceItEnds) {
+  std::promise<void> gate;
+  TimedThread thread([go = gate.get_future()] { go.wait(); });
+  EXPECT_TRUE(thread.running()) << "running() must be true from construction until the work "
+                                   "returns: did you start the work in the constructor?";
+  gate.set_value();
+  const Stopwatch stopwatch;
+  while (thread.running() && stopwatch.Elapsed() < Units(10)) {
+    std::this_thread::sleep_for(Units(0.05));
+  }
+  EXPECT_FALSE(thread.running())
+      << "the work returned 10 units ago and nobody joined: running() must turn false when "
+         "the work returns (std::thread::joinable() stays true until a join, so it cannot "
+         "answer is_alive())";
+}
+
+TEST(Destructor, WaitsForWorkThatIsStillRunning) {
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  const Stopwatch stopwatch;
+  {
+    TimedThread thread([ended] {
+      std::this_thread::sleep_for(Units(2));
+      *ended = true;
+    });
+  }
+  EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(2)))
+      << "the destructor must wait for the work (join), not detach it";
+  EXPECT_TRUE(*ended) << "the destructor returned before the work ended: join in the destructor";
+}
+
+TEST(DestructorDeathTest, NeverEndsTheProgram) {
+  const auto destroy_while_running = [] {
+    {
+      TimedThread thread([] { std::this_thread::sleep_for(Units(1)); });
+    }
+    std::_Exit(0);
+  };
+  EXPECT_EXIT(destroy_while_running(), ::testing::ExitedWithCode(0), "")
+      << "destroying a TimedThread whose work is running ended the program: a std::thread "
+         "destroyed while joinable calls std::terminate, so the destructor must join it";
+  const auto destroy_when_done = [] {
+    {
+      TimedThread thread([] {});
+      thread.join_for(Units(5));
+    }
+    std::_Exit(0);
+  };
+  EXPECT_EXIT(destroy_when_done(), ::testing::ExitedWithCode(0), "")
+      << "destroying a TimedThread whose work has ended ended the program: a finished "
+         "std::thread is still joinable until someone joins it";
+}
+
+// Whichever comes first, the work's end or the timeout, decides join_for's answer and how
+// long it takes. The two are at least 2 units apart so that scheduling noise cannot swap them.
+RC_GTEST_PROP(TimedThread, JoinForAnswersWhicheverComesFirst, ()) {
+  const int work = *rc::gen::inRange(0, 5);
+  const int timeout =
+      *rc::gen::suchThat(rc::gen::inRange(0, 5), [work](int t) { return std::abs(t - work) >= 2; });
+  const Stopwatch since_start;
+  TimedThread thread([work] { std::this_thread::sleep_for(Units(work)); });
+  const Stopwatch stopwatch;
+  const bool joined = thread.join_for(Units(timeout));
+  const auto elapsed = stopwatch.Elapsed();
+  const auto work_took = since_start.Elapsed();
+
+  RC_ASSERT(joined == (work < timeout));
+  if (joined) {
+    RC_ASSERT(work_took >= Units(work));
+  } else {
+    RC_ASSERT(elapsed >= Units(timeout));
+  }
+  // Halfway between the two: the right answer comes well before it, the wrong one well after.
+  RC_ASSERT(elapsed < Units((work + timeout) / 2.0));
+  thread.join();
+}
+
+}  // namespace
+}  // namespace threadkata
