@@ -7,6 +7,7 @@ Usage: bench/render.py BENCHMARKS_JSON OUT_DIR
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -28,7 +29,7 @@ def results(data):
     """run_name -> the run to report: the median of the repetitions, or the single run."""
     chosen = {}
     for b in data["benchmarks"]:
-        name = b.get("run_name", b["name"]).removesuffix("/real_time")
+        name = re.sub(r"(/(iterations|repeats):\d+|/real_time)+$", "", b.get("run_name", b["name"]))
         if b.get("run_type") == "aggregate":
             if b.get("aggregate_name") == "median":
                 chosen[name] = b
@@ -96,14 +97,19 @@ def main(json_path, out_dir):
         "",
         "![cost per task](task_cost.png)",
         "",
-        "| runner | " + " | ".join(label for _, label in SIZES) + " | thread per task / this (tiny) |",
-        "|---|" + "---:|" * (len(SIZES) + 1),
+        "| runner | "
+        + " | ".join(label for _, label in SIZES)
+        + " | tiny: x faster than a thread per task | tiny: x slower than the fastest |",
+        "|---|" + "---:|" * (len(SIZES) + 2),
     ]
     baseline = cost.get(("thread_per_task", "tiny"))
+    fastest = min(cost[(r, "tiny")] for r, _ in runners)
     for runner, label in runners:
         cells = [fmt_ns(cost[(runner, size)]) if (runner, size) in cost else "-" for size, _ in SIZES]
-        ratio = f"{baseline / cost[(runner, 'tiny')]:.1f}x" if baseline else "-"
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio} |")
+        tiny = cost[(runner, "tiny")]
+        cells.append(f"{baseline / tiny:.1f}x" if baseline else "-")
+        cells.append(f"{tiny / fastest:.1f}x")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
     if "thread/create_join" in runs:
         lines += [
