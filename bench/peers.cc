@@ -15,8 +15,6 @@
 namespace threadkata::bench {
 namespace {
 
-unsigned Workers() { return std::max(1u, std::thread::hardware_concurrency()); }
-
 void ThreadPerTask(int micros) {
   std::vector<std::thread> threads;
   threads.reserve(kBatch);

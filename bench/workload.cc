@@ -1,7 +1,7 @@
 #include "bench/workload.h"
 
 #include <algorithm>
-#include <atomic>
+#include <thread>
 
 #include "benchmark/benchmark.h"
 
@@ -23,6 +23,8 @@ void Loop(std::int64_t iterations) {
 }
 
 }  // namespace
+
+unsigned Workers() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 void Spin(int micros) {
   if (micros > 0) Loop(iterations_per_us * micros);

@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
 namespace threadkata::bench {
+
+// Workers of every pool: one per core, as a CPU-bound pool should have.
+unsigned Workers();
 
 // Tasks per benchmark iteration. Each iteration submits a batch and waits for all of it, so
 // the time per task includes getting the results back, as a program would.
