@@ -1,0 +1,69 @@
+// The seed's ThreadPoolExecutor snippet: three do_something(1) submitted to a pool, then their
+// results; then the same pool's map over [5, 4, 3, 2, 1].
+// bazel run //solutions/09_executor:demo        (the reference)
+// bazel run //katas/09_executor:demo            (your implementation)
+// An optional argument scales every sleep: bazel run ... -- 0.2
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <syncstream>
+#include <thread>
+#include <vector>
+
+#include "katas/09_executor/executor.h"
+
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+double scale = 1.0;
+
+// Workers print at the same time: std::osyncstream writes each line in one piece.
+std::string do_something(int seconds) {
+  std::osyncstream(std::cout) << "Sleeping " << seconds << " second(s)...\n";
+  std::this_thread::sleep_for(Seconds(seconds * scale));
+  return "Done Sleeping..." + std::to_string(seconds);
+}
+
+std::string finished_message(Seconds elapsed) {
+  char number[32];
+  std::snprintf(number, sizeof number, "%.2f", elapsed.count());
+  std::string shown = number;
+  if (shown.back() == '0') shown.pop_back();
+  return "Finished in " + shown + " second(s)";
+}
+
+// Python's default since 3.8: min(32, os.cpu_count() + 4).
+std::size_t default_max_workers() {
+  return std::min<std::size_t>(32, std::thread::hardware_concurrency() + 4);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1) scale = std::stod(argv[1]);
+
+  auto start = std::chrono::steady_clock::now();
+  {
+    threadkata::Executor executor(default_max_workers());
+    auto f1 = executor.submit(do_something, 1);
+    auto f2 = executor.submit(do_something, 1);
+    auto f3 = executor.submit(do_something, 1);
+    std::cout << f1.get() << "\n";
+    std::cout << f2.get() << "\n";
+    std::cout << f3.get() << "\n";
+  }
+  std::cout << finished_message(std::chrono::steady_clock::now() - start) << "\n\n";
+
+  start = std::chrono::steady_clock::now();
+  {
+    threadkata::Executor executor(default_max_workers());
+    for (const std::string& result : executor.map(do_something, std::vector{5, 4, 3, 2, 1})) {
+      std::cout << result << "\n";
+    }
+  }
+  std::cout << finished_message(std::chrono::steady_clock::now() - start) << "\n";
+}

@@ -1,0 +1,360 @@
+// Lesson 09 tests: an executor that runs each task once, on at most max_workers threads, and
+// carries results and exceptions back through futures.
+
+#include "katas/09_executor/executor.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "tests/support/concurrency_gauge.h"
+#include "tests/support/deadline.h"
+#include "tests/support/event_log.h"
+#include "tests/support/time_unit.h"
+
+namespace threadkata {
+namespace {
+
+using testing::ConcurrencyGauge;
+using testing::Duration;
+using testing::EventLog;
+using testing::FinishesWithin;
+using testing::Stopwatch;
+using testing::TookAtLeast;
+using testing::TookLessThan;
+using testing::Units;
+
+// What a test throws when a task's result never comes: the failure is already recorded.
+struct ResultLost : std::runtime_error {
+  ResultLost() : std::runtime_error("the task's result never came (see the failure above)") {}
+};
+
+// The failure a lesson's task throws on purpose.
+struct TaskFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// future.get(), with the two ways a broken pool loses a task turned into messages.
+template <class T>
+T ResultOf(std::future<T>& future) {
+  if (future.wait_for(Units(20)) != std::future_status::ready) {
+    ADD_FAILURE() << "a submitted task had not run after 20 units: does enqueue() wake a worker "
+                     "(notify_one after pushing), and does a worker take tasks from the queue?";
+    throw ResultLost();
+  }
+  try {
+    return future.get();
+  } catch (const std::future_error& error) {
+    if (error.code() != std::future_errc::broken_promise) throw;
+    ADD_FAILURE() << "a submitted task was destroyed without ever running (broken promise): "
+                     "enqueue() must keep every task until a worker has called it, also at "
+                     "shutdown()";
+    throw ResultLost();
+  }
+}
+
+// executor.map(...), with a lost task turned into a message.
+template <class F, class T>
+auto MapOf(Executor& executor, F f, const std::vector<T>& inputs) {
+  try {
+    return executor.map(f, inputs);
+  } catch (const std::future_error& error) {
+    if (error.code() != std::future_errc::broken_promise) throw;
+    ADD_FAILURE() << "map(): a task was destroyed without ever running (broken promise): "
+                     "enqueue() must keep every task until a worker has called it";
+    throw ResultLost();
+  }
+}
+
+// Holds tasks until `expected` of them are waiting at once, so that a test can tell that the
+// pool really runs that many together. Gives up after `limit`, and then lets everyone through
+// at once, so that a pool with fewer workers fails the test quickly instead of hanging.
+class Rendezvous {
+ public:
+  Rendezvous(int expected, Duration limit) : expected_(expected), limit_(limit) {}
+
+  void ArriveAndWait() {
+    std::unique_lock lock(mutex_);
+    ++arrived_;
+    all_here_.notify_all();
+    if (!all_here_.wait_for(lock, limit_, [this] { return arrived_ >= expected_ || gave_up_; })) {
+      gave_up_ = true;
+      all_here_.notify_all();
+    }
+  }
+
+ private:
+  const int expected_;
+  const Duration limit_;
+  std::mutex mutex_;
+  std::condition_variable all_here_;
+  int arrived_ = 0;
+  bool gave_up_ = false;
+};
+
+int Add(int a, int b) { return a + b; }
+
+TEST(Executor, RejectsZeroWorkers) {
+  EXPECT_THROW(Executor(0), std::invalid_argument)
+      << "a pool without workers could never run a task: throw std::invalid_argument";
+}
+
+TEST(Executor, ReportsItsMaxWorkers) {
+  Executor executor(3);
+  EXPECT_EQ(executor.max_workers(), 3u) << "max_workers() must return the constructor's argument";
+}
+
+TEST(Submit, ReturnsAFutureOfTheTasksResult) {
+  Executor executor(2);
+  auto sum = executor.submit(Add, 2, 3);
+  auto text = executor.submit([](const std::string& s, int n) { return s + std::to_string(n); },
+                              std::string("Done Sleeping..."), 1);
+  auto moved = executor.submit([](std::unique_ptr<int> p) { return *p; }, std::make_unique<int>(7));
+  EXPECT_EQ(ResultOf(sum), 5) << "submit(f, args...) must return a future of f(args...)";
+  EXPECT_EQ(ResultOf(text), "Done Sleeping...1");
+  EXPECT_EQ(ResultOf(moved), 7);
+}
+
+TEST(Submit, RunsTheTaskOnAWorkerThread) {
+  Executor executor(2);
+  auto id = executor.submit([] { return std::this_thread::get_id(); });
+  EXPECT_NE(ResultOf(id), std::this_thread::get_id())
+      << "the task ran on the thread that called submit(): enqueue() must hand the task to a "
+         "worker, not call it";
+}
+
+TEST(Submit, ReturnsBeforeTheTaskEnds) {
+  Executor executor(1);
+  const Stopwatch stopwatch;
+  auto slow = executor.submit([] { std::this_thread::sleep_for(Units(5)); });
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(1)))
+      << "submit() waited for its 5-unit task: it must only queue the task and return, like "
+         "Python's executor.submit()";
+  ResultOf(slow);
+}
+
+TEST(Submit, CarriesTheTasksExceptionToGet) {
+  Executor executor(1);
+  auto failing = executor.submit([]() -> int { throw TaskFailed("out of coffee"); });
+  try {
+    ResultOf(failing);
+    ADD_FAILURE() << "get() returned although the task threw: the future must carry the "
+                     "exception";
+  } catch (const TaskFailed& error) {
+    EXPECT_STREQ(error.what(), "out of coffee");
+  }
+  auto after = executor.submit(Add, 1, 1);
+  EXPECT_EQ(ResultOf(after), 2) << "a task that threw must not take its worker down with it";
+}
+
+TEST(Submit, ThrowsAfterShutdown) {
+  Executor executor(2);
+  executor.shutdown();
+  EXPECT_THROW(executor.submit(Add, 1, 2), std::runtime_error)
+      << "after shutdown() no worker is left to run a task: enqueue() must throw "
+         "std::runtime_error instead of queueing a task that never runs";
+}
+
+TEST(Executor, RunsEveryTaskExactlyOnce) {
+  constexpr int kTasks = 200;
+  std::vector<std::atomic<int>> runs(kTasks);
+  {
+    Executor executor(4);
+    for (int i = 0; i < kTasks; ++i) executor.submit([&runs, i] { runs[i].fetch_add(1); });
+  }
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_EQ(runs[i].load(), 1) << "task " << i << " of " << kTasks << " ran " << runs[i].load()
+                                 << " times: pop each task off the queue as you take it, and "
+                                    "keep every task until it has run";
+  }
+}
+
+TEST(Executor, StartsTasksInSubmissionOrder) {
+  EventLog log;
+  std::vector<std::future<void>> done;
+  Executor executor(1);
+  for (int i = 0; i < 8; ++i) {
+    done.push_back(executor.submit([&log, i] { log.Record("task " + std::to_string(i)); }));
+  }
+  for (auto& d : done) ResultOf(d);
+  const std::vector<std::string> expected = {"task 0", "task 1", "task 2", "task 3",
+                                             "task 4", "task 5", "task 6", "task 7"};
+  EXPECT_EQ(log.Events(), expected)
+      << "a single worker ran the tasks out of submission order: take tasks from the front of "
+         "the queue (first in, first out), like Python's executor";
+}
+
+class MaxWorkers : public ::testing::TestWithParam<int> {};
+
+TEST_P(MaxWorkers, RunsUpToMaxWorkersTasksAtOnceAndNeverMore) {
+  const int max_workers = GetParam();
+  ConcurrencyGauge gauge;
+  Rendezvous all_workers_busy(max_workers, Units(10));
+  std::vector<std::future<void>> done;
+  Executor executor(max_workers);
+  for (int i = 0; i < 3 * max_workers; ++i) {
+    done.push_back(executor.submit([&] {
+      const auto running = gauge.Enter();
+      all_workers_busy.ArriveAndWait();
+      std::this_thread::sleep_for(Units(0.5));
+    }));
+  }
+  for (auto& d : done) ResultOf(d);
+  EXPECT_LE(gauge.HighWaterMark(), max_workers)
+      << gauge.HighWaterMark() << " tasks ran at once with max_workers = " << max_workers
+      << ": the pool ignores its limit. Start max_workers threads once, in the constructor, "
+         "and let them take tasks from a queue; do not start a thread per task";
+  EXPECT_EQ(gauge.HighWaterMark(), max_workers)
+      << "only " << gauge.HighWaterMark() << " of " << max_workers
+      << " workers ever ran tasks together: start max_workers threads, and unlock the mutex "
+         "while a task runs so that the others can take tasks meanwhile";
+}
+
+INSTANTIATE_TEST_SUITE_P(Executor, MaxWorkers, ::testing::Values(1, 2, 4));
+
+TEST(Shutdown, WaitsForEveryQueuedTask) {
+  std::atomic<int> finished{0};
+  Executor executor(2);
+  const Stopwatch stopwatch;
+  for (int i = 0; i < 6; ++i) {
+    executor.submit([&finished] {
+      std::this_thread::sleep_for(Units(1));
+      finished.fetch_add(1);
+    });
+  }
+  FinishesWithin(Units(30), "Executor::shutdown()",
+                 "Do the workers leave their loop once shutdown has begun and the queue is empty?",
+                 [&] { executor.shutdown(); });
+  EXPECT_EQ(finished.load(), 6)
+      << "shutdown() returned before every submitted task had run: workers must keep taking "
+         "tasks until the queue is empty, and shutdown() must join them";
+  EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(3)))
+      << "six 1-unit tasks on two workers need 3 units: did shutdown() drop queued tasks?";
+}
+
+TEST(Shutdown, CanBeCalledTwice) {
+  Executor executor(2);
+  auto task = executor.submit(Add, 2, 2);
+  FinishesWithin(Units(30), "a second Executor::shutdown()",
+                 "The second call must find nothing to do.", [&] {
+                   executor.shutdown();
+                   executor.shutdown();
+                 });
+  EXPECT_EQ(ResultOf(task), 4);
+}
+
+TEST(Destructor, RunsEveryQueuedTaskFirst) {
+  std::atomic<int> finished{0};
+  FinishesWithin(Units(30), "~Executor()",
+                 "The destructor must call shutdown(), which waits for the queue to empty.", [&] {
+                   Executor executor(2);
+                   for (int i = 0; i < 6; ++i) {
+                     executor.submit([&finished] {
+                       std::this_thread::sleep_for(Units(0.5));
+                       finished.fetch_add(1);
+                     });
+                   }
+                 });
+  EXPECT_EQ(finished.load(), 6)
+      << "the Executor was destroyed before its queued tasks had run: like the end of Python's "
+         "`with` block, ~Executor() must call shutdown(), which waits for every task";
+}
+
+TEST(Map, ReturnsResultsInInputOrder) {
+  Executor executor(5);
+  // The first input sleeps longest, so the tasks finish in reverse order.
+  const std::vector<int> quarters = {4, 3, 2, 1, 0};
+  const auto results = MapOf(
+      executor,
+      [](int q) {
+        std::this_thread::sleep_for(Units(0.25 * q));
+        return "Done Sleeping..." + std::to_string(q);
+      },
+      quarters);
+  const std::vector<std::string> expected = {"Done Sleeping...4", "Done Sleeping...3",
+                                             "Done Sleeping...2", "Done Sleeping...1",
+                                             "Done Sleeping...0"};
+  EXPECT_EQ(results, expected) << "map() must return results in input order";
+}
+
+TEST(Map, ReturnsNothingForNoInputs) {
+  Executor executor(2);
+  EXPECT_TRUE(MapOf(
+                  executor, [](int x) { return x; }, std::vector<int>{})
+                  .empty());
+}
+
+TEST(Map, RethrowsTheFirstExceptionInInputOrder) {
+  Executor executor(8);
+  // Input 5 throws first in time; input 2 throws first in input order.
+  const auto fail_at = [](int i) {
+    if (i == 2) {
+      std::this_thread::sleep_for(Units(1));
+      throw TaskFailed("input 2");
+    }
+    if (i == 5) throw TaskFailed("input 5");
+    return i;
+  };
+  try {
+    MapOf(executor, fail_at, std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7});
+    ADD_FAILURE() << "map() returned although two calls threw";
+  } catch (const TaskFailed& error) {
+    EXPECT_STREQ(error.what(), "input 2")
+        << "map() must rethrow the exception of the first failing input in input order";
+  }
+}
+
+// For random task sets on a random pool: each task runs once, its result comes back, and no
+// more than max_workers run at once.
+RC_GTEST_PROP(Executor, RunsRandomTaskSetsWithinItsLimit, ()) {
+  const int max_workers = *rc::gen::inRange(1, 5);
+  const auto values = *rc::gen::container<std::vector<int>>(*rc::gen::inRange<std::size_t>(0, 13),
+                                                            rc::gen::inRange(0, 4));
+  ConcurrencyGauge gauge;
+  std::vector<std::atomic<int>> runs(values.size());
+  const auto task = [&](std::size_t i, int value) {
+    const auto running = gauge.Enter();
+    runs[i].fetch_add(1);
+    std::this_thread::sleep_for(Units(0.05 * value));
+    return 10 * value + 1;
+  };
+
+  std::vector<int> results;
+  {
+    Executor executor(max_workers);
+    std::vector<std::future<int>> futures;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      futures.push_back(executor.submit(task, i, values[i]));
+    }
+    for (auto& future : futures) {
+      if (future.wait_for(Units(20)) != std::future_status::ready) {
+        RC_FAIL("a task had not run after 20 units: does enqueue() wake a worker?");
+      }
+      results.push_back(future.get());
+    }
+  }
+
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (runs[i].load() != 1) {
+      RC_FAIL("task " + std::to_string(i) + " ran " + std::to_string(runs[i].load()) +
+              " times instead of once");
+    }
+    if (results[i] != 10 * values[i] + 1) {
+      RC_FAIL("the future of task " + std::to_string(i) + " holds another task's result");
+    }
+  }
+  if (gauge.HighWaterMark() > max_workers) {
+    RC_FAIL(std::to_string(gauge.HighWaterMark()) + " tasks ran at once, more than max_workers");
+  }
+}
+
+}  // namespace
+}  // namespace threadkata
