@@ -82,7 +82,7 @@ TEST(JoinFor, GivingUpLeavesTheWorkRunningUntilAJoinSucceeds) {
   std::promise<void> gate;
   std::atomic<bool> work_ended = false;
   int effect = 0;
-  TimedThread thread([&, go = gate.get_future()] {
+  TimedThread thread([&, go = gate.get_future().share()] {
     go.wait();
     effect = 42;
     work_ended = true;
@@ -119,7 +119,7 @@ TEST(JoinFor, ReturnsAtOnceWhenTheWorkHasAlreadyEnded) {
 
 TEST(JoinFor, ZeroTimeoutOnlyChecks) {
   std::promise<void> gate;
-  TimedThread thread([go = gate.get_future()] { go.wait(); });
+  TimedThread thread([go = gate.get_future().share()] { go.wait(); });
   const Stopwatch stopwatch;
   EXPECT_FALSE(FinishesWithin(Units(30), "join_for(0) on work that waits for the test",
                               kBlockedHint, [&] { return thread.join_for(Units(0)); }))
@@ -131,7 +131,7 @@ TEST(JoinFor, ZeroTimeoutOnlyChecks) {
 
 TEST(Running, IsTrueWhileTheWorkRunsAndFalseOnceItEnds) {
   std::promise<void> gate;
-  TimedThread thread([go = gate.get_future()] { go.wait(); });
+  TimedThread thread([go = gate.get_future().share()] { go.wait(); });
   EXPECT_TRUE(thread.running()) << "running() must be true from construction until the work "
                                    "returns: did you start the work in the constructor?";
   gate.set_value();
@@ -159,16 +159,23 @@ TEST(Destructor, WaitsForWorkThatIsStillRunning) {
   EXPECT_TRUE(*ended) << "the destructor returned before the work ended: join in the destructor";
 }
 
-TEST(DestructorDeathTest, NeverEndsTheProgram) {
+TEST(DestructorDeathTest, WaitsAndNeverEndsTheProgram) {
+  // Exit status 0: the destructor waited for the work; 1: it returned before the work ended.
   const auto destroy_while_running = [] {
+    std::atomic<bool> ended = false;
     {
-      TimedThread thread([] { std::this_thread::sleep_for(Units(1)); });
+      TimedThread thread([&ended] {
+        std::this_thread::sleep_for(Units(1));
+        ended = true;
+      });
     }
-    std::_Exit(0);
+    std::_Exit(ended ? 0 : 1);
   };
   EXPECT_EXIT(destroy_while_running(), ::testing::ExitedWithCode(0), "")
-      << "destroying a TimedThread whose work is running ended the program: a std::thread "
-         "destroyed while joinable calls std::terminate, so the destructor must join it";
+      << "destroying a TimedThread whose work is running must wait for the work: an exit "
+         "status of 1 means the destructor returned first (did you detach?), an abort means it "
+         "left the std::thread joinable, and a joinable std::thread's destructor calls "
+         "std::terminate";
   const auto destroy_when_done = [] {
     {
       TimedThread thread([] {});

@@ -1,0 +1,326 @@
+// Lesson 08 tests: safe_join (joining twice, joining yourself) and a task graph that runs each
+// task after its prerequisites and rejects a circle of waits before anything starts.
+
+#include "katas/08_join_rules/task_graph.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <future>
+#include <latch>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "tests/support/deadline.h"
+#include "tests/support/event_log.h"
+#include "tests/support/time_unit.h"
+
+namespace threadkata {
+namespace {
+
+using testing::EventLog;
+using testing::FinishesWithin;
+using testing::Stopwatch;
+using testing::TookAtLeast;
+using testing::Units;
+
+// Joins a thread the test started if the code under test left it joinable, so that a wrong
+// safe_join fails an expectation instead of ending the program with std::terminate.
+class JoinAtExit {
+ public:
+  explicit JoinAtExit(std::thread& thread) : thread_(thread) {}
+  ~JoinAtExit() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::thread& thread_;
+};
+
+TEST(SafeJoin, JoinsARunningThreadAndSeesWhatItDid) {
+  int effect = 0;
+  const Stopwatch stopwatch;
+  std::thread thread([&] {
+    std::this_thread::sleep_for(Units(1));
+    effect = 42;
+  });
+  JoinAtExit cleanup(thread);
+  const bool joined = FinishesWithin(Units(30), "safe_join on a running thread",
+                                     "safe_join must return once the thread has ended",
+                                     [&] { return safe_join(thread); });
+  EXPECT_TRUE(joined) << "the thread was running, so safe_join must join it and return true";
+  ASSERT_FALSE(thread.joinable()) << "safe_join left the thread joinable: call thread.join()";
+  EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(1)))
+      << "safe_join returned before the thread ended: join() waits for it, detach() does not";
+  EXPECT_EQ(effect, 42) << "after safe_join everything the thread did must be visible: join it";
+}
+
+TEST(SafeJoin, JoiningTwiceReturnsFalseWhereStdThreadThrows) {
+  std::thread thread([] {});
+  JoinAtExit cleanup(thread);
+  ASSERT_TRUE(safe_join(thread)) << "a started thread that nobody joined must be joined: "
+                                    "safe_join must return true";
+  bool joined_again = true;
+  EXPECT_NO_THROW(joined_again = safe_join(thread))
+      << "std::thread::join() on a thread that was already joined throws std::system_error "
+         "(invalid_argument): check thread.joinable() before joining";
+  EXPECT_FALSE(joined_again) << "there was nothing left to join, so safe_join must return false";
+
+  std::thread never_started;
+  bool joined_nothing = true;
+  EXPECT_NO_THROW(joined_nothing = safe_join(never_started))
+      << "a default-constructed std::thread has no thread to join: check joinable() first";
+  EXPECT_FALSE(joined_nothing) << "a std::thread that never started has nothing to join";
+}
+
+TEST(SafeJoin, JoiningItselfIsReportedInsteadOfWaitingForever) {
+  std::promise<std::thread*> handle;
+  std::optional<std::error_code> reported;
+  std::thread thread([&reported, self = handle.get_future()]() mutable {
+    try {
+      safe_join(*self.get());
+    } catch (const std::system_error& error) {
+      reported = error.code();
+    }
+  });
+  handle.set_value(&thread);
+  FinishesWithin(Units(30), "a thread calling safe_join on its own std::thread",
+                 "a thread that joins itself waits for itself forever: compare thread.get_id() "
+                 "with std::this_thread::get_id() before waiting",
+                 [&] { thread.join(); });
+  ASSERT_TRUE(reported.has_value())
+      << "safe_join on the calling thread's own std::thread must throw std::system_error, not "
+         "return: nothing can be joined, and waiting would never end";
+  EXPECT_TRUE(*reported == std::errc::resource_deadlock_would_occur)
+      << "a self-join must be reported as std::errc::resource_deadlock_would_occur, got: "
+      << reported->message();
+}
+
+// A task that records "start <name>" and "finish <name>" on `log`, busy for `work` between.
+Task Recorded(EventLog& log, const std::string& name, std::vector<std::string> prerequisites,
+              testing::Duration work = Units(0.05)) {
+  return Task{name, std::move(prerequisites), [&log, name, work] {
+                log.Record("start " + name);
+                std::this_thread::sleep_for(work);
+                log.Record("finish " + name);
+              }};
+}
+
+// Runs the graph on a helper thread and ends the test program with a message if it hangs.
+void RunGuarded(const std::vector<Task>& tasks) {
+  FinishesWithin(Units(60), "run_task_graph",
+                 "Tasks that wait for each other in a circle (check for cycles before any thread "
+                 "starts), a prerequisite that never finishes, or tasks that must meet run one "
+                 "after another?",
+                 [&] { run_task_graph(tasks); });
+}
+
+// What is wrong with the order of `log`, or "" if every task started once, finished once, and
+// started only after all its prerequisites had finished.
+std::string OrderProblem(const std::vector<Task>& tasks, const EventLog& log) {
+  const std::vector<std::string> events = log.Events();
+  const auto position = [&](const std::string& event) {
+    return std::find(events.begin(), events.end(), event) - events.begin();
+  };
+  for (const Task& task : tasks) {
+    for (const std::string what : {"start ", "finish "}) {
+      const auto times = std::count(events.begin(), events.end(), what + task.name);
+      if (times != 1) {
+        return "task " + task.name + " ran " + std::to_string(times) +
+               " times: every task must run exactly once";
+      }
+    }
+    for (const std::string& before : task.prerequisites) {
+      if (position("finish " + before) > position("start " + task.name)) {
+        return "task " + task.name + " started before its prerequisite " + before +
+               " finished: a task must wait for all its prerequisites";
+      }
+    }
+  }
+  return "";
+}
+
+// What is wrong with the cycle `error` reports for `tasks`, or "" if it is a real one.
+std::string CycleProblem(const std::vector<Task>& tasks, const CycleError& error) {
+  const std::vector<std::string>& cycle = error.cycle();
+  if (cycle.size() < 2 || cycle.front() != cycle.back()) {
+    return "cycle() must list the tasks on the circle and end with the first one again";
+  }
+  for (std::size_t i = 0; i + 1 < cycle.size(); ++i) {
+    const auto task =
+        std::find_if(tasks.begin(), tasks.end(), [&](const Task& t) { return t.name == cycle[i]; });
+    if (task == tasks.end() ||
+        std::count(task->prerequisites.begin(), task->prerequisites.end(), cycle[i + 1]) == 0) {
+      return cycle[i] + " does not wait for " + cycle[i + 1] +
+             ": each task in cycle() must wait for the next one";
+    }
+    if (std::string_view(error.what()).find(cycle[i]) == std::string_view::npos) {
+      return "the message does not name " + cycle[i] + ": throw CycleError(cycle)";
+    }
+  }
+  return "";
+}
+
+TEST(TaskGraph, RunsEachTaskAfterItsPrerequisites) {
+  EventLog log;
+  // a, then b and c, then d; listed backwards, so running them in list order is wrong.
+  const std::vector<Task> tasks = {Recorded(log, "d", {"b", "c"}), Recorded(log, "c", {"a"}),
+                                   Recorded(log, "b", {"a"}), Recorded(log, "a", {})};
+  RunGuarded(tasks);
+  EXPECT_EQ(OrderProblem(tasks, log), "") << "events: " << log.ToString();
+}
+
+TEST(TaskGraph, TasksThatDoNotWaitForEachOtherRunAtTheSameTime) {
+  EventLog log;
+  std::latch meeting(2);
+  const auto meet = [&](const std::string& name) {
+    return [&, name] {
+      log.Record("start " + name);
+      meeting.arrive_and_wait();
+      log.Record("finish " + name);
+    };
+  };
+  const std::vector<Task> tasks = {Recorded(log, "a", {}), Task{"b", {"a"}, meet("b")},
+                                   Task{"c", {"a"}, meet("c")}, Recorded(log, "d", {"b", "c"})};
+  FinishesWithin(Units(60), "a graph whose tasks b and c wait for each other at a latch",
+                 "b and c both wait only for a, so they must run at the same time: start every "
+                 "task on its own thread, and let each one wait for its own prerequisites",
+                 [&] { run_task_graph(tasks); });
+  EXPECT_EQ(OrderProblem(tasks, log), "") << "events: " << log.ToString();
+}
+
+TEST(TaskGraph, RejectsATaskThatWaitsForItselfBeforeRunningAnything) {
+  EventLog log;
+  const std::vector<Task> tasks = {Recorded(log, "x", {}), Recorded(log, "a", {"a"})};
+  try {
+    RunGuarded(tasks);
+    ADD_FAILURE() << "a task that lists itself as a prerequisite would wait for itself "
+                     "forever: run_task_graph must throw CycleError";
+  } catch (const CycleError& error) {
+    EXPECT_EQ(error.cycle(), (std::vector<std::string>{"a", "a"}))
+        << "a task waiting for itself is the cycle {a, a}";
+  }
+  EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run: check the "
+                                     "whole graph before you start any thread";
+}
+
+TEST(TaskGraph, RejectsTwoTasksThatWaitForEachOtherBeforeRunningAnything) {
+  EventLog log;
+  // y leads to the circle but is not on it.
+  const std::vector<Task> tasks = {Recorded(log, "y", {"a"}), Recorded(log, "x", {}),
+                                   Recorded(log, "a", {"b"}), Recorded(log, "b", {"a"})};
+  try {
+    RunGuarded(tasks);
+    ADD_FAILURE() << "a waits for b and b waits for a, the seed's circular join: "
+                     "run_task_graph must throw CycleError instead of running or skipping them";
+  } catch (const CycleError& error) {
+    EXPECT_EQ(CycleProblem(tasks, error), "") << "reported: " << error.what();
+  }
+  EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run, not even x: "
+                                     "check the whole graph before you start any thread";
+}
+
+TEST(TaskGraph, RejectsAPrerequisiteThatIsNotATask) {
+  EventLog log;
+  const std::vector<Task> tasks = {Recorded(log, "a", {}), Recorded(log, "b", {"a", "nope"})};
+  try {
+    RunGuarded(tasks);
+    ADD_FAILURE() << "b waits for 'nope', which is not a task: throw std::invalid_argument";
+  } catch (const CycleError& error) {
+    ADD_FAILURE() << "an unknown prerequisite is not a cycle: " << error.what();
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string_view(error.what()).find("nope"), std::string_view::npos)
+        << "the message must name the unknown prerequisite, got: " << error.what();
+  }
+  EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run";
+}
+
+TEST(TaskGraph, RejectsTwoTasksWithTheSameName) {
+  EventLog log;
+  const std::vector<Task> tasks = {Recorded(log, "a", {}), Recorded(log, "a", {})};
+  EXPECT_THROW(RunGuarded(tasks), std::invalid_argument)
+      << "two tasks named a: a prerequisite \"a\" could mean either, so reject the graph";
+  EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run";
+}
+
+// A random graph without a cycle: task i may wait only for tasks numbered below i.
+std::vector<std::vector<int>> GenerateAcyclic(int size) {
+  std::vector<std::vector<int>> prerequisites(size);
+  for (int i = 1; i < size; ++i) {
+    const auto waits = *rc::gen::container<std::vector<bool>>(i, rc::gen::arbitrary<bool>());
+    for (int j = 0; j < i; ++j) {
+      if (waits[j]) prerequisites[i].push_back(j);
+    }
+  }
+  return prerequisites;
+}
+
+// The tasks, listed to run_task_graph in a random order so that list order is no hint.
+std::vector<Task> MakeTasks(EventLog& log, const std::vector<std::vector<int>>& prerequisites) {
+  const int size = static_cast<int>(prerequisites.size());
+  const auto keys = *rc::gen::container<std::vector<int>>(size, rc::gen::arbitrary<int>());
+  std::vector<int> order(size);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return keys[a] < keys[b]; });
+  const auto name = [](int i) { return "t" + std::to_string(i); };
+  std::vector<Task> tasks;
+  for (const int i : order) {
+    std::vector<std::string> names;
+    for (const int j : prerequisites[i]) names.push_back(name(j));
+    tasks.push_back(Recorded(log, name(i), std::move(names)));
+  }
+  return tasks;
+}
+
+RC_GTEST_PROP(TaskGraph, EveryTaskRunsOnceAfterAllItsPrerequisites, ()) {
+  const int size = *rc::gen::inRange(1, 9);
+  const auto prerequisites = GenerateAcyclic(size);
+  EventLog log;
+  const std::vector<Task> tasks = MakeTasks(log, prerequisites);
+  RunGuarded(tasks);
+  const std::string problem = OrderProblem(tasks, log);
+  RC_LOG() << problem << "\nevents: " << log.ToString() << "\n";
+  RC_ASSERT(problem.empty());
+}
+
+RC_GTEST_PROP(TaskGraph, EveryCycleIsRejectedBeforeAnyTaskRuns, ()) {
+  const int size = *rc::gen::inRange(1, 9);
+  auto prerequisites = GenerateAcyclic(size);
+  // Close a circle through the chosen tasks c0 < c1 < ... < ck: each waits for the one before
+  // it and c0 waits for ck. A single chosen task waits for itself.
+  const auto chosen = *rc::gen::suchThat(
+      rc::gen::container<std::vector<bool>>(size, rc::gen::arbitrary<bool>()),
+      [](const std::vector<bool>& c) { return std::count(c.begin(), c.end(), true) > 0; });
+  std::vector<int> circle;
+  for (int i = 0; i < size; ++i) {
+    if (chosen[i]) circle.push_back(i);
+  }
+  const auto wait = [&](int task, int before) {
+    auto& list = prerequisites[task];
+    if (std::find(list.begin(), list.end(), before) == list.end()) list.push_back(before);
+  };
+  for (std::size_t k = 1; k < circle.size(); ++k) wait(circle[k], circle[k - 1]);
+  wait(circle.front(), circle.back());
+
+  EventLog log;
+  const std::vector<Task> tasks = MakeTasks(log, prerequisites);
+  try {
+    RunGuarded(tasks);
+    RC_FAIL("the graph has a cycle, but run_task_graph returned instead of throwing CycleError");
+  } catch (const CycleError& error) {
+    const std::string problem = CycleProblem(tasks, error);
+    RC_LOG() << problem << "\nreported: " << error.what() << "\n";
+    RC_ASSERT(problem.empty());
+  }
+  RC_LOG() << "events: " << log.ToString() << "\n";
+  RC_ASSERT(log.Events().empty());
+}
+
+}  // namespace
+}  // namespace threadkata
