@@ -1,13 +1,14 @@
 // The lesson-09 reference executor, measured the way a learner uses it: submit, keep the
 // futures, get them all.
 
+#include "katas/09_executor/executor.h"
+
 #include <future>
 #include <memory>
 #include <vector>
 
 #include "bench/benchmarks.h"
 #include "bench/workload.h"
-#include "katas/09_executor/executor.h"
 
 namespace threadkata::bench {
 

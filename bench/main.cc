@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("spin_iterations_per_us", std::to_string(per_us));
   benchmark::AddCustomContext("tasks_per_batch", std::to_string(threadkata::bench::kBatch));
   threadkata::bench::RegisterPeers();
+  threadkata::bench::RegisterExecutor();
   threadkata::bench::RegisterLatency();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
