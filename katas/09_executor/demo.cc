@@ -1,5 +1,5 @@
 // The seed's ThreadPoolExecutor snippet: three do_something(1) submitted to a pool, then their
-// results; then the same pool's map over [5, 4, 3, 2, 1].
+// results; then a pool's map over [5, 4, 3, 2, 1], the example that follows in the tutorial.
 // bazel run //solutions/09_executor:demo        (the reference)
 // bazel run //katas/09_executor:demo            (your implementation)
 // An optional argument scales every sleep: bazel run ... -- 0.2
@@ -21,10 +21,21 @@ using Seconds = std::chrono::duration<double>;
 
 double scale = 1.0;
 
-// Workers print at the same time: std::osyncstream writes each line in one piece.
-std::string do_something(int seconds) {
+void sleep_seconds(int seconds) {
+  // Workers print at the same time: std::osyncstream writes each line in one piece.
   std::osyncstream(std::cout) << "Sleeping " << seconds << " second(s)...\n";
   std::this_thread::sleep_for(Seconds(seconds * scale));
+}
+
+// The seed's submit snippet: return 'Done Sleeping...'.
+std::string do_something(int seconds) {
+  sleep_seconds(seconds);
+  return "Done Sleeping...";
+}
+
+// The map example: return f'Done Sleeping...{seconds}', as in the seed's first snippet.
+std::string do_something_and_tell(int seconds) {
+  sleep_seconds(seconds);
   return "Done Sleeping..." + std::to_string(seconds);
 }
 
@@ -61,7 +72,8 @@ int main(int argc, char** argv) {
   start = std::chrono::steady_clock::now();
   {
     threadkata::Executor executor(default_max_workers());
-    for (const std::string& result : executor.map(do_something, std::vector{5, 4, 3, 2, 1})) {
+    for (const std::string& result :
+         executor.map(do_something_and_tell, std::vector{5, 4, 3, 2, 1})) {
       std::cout << result << "\n";
     }
   }

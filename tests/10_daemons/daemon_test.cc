@@ -1,0 +1,348 @@
+// Lesson 10 tests: a periodic daemon that ticks at its interval and stops at once, and, in
+// child processes, the difference between a daemon and a non-daemon worker at program exit.
+
+#include "katas/10_daemons/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
+#include "tests/support/deadline.h"
+#include "tests/support/event_log.h"
+#include "tests/support/time_unit.h"
+
+extern char** environ;
+
+namespace threadkata {
+namespace {
+
+using testing::DescribeDuration;
+using testing::Duration;
+using testing::EventLog;
+using testing::FinishesWithin;
+using testing::Stopwatch;
+using testing::TookAtLeast;
+using testing::TookLessThan;
+using testing::Units;
+
+constexpr char kTickLine[] = "Daemon thread is running...";
+constexpr char kMainExitsLine[] = "Main program exits, daemon thread will terminate now.";
+constexpr char kMainDoneLine[] = "Main program's work is done.";
+constexpr char kWorkerDoneLine[] = "Worker finished its work.";
+// Marks the child program's own lines among the lines its test framework prints.
+constexpr std::string_view kProgramMark = "| ";
+
+// Counts ticks, and lets a test wait for the n-th one instead of sleeping and hoping.
+// Thread-safe.
+class TickCounter {
+ public:
+  void Tick() {
+    {
+      std::lock_guard lock(mutex_);
+      ++count_;
+    }
+    ticked_.notify_all();
+  }
+
+  int Count() const {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
+
+  // True once `n` ticks have happened; false if they have not after `limit`.
+  bool WaitFor(int n, Duration limit) {
+    std::unique_lock lock(mutex_);
+    return ticked_.wait_for(lock, limit, [&] { return count_ >= n; });
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable ticked_;
+  int count_ = 0;
+};
+
+constexpr char kNoFirstTick[] =
+    "no tick within 5 units of starting a daemon with a 10-unit interval: the constructor must "
+    "start a thread that ticks right away, before its first wait (the seed prints, then sleeps)";
+
+constexpr char kStopHint[] =
+    "Does the daemon's loop end when a stop is requested? A wait that is not given the "
+    "std::stop_token, or a loop that never checks it, runs forever.";
+
+TEST(PeriodicDaemon, TicksRightAway) {
+  TickCounter ticks;
+  PeriodicDaemon daemon(Units(10), [&ticks] { ticks.Tick(); });
+  EXPECT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+}
+
+TEST(PeriodicDaemon, TicksOncePerInterval) {
+  TickCounter ticks;
+  const Stopwatch stopwatch;
+  {
+    PeriodicDaemon daemon(Units(1), [&ticks] { ticks.Tick(); });
+    std::this_thread::sleep_for(Units(5.5));
+  }
+  const Duration elapsed = stopwatch.Elapsed();
+  // Ticks come at 0, 1, 2, ... units at the earliest, since a wait never ends early.
+  const int most = static_cast<int>(elapsed / Units(1)) + 1;
+  EXPECT_LE(ticks.Count(), most)
+      << ticks.Count() << " ticks in " << DescribeDuration(elapsed)
+      << " with a 1-unit interval, where at most " << most
+      << " fit: the daemon does not wait a whole interval between ticks. Did the interval "
+         "become 0 on the way, e.g. cast to whole seconds?";
+  EXPECT_GE(ticks.Count(), 3)
+      << "only " << ticks.Count() << " ticks in 5.5 units with a 1-unit interval (about 6 "
+      << "expected): does the loop tick again after each wait, and does the wait end at the "
+         "interval, not only at a stop request?";
+}
+
+TEST(PeriodicDaemon, StopInterruptsTheWait) {
+  TickCounter ticks;
+  PeriodicDaemon daemon(Units(10), [&ticks] { ticks.Tick(); });
+  ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+  std::this_thread::sleep_for(Units(1));
+  const Stopwatch stopwatch;
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(2)))
+      << "stop() 1 unit into a 10-unit wait should return at once: the daemon slept through "
+         "the stop request. std::this_thread::sleep_for cannot be interrupted; wait on a "
+         "std::condition_variable_any with the std::stop_token instead";
+  EXPECT_EQ(ticks.Count(), 1) << "the daemon ticked again when it was stopped: after its wait "
+                                 "ends, check the stop_token before ticking";
+}
+
+TEST(PeriodicDaemon, DestructorStopsItPromptly) {
+  TickCounter ticks;
+  std::optional<PeriodicDaemon> daemon;
+  daemon.emplace(Units(10), [&ticks] { ticks.Tick(); });
+  ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+  const Stopwatch stopwatch;
+  FinishesWithin(Units(30), "~PeriodicDaemon()", kStopHint, [&] { daemon.reset(); });
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(2)))
+      << "destroying a daemon in the middle of its 10-unit wait should stop it at once: the "
+         "destructor must stop the daemon as stop() does, and the wait must end on a stop "
+         "request";
+}
+
+TEST(PeriodicDaemon, StopFinishesTheRunningTickAndNoTickFollows) {
+  EventLog log;
+  TickCounter ticks;
+  PeriodicDaemon daemon(Units(0.5), [&] {
+    ticks.Tick();
+    if (ticks.Count() == 1) {
+      std::this_thread::sleep_for(Units(1));
+      log.Record("first tick returned");
+    }
+  });
+  ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+  log.Record("stop returned");
+  const int ticks_at_stop = ticks.Count();
+  std::this_thread::sleep_for(Units(1.5));
+
+  const auto tick_returned = log.IndexOf("first tick returned");
+  const auto stop_returned = log.IndexOf("stop returned");
+  EXPECT_TRUE(tick_returned && stop_returned && *tick_returned < *stop_returned)
+      << "stop() returned while a tick was still running (" << log.ToString()
+      << "): stop() must join the daemon's thread. A detached thread runs on, and its tick "
+         "may use objects that no longer exist";
+  EXPECT_EQ(ticks_at_stop, 1) << "a new tick started after stop() was called: check the "
+                                 "stop_token before each tick";
+  EXPECT_EQ(ticks.Count(), ticks_at_stop) << "the daemon ticked after stop() had returned";
+}
+
+TEST(PeriodicDaemon, StopCanBeCalledTwice) {
+  TickCounter ticks;
+  PeriodicDaemon daemon(Units(10), [&ticks] { ticks.Tick(); });
+  FinishesWithin(Units(30), "PeriodicDaemon::stop() twice",
+                 "The second call must find nothing left to do.", [&] {
+                   daemon.stop();
+                   daemon.stop();
+                 });
+}
+
+// For random intervals and stop times: stop() returns promptly, and the ticks never come
+// faster than the interval allows.
+RC_GTEST_PROP(PeriodicDaemon, StopsPromptlyAndNeverTicksFasterThanItsInterval, ()) {
+  const Duration interval = Units(0.25 * *rc::gen::inRange(1, 17));
+  const Duration stop_after = Units(0.25 * *rc::gen::inRange(0, 7));
+  TickCounter ticks;
+  const Stopwatch lifetime;
+  PeriodicDaemon daemon(interval, [&ticks] { ticks.Tick(); });
+  std::this_thread::sleep_for(stop_after);
+  const Stopwatch stopping;
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+  const Duration stop_took = stopping.Elapsed();
+  const Duration lived = lifetime.Elapsed();
+
+  if (stop_took >= Units(2)) {
+    RC_FAIL("stop() took " + DescribeDuration(stop_took) +
+            ": the daemon slept through the stop request");
+  }
+  if (ticks.Count() > lived / interval + 1) {
+    RC_FAIL(std::to_string(ticks.Count()) + " ticks in " + DescribeDuration(lived) +
+            ": more than the interval allows");
+  }
+}
+
+// How a child process ended.
+struct ChildRun {
+  bool exited = false;             // False: still running at the limit, and killed.
+  int exit_code = -1;              // When it exited normally.
+  int signal = 0;                  // When a signal ended it.
+  Duration elapsed{};              // From start to exit, as seen by the parent.
+  std::vector<std::string> lines;  // The lines the child program printed, without the mark.
+};
+
+// Starts this test binary again as a child process that runs only ChildProgram.DISABLED_<name>
+// (below), waits for it at most `limit`, and kills it if it is still running then. The child
+// is linked with the same implementation as the tests, so it runs the code under test.
+ChildRun RunChild(const std::string& name, Duration limit) {
+  ChildRun run;
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string output = std::string(tmp != nullptr ? tmp : "/tmp") + "/child_" + name;
+  const std::string filter = "--gtest_filter=ChildProgram.DISABLED_" + name;
+  std::vector<std::string> args = {"/proc/self/exe", "--gtest_also_run_disabled_tests", filter};
+  // The child must not write the files Bazel gave the parent test.
+  std::vector<std::string> env;
+  std::string tsan_options = "TSAN_OPTIONS=";
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry = *e;
+    if (entry.starts_with("XML_OUTPUT_FILE=") || entry.starts_with("TEST_PREMATURE_EXIT_FILE=") ||
+        entry.starts_with("GTEST_OUTPUT=")) {
+      continue;
+    }
+    if (entry.starts_with(tsan_options)) {
+      tsan_options = std::string(entry) + ":";
+      continue;
+    }
+    env.emplace_back(entry);
+  }
+  // ThreadSanitizer sleeps 1 s at exit while other threads still run, which would keep the
+  // child of a detached worker alive as long as a joined one.
+  env.push_back(tsan_options + "atexit_sleep_ms=0");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const Stopwatch stopwatch;
+  pid_t pid = 0;
+  const int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) {
+    ADD_FAILURE() << "could not start the child process: posix_spawn returned " << error;
+    return run;
+  }
+
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (stopwatch.Elapsed() >= limit) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      run.elapsed = stopwatch.Elapsed();
+      return run;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  run.elapsed = stopwatch.Elapsed();
+  run.exited = true;
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
+  std::ifstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(kProgramMark)) run.lines.push_back(line.substr(kProgramMark.size()));
+  }
+  return run;
+}
+
+std::string Describe(const ChildRun& run) {
+  std::string text = "exit code " + std::to_string(run.exit_code) + ", signal " +
+                     std::to_string(run.signal) + ", output:";
+  for (const std::string& line : run.lines) text += "\n  " + line;
+  return text;
+}
+
+// The programs the ChildProcess tests run in a child process. Disabled, so that only RunChild
+// runs them. Each body plays main(): when it returns, the child's main() returns and the
+// process exits, ending whatever threads are left.
+void PrintLine(const char* line) { std::printf("%s%s\n", kProgramMark.data(), line); }
+
+TEST(ChildProgram, DISABLED_WithADaemon) {
+  PeriodicDaemon daemon(Units(20), [] { PrintLine(kTickLine); });
+  std::this_thread::sleep_for(Units(1));
+  PrintLine(kMainExitsLine);
+}
+
+TEST(ChildProgram, DISABLED_WithANonDaemonWorker) {
+  const std::jthread worker = start_non_daemon([] {
+    std::this_thread::sleep_for(Units(4));
+    PrintLine(kWorkerDoneLine);
+  });
+  std::this_thread::sleep_for(Units(1));
+  PrintLine(kMainDoneLine);
+}
+
+TEST(ChildProcess, ExitsWhenItsMainWorkEndsAlthoughItsDaemonRunsForever) {
+  const ChildRun run = RunChild("WithADaemon", Units(30));
+  ASSERT_TRUE(run.exited)
+      << "the child was still running 30 units after it started, though its main work takes "
+         "1 unit: its daemon kept it alive. ~PeriodicDaemon() must stop the daemon, and the "
+         "daemon's wait must end on a stop request";
+  EXPECT_TRUE(run.exit_code == 0 && run.signal == 0)
+      << "the child did not exit cleanly (" << Describe(run)
+      << "). Signal 6 is std::terminate: was a joinable std::thread destroyed?";
+  EXPECT_TRUE(TookAtLeast(run.elapsed, Units(1)));
+  EXPECT_TRUE(TookLessThan(run.elapsed, Units(6)))
+      << "the child's main work took 1 unit, but the child lived on while its daemon waited "
+         "out its 20-unit interval: the daemon must stop in the middle of its wait";
+  EXPECT_EQ(std::count(run.lines.begin(), run.lines.end(), kTickLine), 1)
+      << "with a 20-unit interval the daemon ticks once in the child's 1 unit of work: "
+      << Describe(run);
+  EXPECT_NE(std::find(run.lines.begin(), run.lines.end(), kMainExitsLine), run.lines.end())
+      << Describe(run);
+}
+
+TEST(ChildProcess, StaysAliveUntilItsNonDaemonWorkerIsDone) {
+  const ChildRun run = RunChild("WithANonDaemonWorker", Units(30));
+  ASSERT_TRUE(run.exited) << "the child did not exit 30 units after it started, though its "
+                             "worker's work takes 4 units";
+  EXPECT_TRUE(run.exit_code == 0 && run.signal == 0)
+      << "the child did not exit cleanly (" << Describe(run)
+      << "). Signal 6 is std::terminate: was a joinable std::thread destroyed?";
+  EXPECT_TRUE(TookAtLeast(run.elapsed, Units(4)))
+      << "the child exited before its non-daemon worker had finished its 4 units of work: "
+         "start_non_daemon must return the worker's std::jthread, which joins it. A detached "
+         "thread is killed when main() returns, like a Python daemon";
+  const auto main_done = std::find(run.lines.begin(), run.lines.end(), kMainDoneLine);
+  const auto worker_done = std::find(run.lines.begin(), run.lines.end(), kWorkerDoneLine);
+  EXPECT_TRUE(main_done < worker_done && worker_done != run.lines.end())
+      << "the worker must finish its work after main()'s own work, and before the child exits: "
+      << Describe(run);
+}
+
+}  // namespace
+}  // namespace threadkata
