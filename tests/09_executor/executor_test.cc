@@ -123,6 +123,14 @@ TEST(Submit, ReturnsAFutureOfTheTasksResult) {
   EXPECT_EQ(ResultOf(moved), 7);
 }
 
+TEST(Submit, WakesAnIdleWorker) {
+  Executor executor(1);
+  // Gives the worker time to find the queue empty and wait: now only a notification wakes it.
+  std::this_thread::sleep_for(Units(1));
+  auto sum = executor.submit(Add, 1, 2);
+  EXPECT_EQ(ResultOf(sum), 3);
+}
+
 TEST(Submit, RunsTheTaskOnAWorkerThread) {
   Executor executor(2);
   auto id = executor.submit([] { return std::this_thread::get_id(); });
@@ -179,11 +187,15 @@ TEST(Executor, RunsEveryTaskExactlyOnce) {
 
 TEST(Executor, StartsTasksInSubmissionOrder) {
   EventLog log;
+  std::promise<void> release;
   std::vector<std::future<void>> done;
   Executor executor(1);
+  // Keeps the only worker busy until all eight tasks wait in the queue.
+  done.push_back(executor.submit([queued = release.get_future()] { queued.wait_for(Units(20)); }));
   for (int i = 0; i < 8; ++i) {
     done.push_back(executor.submit([&log, i] { log.Record("task " + std::to_string(i)); }));
   }
+  release.set_value();
   for (auto& d : done) ResultOf(d);
   const std::vector<std::string> expected = {"task 0", "task 1", "task 2", "task 3",
                                              "task 4", "task 5", "task 6", "task 7"};
@@ -314,7 +326,7 @@ TEST(Map, RethrowsTheFirstExceptionInInputOrder) {
 
 // For random task sets on a random pool: each task runs once, its result comes back, and no
 // more than max_workers run at once.
-RC_GTEST_PROP(Executor, RunsRandomTaskSetsWithinItsLimit, ()) {
+RC_GTEST_PROP(ExecutorProperty, RunsRandomTaskSetsWithinItsLimit, ()) {
   const int max_workers = *rc::gen::inRange(1, 5);
   const auto values = *rc::gen::container<std::vector<int>>(*rc::gen::inRange<std::size_t>(0, 13),
                                                             rc::gen::inRange(0, 4));

@@ -292,7 +292,7 @@ std::string Describe(const ChildRun& run) {
 void PrintLine(const char* line) { std::printf("%s%s\n", kProgramMark.data(), line); }
 
 TEST(ChildProgram, DISABLED_WithADaemon) {
-  PeriodicDaemon daemon(Units(20), [] { PrintLine(kTickLine); });
+  PeriodicDaemon daemon(Units(40), [] { PrintLine(kTickLine); });
   std::this_thread::sleep_for(Units(1));
   PrintLine(kMainExitsLine);
 }
@@ -307,20 +307,20 @@ TEST(ChildProgram, DISABLED_WithANonDaemonWorker) {
 }
 
 TEST(ChildProcess, ExitsWhenItsMainWorkEndsAlthoughItsDaemonRunsForever) {
-  const ChildRun run = RunChild("WithADaemon", Units(30));
+  const ChildRun run = RunChild("WithADaemon", Units(60));
   ASSERT_TRUE(run.exited)
-      << "the child was still running 30 units after it started, though its main work takes "
+      << "the child was still running 60 units after it started, though its main work takes "
          "1 unit: its daemon kept it alive. ~PeriodicDaemon() must stop the daemon, and the "
          "daemon's wait must end on a stop request";
   EXPECT_TRUE(run.exit_code == 0 && run.signal == 0)
       << "the child did not exit cleanly (" << Describe(run)
       << "). Signal 6 is std::terminate: was a joinable std::thread destroyed?";
   EXPECT_TRUE(TookAtLeast(run.elapsed, Units(1)));
-  EXPECT_TRUE(TookLessThan(run.elapsed, Units(6)))
+  EXPECT_TRUE(TookLessThan(run.elapsed, Units(10)))
       << "the child's main work took 1 unit, but the child lived on while its daemon waited "
-         "out its 20-unit interval: the daemon must stop in the middle of its wait";
+         "out its 40-unit interval: the daemon must stop in the middle of its wait";
   EXPECT_EQ(std::count(run.lines.begin(), run.lines.end(), kTickLine), 1)
-      << "with a 20-unit interval the daemon ticks once in the child's 1 unit of work: "
+      << "with a 40-unit interval the daemon ticks once in the child's 1 unit of work: "
       << Describe(run);
   EXPECT_NE(std::find(run.lines.begin(), run.lines.end(), kMainExitsLine), run.lines.end())
       << Describe(run);
