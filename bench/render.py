@@ -20,8 +20,8 @@ RUNNERS = [
 ]
 SIZES = [("tiny", "tiny (empty)"), ("short", "short (~1 us)"), ("medium", "medium (~100 us)")]
 LATENCIES = [
-    ("latency/join_for_overshoot", "`join_for` overshoot (returned - timeout), lesson 07"),
-    ("latency/daemon_stop", "daemon stop latency (stop requested -> thread ended), lesson 10"),
+    ("latency/join_for_overshoot", "`join_for(1 ms)` overshoot (returned - timeout), lesson 07"),
+    ("latency/daemon_stop", "daemon stop latency (`stop()` during the wait -> thread ended), lesson 10"),
 ]
 
 
