@@ -115,3 +115,28 @@ def threadkata_repositories():
         },
         package = "libpugixml-dev",
     )
+    system_library(
+        name = "benchmark",
+        build_file = "//tools/workspace:benchmark.BUILD",
+        links = {
+            "/usr/include/benchmark": "include/benchmark",
+            "/usr/lib/x86_64-linux-gnu/libbenchmark.so": "lib/libbenchmark.so",
+        },
+        package = "libbenchmark-dev",
+    )
+    system_library(
+        name = "tbb",
+        build_file = "//tools/workspace:tbb.BUILD",
+        links = {
+            "/usr/include/oneapi": "include/oneapi",
+            "/usr/include/tbb": "include/tbb",
+            "/usr/lib/x86_64-linux-gnu/libtbb.so": "lib/libtbb.so",
+        },
+        package = "libtbb-dev",
+    )
+    system_library(
+        name = "boost",
+        build_file = "//tools/workspace:boost.BUILD",
+        links = {"/usr/include/boost": "include/boost"},
+        package = "libboost-dev",
+    )
