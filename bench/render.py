@@ -21,7 +21,10 @@ RUNNERS = [
 SIZES = [("tiny", "tiny (empty)"), ("short", "short (~1 us)"), ("medium", "medium (~100 us)")]
 LATENCIES = [
     ("latency/join_for_overshoot", "`join_for(1 ms)` overshoot (returned - timeout), lesson 07"),
-    ("latency/daemon_stop", "daemon stop latency (`stop()` during the wait -> thread ended), lesson 10"),
+    (
+        "latency/daemon_stop",
+        "daemon stop latency (`stop()` during the wait -> thread ended), lesson 10",
+    ),
 ]
 
 
@@ -105,7 +108,9 @@ def main(json_path, out_dir):
     baseline = cost.get(("thread_per_task", "tiny"))
     fastest = min(cost[(r, "tiny")] for r, _ in runners)
     for runner, label in runners:
-        cells = [fmt_ns(cost[(runner, size)]) if (runner, size) in cost else "-" for size, _ in SIZES]
+        cells = [
+            fmt_ns(cost[(runner, size)]) if (runner, size) in cost else "-" for size, _ in SIZES
+        ]
         tiny = cost[(runner, "tiny")]
         cells.append(f"{baseline / tiny:.1f}x" if baseline else "-")
         cells.append(f"{tiny / fastest:.1f}x")
@@ -147,7 +152,11 @@ def main(json_path, out_dir):
     with open(dat, "w") as f:
         f.write("size " + " ".join(f'"{label}"' for _, label in runners) + "\n")
         for size, size_label in SIZES:
-            f.write(f'"{size_label}" ' + " ".join(str(cost.get((r, size), "NaN")) for r, _ in runners) + "\n")
+            f.write(
+                f'"{size_label}" '
+                + " ".join(str(cost.get((r, size), "NaN")) for r, _ in runners)
+                + "\n"
+            )
     try:
         subprocess.run(
             [

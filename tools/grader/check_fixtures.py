@@ -48,8 +48,27 @@ def assemble(fixture, expected, lessons, destination):
             if origin.is_symlink():
                 # Keep a link pointing where the fixture's points, from its new place.
                 target.symlink_to(os.path.abspath(os.path.join(directory, os.readlink(origin))))
+            elif origin.suffix == ".patch":
+                apply_patch(origin, target.with_suffix(""))
             else:
                 shutil.copyfile(origin, target)
+
+
+def apply_patch(patch, target):
+    """Writes TARGET as the repository file that PATCH names (its "--- a/PATH" line), with
+    PATCH applied: a fixture keeps only its mistake, not a copy of the file it changes."""
+    base = next(
+        line[len("--- a/") :].strip()
+        for line in patch.read_text().splitlines()
+        if line.startswith("--- a/")
+    )
+    shutil.copyfile(ROOT / base, target)
+    subprocess.run(
+        ["patch", "--quiet", "--force", "--no-backup-if-mismatch", "--reject-file=-"]
+        + [str(target), str(patch)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def check_schema(results, out_dir, schema):
