@@ -31,7 +31,10 @@ def lesson_library(name, srcs, api, demo = None, deps = []):
         cc_binary(
             name = "demo",
             srcs = [demo],
-            deps = [":" + name],
+            deps = [
+                ":" + name,
+                "//katas/demo_support",
+            ],
         )
 
 def _lesson_test(name, implementation, size, data, tags):

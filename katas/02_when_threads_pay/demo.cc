@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "katas/02_when_threads_pay/when_threads_pay.h"
+#include "katas/demo_support/seed_output.h"
 
 namespace {
 
@@ -27,15 +28,6 @@ constexpr std::uint64_t kPrimesBelow = 2'000'000;
 constexpr int kTinyTasks = 1000;
 
 Seconds Since(Clock::time_point start) { return Clock::now() - start; }
-
-// The seed's closing line: round(x, 2) as Python prints a float.
-std::string Finished(Seconds elapsed) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%.2f", elapsed.count());
-  std::string shown = number;
-  if (shown.back() == '0') shown.pop_back();
-  return "Finished in " + shown + " second(s)";
-}
 
 bool IsPrime(std::uint64_t n) {
   if (n < 2) return false;
@@ -93,10 +85,10 @@ int main(int argc, char** argv) {
             << " second(s)\n\none after another:\n";
   auto start = Clock::now();
   for (const Seconds d : durations) lesson::do_something(d, std::cout);
-  std::cout << Finished(Since(start)) << "\n\non threads:\n";
+  std::cout << threadkata::demo::FinishedLine(Since(start)) << "\n\non threads:\n";
   start = Clock::now();
   lesson::run_on_threads(durations, std::cout);
-  std::cout << Finished(Since(start)) << "\n\n";
+  std::cout << threadkata::demo::FinishedLine(Since(start)) << "\n\n";
 
   const int cores = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   std::cout << "CPU-bound: counting the primes below " << kPrimesBelow << " in " << cores

@@ -4,7 +4,6 @@
 // An optional argument sets the seconds each thread sleeps: bazel run ... -- 0.2
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <latch>
 #include <sstream>
@@ -12,19 +11,11 @@
 #include <thread>
 
 #include "katas/03_starting_threads/starting_threads.h"
+#include "katas/demo_support/seed_output.h"
 
 namespace {
 
 using Seconds = std::chrono::duration<double>;
-
-// The seed's closing line: round(x, 2) as Python prints a float.
-std::string Finished(Seconds elapsed) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%.2f", elapsed.count());
-  std::string shown = number;
-  if (shown.back() == '0') shown.pop_back();
-  return "Finished in " + shown + " second(s)";
-}
 
 }  // namespace
 
@@ -55,7 +46,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   both_sleeping.wait();
-  say(std::cout, Finished(elapsed));
+  say(std::cout, threadkata::demo::FinishedLine(elapsed));
   // Python lets the program end while the threads run; in C++ each std::thread must be joined
   // (or detached) before it is destroyed, or the program terminates.
   t1.join();

@@ -4,26 +4,17 @@
 // An optional argument sets the seconds each thread sleeps: bazel run ... -- 0.2
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <syncstream>
 #include <thread>
 
 #include "katas/04_join/join.h"
+#include "katas/demo_support/seed_output.h"
 
 namespace {
 
 using threadkata::joining::Seconds;
-
-// The seed's closing line: round(x, 2) as Python prints a float.
-std::string Finished(Seconds elapsed) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%.2f", elapsed.count());
-  std::string shown = number;
-  if (shown.back() == '0') shown.pop_back();
-  return "Finished in " + shown + " second(s)";
-}
 
 }  // namespace
 
@@ -37,5 +28,5 @@ int main(int argc, char** argv) {
   };
 
   const Seconds elapsed = threadkata::joining::run_both(do_something, do_something);
-  std::osyncstream(std::cout) << Finished(elapsed) << "\n";
+  std::osyncstream(std::cout) << threadkata::demo::FinishedLine(elapsed) << "\n";
 }

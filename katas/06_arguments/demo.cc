@@ -5,7 +5,6 @@
 // An optional argument sets the seconds per thread: bazel run ... -- 0.2
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <syncstream>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "katas/06_arguments/arguments.h"
+#include "katas/demo_support/seed_output.h"
 
 namespace {
 
@@ -26,15 +26,6 @@ std::string DoSomething(Seconds seconds) {
   return "Done Sleeping...";
 }
 
-// Python's f'{round(seconds, 2)}': two decimals at most, one at least ("1.0", "1.51").
-std::string Rounded(double seconds) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%.2f", seconds);
-  std::string shown = number;
-  if (shown.back() == '0') shown.pop_back();
-  return shown;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -43,5 +34,5 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   threadkata::run_each(DoSomething, std::vector<Seconds>(10, each));
   const Seconds elapsed = std::chrono::steady_clock::now() - start;
-  std::cout << "Finished in " << Rounded(elapsed.count()) << " second(s)\n";
+  std::cout << threadkata::demo::FinishedLine(elapsed) << "\n";
 }

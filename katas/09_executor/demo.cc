@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <syncstream>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "katas/09_executor/executor.h"
+#include "katas/demo_support/seed_output.h"
 
 namespace {
 
@@ -39,14 +39,6 @@ std::string do_something_and_tell(int seconds) {
   return "Done Sleeping..." + std::to_string(seconds);
 }
 
-std::string finished_message(Seconds elapsed) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%.2f", elapsed.count());
-  std::string shown = number;
-  if (shown.back() == '0') shown.pop_back();
-  return "Finished in " + shown + " second(s)";
-}
-
 // Python's default since 3.8: min(32, os.cpu_count() + 4).
 std::size_t default_max_workers() {
   return std::min<std::size_t>(32, std::thread::hardware_concurrency() + 4);
@@ -67,7 +59,7 @@ int main(int argc, char** argv) {
     std::cout << f2.get() << "\n";
     std::cout << f3.get() << "\n";
   }
-  std::cout << finished_message(std::chrono::steady_clock::now() - start) << "\n\n";
+  std::cout << threadkata::demo::FinishedLine(std::chrono::steady_clock::now() - start) << "\n\n";
 
   start = std::chrono::steady_clock::now();
   {
@@ -77,5 +69,5 @@ int main(int argc, char** argv) {
       std::cout << result << "\n";
     }
   }
-  std::cout << finished_message(std::chrono::steady_clock::now() - start) << "\n";
+  std::cout << threadkata::demo::FinishedLine(std::chrono::steady_clock::now() - start) << "\n";
 }

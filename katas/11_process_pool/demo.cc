@@ -5,12 +5,12 @@
 // An optional argument sets the seconds per task: bazel run ... -- 0.2
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <string>
 #include <thread>
 
 #include "katas/11_process_pool/process_pool.h"
+#include "katas/demo_support/seed_output.h"
 
 namespace {
 
@@ -20,15 +20,6 @@ std::string do_something(const std::string& seconds) {
   std::cout << "Sleeping " << seconds << " second(s)..." << std::endl;
   std::this_thread::sleep_for(std::chrono::duration<double>(std::stod(seconds)));
   return "Done Sleeping...";
-}
-
-// Python's f'{round(x, 2)}': two decimals, then one trailing zero dropped (3.0, not 3.00).
-std::string python_round_2(double seconds) {
-  char number[32];
-  std::snprintf(number, sizeof number, "%.2f", seconds);
-  std::string shown = number;
-  if (shown.back() == '0') shown.pop_back();
-  return shown;
 }
 
 }  // namespace
@@ -49,5 +40,5 @@ int main(int argc, char** argv) {
     std::cout << f3.get() << std::endl;
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  std::cout << "Finished in " << python_round_2(elapsed.count()) << " second(s)\n";
+  std::cout << threadkata::demo::FinishedLine(elapsed) << "\n";
 }
