@@ -57,6 +57,13 @@ class UsageTest(unittest.TestCase):
         self.assertEqual(status, cli.EXIT_USAGE)
         self.assertIn("unknown lesson", message)
 
+    def test_a_limit_that_is_not_a_positive_number(self):
+        for argv in (["--test-timeout", "0", "/tmp"], ["--output-limit", "1MiB", "/tmp"]):
+            with self.subTest(argv=argv):
+                status, message = self.run_main(argv)
+                self.assertEqual(status, cli.EXIT_USAGE)
+                self.assertRegex(message, "must be above 0|not a whole number")
+
 
 if __name__ == "__main__":
     unittest.main()
