@@ -65,34 +65,34 @@ def parser():
         default=[],
         help="grade only these lessons, e.g. 01,03; the others are left out of the score",
     )
-    limits = [
-        (
-            "--test-timeout",
-            "S",
-            300,
-            "seconds one kata's tests may take before they count as a timeout (default 300)",
-        ),
-        (
-            "--output-limit",
-            "BYTES",
-            1024 * 1024,
-            "output one kata's tests may print before they are stopped (default 1 MiB)",
-        ),
-        (
-            "--max-file-bytes",
-            "BYTES",
-            256 * 1024,
-            "largest editable file accepted (default 256 KiB)",
-        ),
-        (
-            "--invocation-timeout",
-            "S",
-            3600,
-            "seconds one `bazel test` may take before the grader gives up (default 3600)",
-        ),
-    ]
-    for flag, metavar, default, help_text in limits:
-        p.add_argument(flag, metavar=metavar, type=_positive_int, default=default, help=help_text)
+    p.add_argument(
+        "--test-timeout",
+        metavar="S",
+        type=_positive_int,
+        default=300,
+        help="seconds one kata's tests may take before they count as a timeout (default 300)",
+    )
+    p.add_argument(
+        "--output-limit",
+        metavar="BYTES",
+        type=_positive_int,
+        default=1024 * 1024,
+        help="output one kata's tests may print before they are stopped (default 1 MiB)",
+    )
+    p.add_argument(
+        "--max-file-bytes",
+        metavar="BYTES",
+        type=_positive_int,
+        default=256 * 1024,
+        help="largest editable file accepted (default 256 KiB)",
+    )
+    p.add_argument(
+        "--invocation-timeout",
+        metavar="S",
+        type=_positive_int,
+        default=3600,
+        help="seconds one `bazel test` may take before the grader gives up (default 3600)",
+    )
     p.add_argument(
         "--cache-dir",
         metavar="DIR",
