@@ -3,30 +3,26 @@
 # implementation (a mutant, or the learner's untouched stub) and passes only if those tests
 # fail.
 #
-# Usage: expect_rejection.sh WHAT TEST_BINARY [STUB_FILE STUB_SHA256]
-# With STUB_FILE, the check applies only while STUB_FILE is the untouched stub (its SHA-256 is
-# STUB_SHA256): a learner who solved the kata has edited it. THREADKATA_REQUIRE_PRISTINE_STUBS=1
-# (set by tools/test) makes an edited stub a failure instead.
+# Usage: expect_rejection.sh WHAT TEST_BINARY [LEARNER_FILE PRISTINE_STUB]
+# With LEARNER_FILE, the check applies only while LEARNER_FILE is identical to PRISTINE_STUB
+# (tests/NN_name/stub/): a learner who solved the kata has edited it.
+# THREADKATA_REQUIRE_PRISTINE_STUBS=1 (set by tools/test) makes an edited stub a failure instead.
 set -uo pipefail
 
 what=$1
 binary=$2
-stub_file=${3:-}
-stub_sha256=${4:-}
+learner_file=${3:-}
+pristine=${4:-}
 
-if [[ -n $stub_file ]]; then
-  if [[ ! -f $stub_file ]]; then
-    echo "FAIL: the stub $stub_file does not exist."
-    exit 1
-  fi
-  actual=$(sha256sum "$stub_file" | cut -d' ' -f1)
-  if [[ $actual != "$stub_sha256" ]]; then
+if [[ -n $learner_file ]]; then
+  if ! cmp -s "$learner_file" "$pristine"; then
     if [[ ${THREADKATA_REQUIRE_PRISTINE_STUBS:-0} == 1 ]]; then
-      echo "FAIL: $stub_file is not the stub this check knows (sha256 $actual)."
-      echo "If you changed the stub on purpose, put stub_sha256 = \"$actual\" in the lesson's tests/*/BUILD.bazel."
+      echo "FAIL: $learner_file differs from its pristine copy $pristine:"
+      diff -u "$pristine" "$learner_file" | head -n 20
+      echo "A stub changed on purpose must be copied over the pristine one: cp $learner_file $pristine"
       exit 1
     fi
-    echo "SKIP: $stub_file was edited (a learner's work), so the stub check does not apply."
+    echo "SKIP: $learner_file was edited (a learner's work), so the stub check does not apply."
     exit 0
   fi
 fi

@@ -1,50 +1,82 @@
 """The kata pattern: one lesson's sources and tests become a handful of Bazel targets.
 
-A lesson NN_name has three folders:
-  katas/NN_name/      README.md, the API header, the learner's stub, demo.cc
-  solutions/NN_name/  the reference implementation of the same header
-  tests/NN_name/      the tests, and mutants/ (wrong implementations the tests must reject)
+A lesson NN_name has three folders, and every label follows from the folder's name:
+  katas/NN_name/      README.md, the API header (*.h), the learner's file (*.cc), demo.cc
+  solutions/NN_name/  the reference implementation of the same header, under the same name
+  tests/NN_name/      the tests (*_test.cc), stub/ (the learner's file as shipped) and mutants/
+                      (wrong implementations the tests must reject)
 
-`lesson_library` (in katas/ and solutions/) builds one implementation and its demo;
-`lesson_tests` (in tests/) builds the tests once and links them against each implementation.
+Each folder's BUILD file calls one macro: `lesson_kata()`, `lesson_solution()` and
+`lesson_tests()`, the last with only what is special about the lesson.
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
 
-def lesson_library(name, srcs, api, demo = None, deps = []):
-    """One implementation of a lesson's API, and the lesson's demo program linked against it.
+def _lesson_folder():
+    """NN_name, from the package katas/NN_name, solutions/NN_name or tests/NN_name."""
+    return native.package_name().split("/")[-1]
 
-    Args:
-      name: the library, depended on by the lesson's tests.
-      srcs: the implementation sources.
-      api: the cc_library with the lesson's header.
-      demo: the demo's source (in katas/NN_name); builds `:demo`, for `bazel run`.
-      deps: further dependencies of the implementation.
-    """
+def _only(files, what):
+    if len(files) != 1:
+        fail("%s: expected exactly one %s, found %s" % (native.package_name(), what, files))
+    return files[0]
+
+def _implementation(name, src, api):
+    """One implementation of a lesson's API, and the lesson's demo program linked against it."""
     cc_library(
         name = name,
-        srcs = srcs,
-        deps = [api] + deps,
+        srcs = [src],
+        deps = [api],
         visibility = ["//visibility:public"],
     )
-    if demo:
-        cc_binary(
-            name = "demo",
-            srcs = [demo],
-            deps = [
-                ":" + name,
-                "//katas/demo_support",
-            ],
-        )
+    cc_binary(
+        name = "demo",
+        srcs = ["//katas/%s:demo.cc" % _lesson_folder()],
+        deps = [
+            ":" + name,
+            "//katas/demo_support",
+        ],
+    )
 
-def _lesson_test(name, implementation, size, data, tags):
+# buildifier: disable=unnamed-macro
+def lesson_kata():
+    """The learner's side of a lesson, in katas/NN_name.
+
+    Builds `:api` (the header), the learner's file as a library named after it (e.g.
+    `:join_timeout` for join_timeout.cc) and `:demo` (bazel run) linked against it.
+    """
+    editable = _only(native.glob(["*.cc"], exclude = ["demo.cc"]), "editable .cc besides demo.cc")
+    native.exports_files(
+        ["demo.cc", editable],
+        visibility = ["//visibility:public"],
+    )
+    cc_library(
+        name = "api",
+        hdrs = [_only(native.glob(["*.h"]), "header")],
+        visibility = ["//visibility:public"],
+    )
+    _implementation(editable[:-len(".cc")], editable, ":api")
+
+# buildifier: disable=unnamed-macro
+def lesson_solution():
+    """The reference side of a lesson, in solutions/NN_name.
+
+    Builds the reference file as a library of the same name as the kata's, and `:demo` linked
+    against it.
+    """
+    src = _only(native.glob(["*.cc"]), "reference .cc")
+    native.exports_files([src], visibility = ["//visibility:public"])
+    _implementation(src[:-len(".cc")], src, "//katas/%s:api" % _lesson_folder())
+
+def _lesson_test(name, implementation, data, shard_count, tags):
     cc_test(
         name = name,
-        size = size,
+        size = "small",
         data = data,
         # The sanitizers read __tsan_default_options() and friends (tests/support) only from
         # the executable itself, not from a shared library it loads.
         linkstatic = True,
+        shard_count = shard_count,
         tags = tags,
         deps = [
             ":tests_lib",
@@ -53,65 +85,51 @@ def _lesson_test(name, implementation, size, data, tags):
         ],
     )
 
-def _rejection_check(name, what, test, size, data, tags, extra_args = [], compatible = None):
+def _rejection_check(name, what, test, data, extra_args = [], compatible = None):
     native.sh_test(
         name = name,
-        size = size,
+        size = "small",
         srcs = ["//tools:expect_rejection.sh"],
         args = ["'%s'" % what, "$(location :%s)" % test] + extra_args,
         data = [":" + test] + data,
-        tags = tags,
         target_compatible_with = compatible,
     )
 
-def lesson_tests(
-        name,
-        srcs,
-        api,
-        kata,
-        solution,
-        solution_src,
-        stub_file,
-        stub_sha256,
-        mutants = [],
-        sanitizer_only_mutants = {},
-        deps = [],
-        data = [],
-        size = "small",
-        tags = []):
-    """A lesson's tests, against the reference solution, the learner's kata and every mutant.
+# buildifier: disable=unnamed-macro
+def lesson_tests(sanitizer_only_mutants = {}, deps = [], data = [], shard_count = 4):
+    """A lesson's tests (*_test.cc), against the reference, the learner's file and each mutant.
 
     Targets:
       :solution_test   the tests against solutions/ (green; part of `bazel test //...`).
       :kata_test       the same tests against the learner's katas/ file (tagged manual: red
-                       until the learner solves it; `tools/kata` runs it).
-      :stub_rejected   passes while katas/ holds the untouched stub and the tests fail on it.
+                       until the learner solves it; the learner's tool runs it).
+      :stub_rejected   while the learner's file is identical to stub/<its name>, the tests must
+                       fail on it; once the learner edits it the check is skipped, unless
+                       THREADKATA_REQUIRE_PRISTINE_STUBS=1 (tools/test), which makes it a failure.
       :mutant_X_test / :mutant_X_rejected   for each mutants/X.patch: the tests against the
                        patched solution (manual), and a check that they fail.
 
     Args:
-      name: the lesson's short name, used in messages.
-      srcs: the test sources (GoogleTest cases and RapidCheck properties).
-      api: the cc_library with the lesson's header.
-      kata: the learner's implementation (katas/NN_name).
-      solution: the reference implementation (solutions/NN_name).
-      solution_src: the reference's source file, as a label; mutants are patches of it.
-      stub_file: the learner's editable file, as a label.
-      stub_sha256: SHA-256 of the untouched stub; a stub check on an edited file is skipped.
-      mutants: patches of `solution_src` (mutants/X.patch), each a wrong implementation that
-        the tests must reject under every configuration. The text before the diff says what
-        the mistake is; `tools/new_mutant` writes one.
       sanitizer_only_mutants: mutant patch -> the configs ("tsan", "asan") whose sanitizer is
         what rejects it (a data race can pass every assertion); elsewhere it is not checked.
+        Every other mutants/*.patch is checked under every configuration.
       deps: further dependencies of the tests.
       data: files the tests read at run time (e.g. helper programs).
-      size: Bazel test size of every target.
-      tags: tags of every test target.
+      shard_count: how many processes share the tests of :solution_test and :kata_test, so
+        that tests which mostly sleep overlap.
     """
+    folder = _lesson_folder()
+    stub = _only(native.glob(["stub/*.cc"]), "pristine stub in stub/")
+    editable = stub[len("stub/"):]
+    library = editable[:-len(".cc")]
+    learner_file = "//katas/%s:%s" % (folder, editable)
+    solution_src = "//solutions/%s:%s" % (folder, editable)
+    api = "//katas/%s:api" % folder
+
     cc_library(
         name = "tests_lib",
         testonly = True,
-        srcs = srcs,
+        srcs = native.glob(["*_test.cc"]),
         deps = [
             api,
             "//tests/support",
@@ -121,19 +139,20 @@ def lesson_tests(
         alwayslink = True,
     )
 
-    _lesson_test("solution_test", solution, size, data, tags)
-    _lesson_test("kata_test", kata, size, data, tags + ["manual"])
+    _lesson_test("solution_test", "//solutions/%s:%s" % (folder, library), data, shard_count, [])
+    _lesson_test("kata_test", "//katas/%s:%s" % (folder, library), data, shard_count, ["manual"])
     _rejection_check(
         "stub_rejected",
-        "the untouched stub of lesson %s" % name,
+        "the untouched stub of lesson %s" % folder,
         "kata_test",
-        size,
-        data + [stub_file],
-        tags,
-        extra_args = ["$(location %s)" % stub_file, stub_sha256],
+        data + [learner_file, stub],
+        extra_args = ["$(location %s)" % learner_file, "$(location %s)" % stub],
     )
 
-    all_mutants = {patch: None for patch in mutants}
+    all_mutants = {patch: None for patch in native.glob(["mutants/*.patch"])}
+    for patch in sanitizer_only_mutants:
+        if patch not in all_mutants:
+            fail("%s: sanitizer_only_mutants names %s, which is not in mutants/" % (native.package_name(), patch))
     all_mutants.update(sanitizer_only_mutants)
     for patch, configs in all_mutants.items():
         mutant = patch.split("/")[-1].rsplit(".", 1)[0]
@@ -153,7 +172,9 @@ def lesson_tests(
             srcs = [":mutant_%s_src" % mutant],
             deps = [api],
         )
-        _lesson_test("mutant_%s_test" % mutant, ":mutant_%s" % mutant, size, data, tags + ["manual"])
+
+        # Not sharded: its rejection check runs the whole binary, stopping at the first failure.
+        _lesson_test("mutant_%s_test" % mutant, ":mutant_%s" % mutant, data, None, ["manual"])
         compatible = None
         if configs:
             branches = {"//tests/support:%s" % config: [] for config in configs}
@@ -161,10 +182,8 @@ def lesson_tests(
             compatible = select(branches)
         _rejection_check(
             "mutant_%s_rejected" % mutant,
-            "mutant %s of lesson %s (%s)" % (mutant, name, patch),
+            "mutant %s of lesson %s (%s)" % (mutant, folder, patch),
             "mutant_%s_test" % mutant,
-            size,
             data,
-            tags,
             compatible = compatible,
         )

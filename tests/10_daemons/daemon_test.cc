@@ -220,13 +220,15 @@ ChildRun RunChild(const std::string& name, Duration limit) {
   const std::string output = std::string(tmp != nullptr ? tmp : "/tmp") + "/child_" + name;
   const std::string filter = "--gtest_filter=ChildProgram.DISABLED_" + name;
   std::vector<std::string> args = {"/proc/self/exe", "--gtest_also_run_disabled_tests", filter};
-  // The child must not write the files Bazel gave the parent test.
+  // The child must not write the files Bazel gave the parent test, nor run only its shard's
+  // share of the tests (the filter would then often select none).
   std::vector<std::string> env;
   std::string tsan_options = "TSAN_OPTIONS=";
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view entry = *e;
     if (entry.starts_with("XML_OUTPUT_FILE=") || entry.starts_with("TEST_PREMATURE_EXIT_FILE=") ||
-        entry.starts_with("GTEST_OUTPUT=")) {
+        entry.starts_with("GTEST_OUTPUT=") || entry.starts_with("GTEST_SHARD_INDEX=") ||
+        entry.starts_with("GTEST_TOTAL_SHARDS=") || entry.starts_with("TEST_SHARD_STATUS_FILE=")) {
       continue;
     }
     if (entry.starts_with(tsan_options)) {
