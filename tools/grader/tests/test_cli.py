@@ -64,6 +64,42 @@ class UsageTest(unittest.TestCase):
                 self.assertEqual(status, cli.EXIT_USAGE)
                 self.assertRegex(message, "must be above 0|not a whole number")
 
+    def test_a_shard_that_is_not_i_of_n(self):
+        for shard in ("0/2", "3/2", "1", "a/b"):
+            with self.subTest(shard=shard):
+                status, message = self.run_main(["--batch", "/tmp", "--shard", shard])
+                self.assertEqual(status, cli.EXIT_USAGE)
+                self.assertRegex(message, "is not I/N|must be from 1 to N")
+
+    def test_a_shard_without_batch(self):
+        status, message = self.run_main(["--shard", "1/2", "/tmp"])
+        self.assertEqual(status, cli.EXIT_USAGE)
+        self.assertIn("--shard goes with --batch", message)
+
+
+class ShardTest(unittest.TestCase):
+    def test_shards_split_the_batch_without_overlap(self):
+        with tempfile.TemporaryDirectory() as temp:
+            root = pathlib.Path(temp)
+            for name in ("e", "a", "d", "b", "c", ".hidden"):
+                (root / name).mkdir()
+            (root / "file").write_text("")
+            shards = [[e.name for e in cli.batch_entries(root, (i, 3))] for i in (1, 2, 3)]
+            everything = [e.name for e in cli.batch_entries(root)]
+        self.assertEqual(shards, [["a", "d"], ["b", "e"], ["c"]])
+        self.assertEqual(everything, ["a", "b", "c", "d", "e"])
+
+
+class RemoteCacheTest(unittest.TestCase):
+    def test_test_actions_never_use_the_remote_cache(self):
+        self.assertEqual(
+            cli.remote_cache_args("http://127.0.0.1:8090"),
+            (
+                "--remote_cache=http://127.0.0.1:8090",
+                "--modify_execution_info=TestRunner=+no-remote-cache",
+            ),
+        )
+
 
 if __name__ == "__main__":
     unittest.main()

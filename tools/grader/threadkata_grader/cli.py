@@ -43,6 +43,31 @@ def _positive_int(text):
     return value
 
 
+def _shard(text):
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not I/N, e.g. 1/4") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"{text}: I must be from 1 to N")
+    return index, count
+
+
+def batch_entries(folder, shard=None):
+    """The submissions in FOLDER in sorted order; with SHARD (I, N) every N-th from the I-th."""
+    entries = [e for e in sorted(folder.iterdir()) if not e.name.startswith(".") and e.is_dir()]
+    if shard:
+        index, count = shard
+        entries = entries[index - 1 :: count]
+    return entries
+
+
+def remote_cache_args(url):
+    """Bazel flags to share compiling and linking through the remote cache at URL, never a
+    test's outcome: a learner's test log or result neither goes into it nor comes out of it."""
+    return (f"--remote_cache={url}", "--modify_execution_info=TestRunner=+no-remote-cache")
+
+
 def parser():
     cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     p = argparse.ArgumentParser(
@@ -105,6 +130,18 @@ def parser():
         help="Bazel's disk cache (default CACHE_DIR/disk-cache)",
     )
     p.add_argument(
+        "--shard",
+        metavar="I/N",
+        type=_shard,
+        help="with --batch: grade only the I-th of every N submissions in sorted order",
+    )
+    p.add_argument(
+        "--remote-cache",
+        metavar="URL",
+        help="a Bazel remote cache (e.g. http://cache:8090) shared by graders for compiling and "
+        "linking; tests never read or write it",
+    )
+    p.add_argument(
         "--bazel-arg",
         metavar="ARG",
         action="append",
@@ -165,6 +202,9 @@ def _grade_one(submission, lessons, bazel, settings, work_dir, max_file_bytes, o
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if args.shard and not args.batch:
+        print("tools/grade: --shard goes with --batch", file=sys.stderr)
+        return EXIT_USAGE
     grader_root = pathlib.Path(__file__).resolve().parents[3]
     graded = pathlib.Path(args.batch or args.submission)
     if not graded.is_dir():
@@ -182,7 +222,8 @@ def main(argv=None):
         output_limit=args.output_limit,
         invocation_timeout=args.invocation_timeout,
         blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded),
-        extra_args=tuple(args.bazel_arg),
+        extra_args=(remote_cache_args(args.remote_cache) if args.remote_cache else ())
+        + tuple(args.bazel_arg),
     )
     try:
         lessons = manifest.select(manifest.load(grader_root), args.lessons)
@@ -219,9 +260,7 @@ def main(argv=None):
                 return EXIT_FULL_MARKS if results["status"] == "pass" else EXIT_NOT_FULL_MARKS
             rows = []
             any_failed = False
-            for entry in sorted(graded.iterdir()):
-                if entry.name.startswith(".") or not entry.is_dir():
-                    continue
+            for entry in batch_entries(graded, args.shard):
                 if entry.is_symlink():
                     print(f"tools/grade: skipping {entry.name}, a symlink", file=sys.stderr)
                     continue
