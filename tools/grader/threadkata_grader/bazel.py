@@ -166,6 +166,9 @@ class Bazel:
             "--curses=no",
             "--show_progress_rate_limit=30",
             "--test_output=summary",
+            # One run, one log and one verdict per kata: a sharded test reports a result per
+            # shard, and parse_events keeps one per label.
+            "--test_sharding_strategy=disabled",
             # Hostile code runs only in the sandbox: no fallback to unsandboxed execution.
             "--spawn_strategy=linux-sandbox",
             "--sandbox_default_allow_network=false",
