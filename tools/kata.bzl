@@ -96,7 +96,7 @@ def _rejection_check(name, what, test, data, extra_args = [], compatible = None)
     )
 
 # buildifier: disable=unnamed-macro
-def lesson_tests(sanitizer_only_mutants = {}, deps = [], data = [], shard_count = 4):
+def lesson_tests(sanitizer_only_mutants = {}, deps = [], data = [], shard_count = None):
     """A lesson's tests (*_test.cc), against the reference, the learner's file and each mutant.
 
     Targets:
@@ -116,7 +116,8 @@ def lesson_tests(sanitizer_only_mutants = {}, deps = [], data = [], shard_count 
       deps: further dependencies of the tests.
       data: files the tests read at run time (e.g. helper programs).
       shard_count: how many processes share the tests of :solution_test and :kata_test, so
-        that tests which mostly sleep overlap.
+        that tests which mostly sleep overlap. Off by default: on a loaded 2-core machine it
+        gained nothing and made tight timing bounds fail (docs/loop.md).
     """
     folder = _lesson_folder()
     stub = _only(native.glob(["stub/*.cc"]), "pristine stub in stub/")
