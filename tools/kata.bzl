@@ -53,6 +53,32 @@ def _lesson_test(name, implementation, size, data, tags):
         ],
     )
 
+def _lesson_trace_tests(implementations, size, data, tags):
+    """`:X_trace` for each implementation `:X_test` links: the same tests with the thread tracer
+    and scheduling noise of //tests/support/trace (tools/timeline, tools/flake). Manual, so the
+    graded targets and `bazel test //...` are unchanged.
+
+    Args:
+      implementations: test name prefix ("solution", "kata", "mutant_X") -> implementation.
+      size: Bazel test size.
+      data: files the tests read at run time.
+      tags: tags of every test target.
+    """
+    for prefix, implementation in implementations.items():
+        cc_test(
+            name = prefix + "_trace",
+            size = size,
+            data = data,
+            linkstatic = True,
+            tags = tags + ["manual"],
+            deps = [
+                ":tests_lib",
+                implementation,
+                "//tests/support:main",
+                "//tests/support/trace",
+            ],
+        )
+
 def _rejection_check(name, what, test, size, data, tags, extra_args = [], compatible = None):
     native.sh_test(
         name = name,
@@ -135,8 +161,10 @@ def lesson_tests(
 
     all_mutants = {patch: None for patch in mutants}
     all_mutants.update(sanitizer_only_mutants)
+    traced = {"kata": kata, "solution": solution}
     for patch, configs in all_mutants.items():
         mutant = patch.split("/")[-1].rsplit(".", 1)[0]
+        traced["mutant_" + mutant] = ":mutant_" + mutant
         native.genrule(
             name = "mutant_%s_src" % mutant,
             testonly = True,
@@ -168,3 +196,4 @@ def lesson_tests(
             tags,
             compatible = compatible,
         )
+    _lesson_trace_tests(traced, size, data, tags)
