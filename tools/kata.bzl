@@ -54,9 +54,11 @@ def _lesson_test(name, implementation, size, data, tags):
     )
 
 def _lesson_trace_tests(implementations, size, data, tags):
-    """`:X_trace` for each implementation `:X_test` links: the same tests with the thread tracer
-    and scheduling noise of //tests/support/trace (tools/timeline, tools/flake). Manual, so the
-    graded targets and `bazel test //...` are unchanged.
+    """The lesson's tests with the thread tracer and scheduling noise linked in.
+
+    `:X_trace` for each implementation that `:X_test` links, with //tests/support/trace added
+    (tools/timeline, tools/flake). Manual, so the graded targets and `bazel test //...` are
+    unchanged.
 
     Args:
       implementations: test name prefix ("solution", "kata", "mutant_X") -> implementation.

@@ -38,23 +38,23 @@ namespace threadkata::trace {
 namespace {
 
 enum class Kind : std::uint8_t {
-  kCreate,       // other = the new lane
-  kStart,        // the lane's task begins
-  kFinish,       // the lane's task returned
-  kJoinBegin,    // other = the lane joined
+  kCreate,     // other = the new lane
+  kStart,      // the lane's task begins
+  kFinish,     // the lane's task returned
+  kJoinBegin,  // other = the lane joined
   kJoinEnd,
-  kDetach,       // other = the lane detached
-  kMutexBegin,   // blocked: the mutex was taken
+  kDetach,      // other = the lane detached
+  kMutexBegin,  // blocked: the mutex was taken
   kMutexEnd,
-  kWaitBegin,    // condition variable wait
+  kWaitBegin,  // condition variable wait
   kWaitEnd,
   kNotifyOne,
   kNotifyAll,
   kSleepBegin,
   kSleepEnd,
-  kLog,          // text = an EventLog record
-  kTestStart,    // text = Suite.Test
-  kTestEnd,      // text = Suite.Test, other = 1 if it passed
+  kLog,        // text = an EventLog record
+  kTestStart,  // text = Suite.Test
+  kTestEnd,    // text = Suite.Test, other = 1 if it passed
 };
 
 struct Event {
@@ -193,32 +193,49 @@ struct Shape {
 
 Shape ShapeOf(Kind kind) {
   switch (kind) {
-    case Kind::kCreate: return {"create", 'i'};
-    case Kind::kStart: return {"task", 'B'};
-    case Kind::kFinish: return {"task", 'E'};
-    case Kind::kJoinBegin: return {"join", 'B'};
-    case Kind::kJoinEnd: return {"join", 'E'};
-    case Kind::kDetach: return {"detach", 'i'};
-    case Kind::kMutexBegin: return {"blocked on a mutex", 'B'};
-    case Kind::kMutexEnd: return {"blocked on a mutex", 'E'};
-    case Kind::kWaitBegin: return {"wait on a condition variable", 'B'};
-    case Kind::kWaitEnd: return {"wait on a condition variable", 'E'};
-    case Kind::kNotifyOne: return {"notify one", 'i'};
-    case Kind::kNotifyAll: return {"notify all", 'i'};
-    case Kind::kSleepBegin: return {"sleep", 'B'};
-    case Kind::kSleepEnd: return {"sleep", 'E'};
-    case Kind::kLog: return {"", 'i'};
-    case Kind::kTestStart: return {"", 'B'};
-    case Kind::kTestEnd: return {"", 'E'};
+    case Kind::kCreate:
+      return {"create", 'i'};
+    case Kind::kStart:
+      return {"task", 'B'};
+    case Kind::kFinish:
+      return {"task", 'E'};
+    case Kind::kJoinBegin:
+      return {"join", 'B'};
+    case Kind::kJoinEnd:
+      return {"join", 'E'};
+    case Kind::kDetach:
+      return {"detach", 'i'};
+    case Kind::kMutexBegin:
+      return {"blocked on a mutex", 'B'};
+    case Kind::kMutexEnd:
+      return {"blocked on a mutex", 'E'};
+    case Kind::kWaitBegin:
+      return {"wait on a condition variable", 'B'};
+    case Kind::kWaitEnd:
+      return {"wait on a condition variable", 'E'};
+    case Kind::kNotifyOne:
+      return {"notify one", 'i'};
+    case Kind::kNotifyAll:
+      return {"notify all", 'i'};
+    case Kind::kSleepBegin:
+      return {"sleep", 'B'};
+    case Kind::kSleepEnd:
+      return {"sleep", 'E'};
+    case Kind::kLog:
+      return {"", 'i'};
+    case Kind::kTestStart:
+      return {"", 'B'};
+    case Kind::kTestEnd:
+      return {"", 'E'};
   }
   return {"?", 'i'};
 }
 
 const char* KindName(Kind kind) {
   static const char* const names[] = {
-      "create", "start",  "finish",      "join_begin", "join_end",   "detach",
-      "mutex_begin", "mutex_end", "wait_begin", "wait_end", "notify_one", "notify_all",
-      "sleep_begin", "sleep_end", "log",   "test_start", "test_end"};
+      "create",      "start",     "finish",     "join_begin", "join_end",   "detach",
+      "mutex_begin", "mutex_end", "wait_begin", "wait_end",   "notify_one", "notify_all",
+      "sleep_begin", "sleep_end", "log",        "test_start", "test_end"};
   return names[static_cast<int>(kind)];
 }
 
@@ -424,8 +441,8 @@ extern "C" int pthread_cond_timedwait(pthread_cond_t* cond, pthread_mutex_t* mut
   return error;
 }
 
-extern "C" int pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mutex,
-                                      clockid_t clock, const timespec* deadline) {
+extern "C" int pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
+                                      const timespec* deadline) {
   THREADKATA_REAL(pthread_cond_clockwait);
   Noise(Point::kWait);
   Record(Kind::kWaitBegin, -1, cond);
