@@ -85,12 +85,12 @@ def run_once(binary, seed, work, test):
     return code == 0, failed, seconds, log, trace
 
 
-def verdict(passed, runs, code):
+def verdict(passed, runs, code, noise):
     """The sentence for the learner: how often the code fails, and what that means."""
     failed = runs - passed
     if failed == 0:
         return (
-            f"passed {passed} of {runs} under scheduling noise: no race showed "
+            f"passed {passed} of {runs} under {noise}: no race showed "
             "(evidence, not proof: more runs or --config tsan look harder)"
         )
     if passed == 0:
@@ -164,7 +164,7 @@ def main(argv):
         shown = ", ".join(str(s) for s in failed_seeds[:5])
         more = f" and {len(failed_seeds) - 5} more" if len(failed_seeds) > 5 else ""
         print(f"  {test}: failed {len(failed_seeds)} time(s), seeds {shown}{more}")
-    print(verdict(passed, repeat, code))
+    print(verdict(passed, repeat, code, noise))
     if passed < repeat:
         seed = next(seed for seed, result in results if not result[0])
         print(f"Logs and thread traces of the failing runs: {work}")

@@ -319,6 +319,56 @@ def render_svg(trace, test, title):
     return ET.tostring(svg, encoding="unicode") + "\n"
 
 
+# The pictures in docs/timelines (tools/timeline --docs): for each lesson, one test drawn for
+# the reference solution and for the mutant that makes the lesson's classic mistake.
+DOC_PAIRS = {
+    "01_sequential": ("TakesAtLeastTheSumOfTheDurations", "runs_tasks_concurrently"),
+    "02_when_threads_pay": ("SleepingTasksOverlap", "runs_on_the_callers_thread"),
+    "03_starting_threads": ("ThreadsStartedOneAfterAnother", "joins_before_returning"),
+    "04_join": ("TakesTheLongerTaskNotTheSum", "joins_the_first_before_starting_the_second"),
+    "05_thread_loops": ("TenTasksOfOneUnit", "joins_inside_the_start_loop"),
+    "06_arguments": ("TenCallsLikeTheSeedsOverlap", "joins_inside_the_start_loop"),
+    "07_join_timeout": ("ReturnsFalseAtTheTimeout", "join_for_blocks_until_the_work_ends"),
+    "08_join_rules": (
+        "TasksThatDoNotWaitForEachOther",
+        "runs_tasks_one_after_another_in_list_order",
+    ),
+    "09_executor": (
+        "RunsUpToMaxWorkersTasksAtOnceAndNeverMore/2",
+        "runs_tasks_under_the_lock",
+    ),
+    "10_daemons": ("StopInterruptsTheWait", "sleeps_through_stop"),
+    "11_process_pool": ("RunsAtMostMaxWorkersAtOnce", "runs_tasks_in_parent"),
+}
+DOCS = ROOT / "docs/timelines"
+
+
+def mistake_of(folder, mutant):
+    """The first line of a mutant's patch: what the mistake is."""
+    patch = ROOT / "tests" / folder / "mutants" / f"{mutant}.patch"
+    return patch.read_text().splitlines()[0].removeprefix("Mutant: ")
+
+
+def write_docs(console):
+    """Runs each DOC_PAIRS test on the solution and its mutant and writes their SVGs."""
+    for folder, (test, mutant) in DOC_PAIRS.items():
+        for which, target, title in [
+            ("solution", "solution_trace", f"lesson {folder}: the reference solution"),
+            (mutant, f"mutant_{mutant}_trace", f"lesson {folder}: {mistake_of(folder, mutant)}"),
+        ]:
+            _, path = run_traced(folder, target, test)
+            tests = choose(load(path), test) if path else []
+            if not tests:
+                console.print(f"{folder} {which}: no trace of {test}")
+                return 1
+            out = DOCS / f"{folder}_{which}.svg"
+            out.write_text(render_svg(load(path), tests[0], title))
+            console.print(
+                f"{out.relative_to(ROOT)}: {describe(tests[0], lanes_of(load(path), tests[0]))}"
+            )
+    return 0
+
+
 def find_lesson(query):
     """The lesson folder ("05_thread_loops") that `query` ("05", "5", "thread_loops") names."""
     lessons = json.loads((ROOT / "katas/lessons.json").read_text())["lessons"]
@@ -398,7 +448,7 @@ def main(argv):
         prog="tools/timeline",
         description="Draw what a lesson's threads did during one of its tests.",
     )
-    parser.add_argument("lesson", help="lesson number or folder, e.g. 05")
+    parser.add_argument("lesson", nargs="?", help="lesson number or folder, e.g. 05")
     parser.add_argument(
         "test", nargs="?", help="part of a test's name (default: the first failing one)"
     )
@@ -411,9 +461,14 @@ def main(argv):
     parser.add_argument(
         "--trace", metavar="FILE", help="draw this trace instead of running the tests"
     )
+    parser.add_argument("--docs", action="store_true", help="re-draw the SVGs of docs/timelines")
     args = parser.parse_args(argv)
-    folder = find_lesson(args.lesson)
     console = Console(width=WIDTH, highlight=False)
+    if args.docs:
+        return write_docs(console)
+    if args.lesson is None:
+        parser.error("which lesson? e.g. tools/timeline 05")
+    folder = find_lesson(args.lesson)
 
     if args.trace:
         path = Path(args.trace)

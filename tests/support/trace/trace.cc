@@ -267,7 +267,9 @@ void Write() {
   if (getpid() != traced_pid || InDeathTestChild()) return;
   const std::string path = OutputPath();
   if (path.empty()) return;
-  const std::string partial = path + ".partial";
+  // Lesson 10 runs this program again as a child, with the same environment: each process
+  // writes its own partial file, and the last to finish a test renames its own over `path`.
+  const std::string partial = path + "." + std::to_string(getpid()) + ".partial";
   std::FILE* out = std::fopen(partial.c_str(), "w");
   if (out == nullptr) {
     std::fprintf(stderr, "threadkata trace: cannot write %s: %s\n", partial.c_str(),
