@@ -94,7 +94,8 @@ def parse(data):
     events = [e for e in data["traceEvents"] if e.get("ph") != "M"]
     events.sort(key=lambda e: e["ts"])
     names = {e["tid"]: e["args"]["name"] for e in data["traceEvents"] if e.get("ph") == "M"}
-    end = events[-1]["ts"] if events else 0.0
+    # A test still open when the trace was written (a hang the watchdog ended) lasts until then.
+    end = data.get("otherData", {}).get("written_at", events[-1]["ts"] if events else 0.0)
     lanes = {}
     stacks = {}
     state_since = {}
@@ -349,9 +350,12 @@ def mistake_of(folder, mutant):
     return patch.read_text().splitlines()[0].removeprefix("Mutant: ")
 
 
-def write_docs(console):
-    """Runs each DOC_PAIRS test on the solution and its mutant and writes their SVGs."""
+def write_docs(console, only=None):
+    """Runs each DOC_PAIRS test (of lesson `only`, if given) on the solution and its mutant and
+    writes their SVGs."""
     for folder, (test, mutant) in DOC_PAIRS.items():
+        if only and folder != only:
+            continue
         for which, target, title in [
             ("solution", "solution_trace", f"lesson {folder}: the reference solution"),
             (mutant, f"mutant_{mutant}_trace", f"lesson {folder}: {mistake_of(folder, mutant)}"),
@@ -465,7 +469,7 @@ def main(argv):
     args = parser.parse_args(argv)
     console = Console(width=WIDTH, highlight=False)
     if args.docs:
-        return write_docs(console)
+        return write_docs(console, args.lesson and find_lesson(args.lesson))
     if args.lesson is None:
         parser.error("which lesson? e.g. tools/timeline 05")
     folder = find_lesson(args.lesson)
@@ -496,7 +500,9 @@ def main(argv):
     if others and not args.test:
         console.print(f"Other tests: tools/timeline {args.lesson} NAME, NAME one of:", style="dim")
         console.print("  " + ", ".join(others), style="dim")
-    console.print(f"The whole trace (Perfetto, chrome://tracing): {path}", style="dim")
+    console.print(
+        f"The whole trace (Perfetto, chrome://tracing): {path}", style="dim", soft_wrap=True
+    )
     if args.svg:
         title = f"lesson {folder}, {target_of(args).removesuffix('_trace')}"
         Path(args.svg).write_text(render_svg(trace, tests[0], title))

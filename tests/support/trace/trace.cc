@@ -10,7 +10,8 @@
 // the tests' EventLog records and each test's start and end are written as Chrome Trace Event
 // JSON (Perfetto, chrome://tracing, tools/timeline) to $THREADKATA_TRACE, or else to
 // threadkata_trace.json in $TEST_UNDECLARED_OUTPUTS_DIR. The file is rewritten after every
-// test, so a run that aborts later keeps what came before.
+// test, and when the program aborts or the watchdog ends it (std::_Exit), so a test that
+// hangs or terminates is drawn too.
 //
 // Noise: with THREADKATA_NOISE_SEED=S set, a random yield or short sleep is injected at thread
 // start, before a lock, after an unlock, before a wait and before a notify, from a
@@ -20,12 +21,14 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -278,8 +281,10 @@ void Write() {
   }
   const std::size_t recorded = next_event.load();
   const std::size_t count = std::min(recorded, kCapacity);
-  std::fprintf(out, "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"dropped_events\":%zu",
-               recorded - count);
+  std::fprintf(out,
+               "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"written_at\":%.3f,"
+               "\"dropped_events\":%zu",
+               static_cast<double>(Now() - start_ns) / 1000.0, recorded - count);
   if (noise_seed_text != nullptr) std::fprintf(out, ",\"noise_seed\":%" PRIu64, noise_seed);
   std::fprintf(out, "},\"traceEvents\":[\n");
   const std::int32_t lanes = next_lane.load();
@@ -330,9 +335,20 @@ class TestBoundaries : public ::testing::EmptyTestEventListener {
   void OnTestProgramEnd(const ::testing::UnitTest&) override { Write(); }
 };
 
+// std::terminate (a joinable std::thread destroyed, an exception escaping a thread) aborts:
+// the trace up to then is the most useful one.
+void WriteAndAbort(int signal) {
+  Write();
+  std::raise(signal);  // the handler was reset: this one ends the program
+}
+
 const bool registered = [] {
   Lane();  // main is lane 0
   ::testing::UnitTest::GetInstance()->listeners().Append(new TestBoundaries);
+  struct sigaction action {};
+  action.sa_handler = WriteAndAbort;
+  action.sa_flags = SA_RESETHAND;
+  sigaction(SIGABRT, &action, nullptr);
   return true;
 }();
 
@@ -482,4 +498,12 @@ extern "C" int clock_nanosleep(clockid_t clock, int flags, const timespec* time,
   const int result = real_clock_nanosleep(clock, flags, time, remaining);
   Record(Kind::kSleepEnd);
   return result;
+}
+
+// The test main's watchdog ends a hung test with std::_Exit, which runs no exit handler.
+extern "C" [[noreturn]] void _Exit(int status) {
+  THREADKATA_REAL(_Exit);
+  Write();
+  real__Exit(status);
+  __builtin_unreachable();
 }
