@@ -34,7 +34,7 @@ RUNNING = "running"
 STARTING = "starting"
 SLEEP = "sleep"
 JOIN = "join"
-WAIT = "wait on a condition variable"
+WAIT = "wait"
 MUTEX = "blocked on a mutex"
 
 # state -> (character, terminal style, SVG colour, legend); the characters alone tell the
@@ -43,7 +43,7 @@ STATES = {
     RUNNING: ("█", "green", "#3a9d5d", "running"),
     SLEEP: ("▓", "cyan", "#5aa9d6", "sleeping"),
     JOIN: ("░", "red", "#d9534f", "in join()"),
-    WAIT: ("▒", "yellow", "#e0a526", "waiting on a condition variable"),
+    WAIT: ("▒", "yellow", "#e0a526", "waiting (condition variable, latch, future)"),
     MUTEX: ("▚", "magenta", "#9b59b6", "blocked on a mutex"),
     STARTING: ("·", "dim", "#cccccc", "created, not started yet"),
 }
@@ -132,7 +132,9 @@ def parse(data):
             this.finished = ts
             change(this.number, ts, lambda s: s.clear())
         elif kind.endswith("_begin"):
-            state = {"join": JOIN, "sleep": SLEEP, "wait": WAIT, "mutex": MUTEX}[kind[:-6]]
+            state = {"join": JOIN, "sleep": SLEEP, "wait": WAIT, "futex": WAIT, "mutex": MUTEX}[
+                kind[:-6]
+            ]
             change(this.number, ts, lambda s: s.append(state))
         elif kind.endswith("_end") and kind != "test_end":
             change(this.number, ts, lambda s: s.pop() if len(s) > 1 else None)

@@ -13,15 +13,20 @@
 // test, and when the program aborts or the watchdog ends it (std::_Exit), so a test that
 // hangs or terminates is drawn too.
 //
+// Waits on a futex (std::latch, std::barrier, std::future, atomic wait) are seen through
+// syscall(); other blocking system calls (read, waitpid, poll) are not.
+//
 // Noise: with THREADKATA_NOISE_SEED=S set, a random yield or short sleep is injected at thread
 // start, before a lock, after an unlock, before a wait and before a notify, from a
 // per-thread generator seeded by S and the lane. The same seed gives every lane the same
 // choices again; the operating system's own scheduling is not replayed.
 
 #include <dlfcn.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,10 +34,12 @@
 #include <cerrno>
 #include <cinttypes>
 #include <csignal>
+#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -51,6 +58,8 @@ enum class Kind : std::uint8_t {
   kMutexEnd,
   kWaitBegin,  // condition variable wait
   kWaitEnd,
+  kFutexBegin,  // std::latch, std::barrier, std::future, atomic wait (a futex wait)
+  kFutexEnd,
   kNotifyOne,
   kNotifyAll,
   kSleepBegin,
@@ -216,6 +225,10 @@ Shape ShapeOf(Kind kind) {
       return {"wait on a condition variable", 'B'};
     case Kind::kWaitEnd:
       return {"wait on a condition variable", 'E'};
+    case Kind::kFutexBegin:
+      return {"wait on a latch, barrier, future or atomic", 'B'};
+    case Kind::kFutexEnd:
+      return {"wait on a latch, barrier, future or atomic", 'E'};
     case Kind::kNotifyOne:
       return {"notify one", 'i'};
     case Kind::kNotifyAll:
@@ -235,11 +248,14 @@ Shape ShapeOf(Kind kind) {
 }
 
 const char* KindName(Kind kind) {
-  static const char* const names[] = {
-      "create",      "start",     "finish",     "join_begin", "join_end",   "detach",
-      "mutex_begin", "mutex_end", "wait_begin", "wait_end",   "notify_one", "notify_all",
-      "sleep_begin", "sleep_end", "log",        "test_start", "test_end"};
-  return names[static_cast<int>(kind)];
+  // In the order of Kind.
+  static constexpr const char* kNames[] = {"create",     "start",      "finish",      "join_begin",
+                                           "join_end",   "detach",     "mutex_begin", "mutex_end",
+                                           "wait_begin", "wait_end",   "futex_begin", "futex_end",
+                                           "notify_one", "notify_all", "sleep_begin", "sleep_end",
+                                           "log",        "test_start", "test_end"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(Kind::kTestEnd) + 1);
+  return kNames[static_cast<int>(kind)];
 }
 
 bool InDeathTestChild() {
@@ -497,6 +513,30 @@ extern "C" int clock_nanosleep(clockid_t clock, int flags, const timespec* time,
   Record(Kind::kSleepBegin);
   const int result = real_clock_nanosleep(clock, flags, time, remaining);
   Record(Kind::kSleepEnd);
+  return result;
+}
+
+// std::latch, std::barrier, std::counting_semaphore, std::atomic::wait and std::future wait
+// on a futex through syscall(SYS_futex, ...), from inline code and from libstdc++.so alike.
+extern "C" long syscall(long number, ...) {
+  THREADKATA_REAL(syscall);
+  va_list list;
+  va_start(list, number);
+  long args[6];
+  for (long& arg : args) arg = va_arg(list, long);
+  va_end(list);
+  const int command = static_cast<int>(args[1]) & FUTEX_CMD_MASK;
+  const bool futex_wait =
+      number == SYS_futex && (command == FUTEX_WAIT || command == FUTEX_WAIT_BITSET);
+  if (!futex_wait)
+    return real_syscall(number, args[0], args[1], args[2], args[3], args[4], args[5]);
+  const auto* word = reinterpret_cast<const void*>(args[0]);
+  Noise(Point::kWait);
+  Record(Kind::kFutexBegin, -1, word);
+  const long result = real_syscall(number, args[0], args[1], args[2], args[3], args[4], args[5]);
+  const int error = errno;
+  Record(Kind::kFutexEnd, -1, word);
+  errno = error;
   return result;
 }
 

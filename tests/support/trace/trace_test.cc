@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <latch>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -46,6 +47,11 @@ TEST(Trace, A_ThreadsDoEverythingThroughTheStandardLibrary) {
   }
   ready_changed.notify_one();
   waiter.join();
+  std::latch opened(1);
+  std::thread latched([&] { opened.wait(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  opened.count_down();
+  latched.join();
   std::thread([] {}).detach();
   EventLog log;
   log.Record("hello from the test");
@@ -57,9 +63,9 @@ TEST(Trace, B_TheFirstTestsTraceShowsWhatItsThreadsDid) {
   std::stringstream text;
   text << file.rdbuf();
   const std::string trace = text.str();
-  for (const char* kind :
-       {"create", "start", "finish", "join_begin", "join_end", "detach", "mutex_begin", "mutex_end",
-        "wait_begin", "wait_end", "notify_one", "sleep_begin", "sleep_end"}) {
+  for (const char* kind : {"create", "start", "finish", "join_begin", "join_end", "detach",
+                           "mutex_begin", "mutex_end", "wait_begin", "wait_end", "futex_begin",
+                           "futex_end", "notify_one", "sleep_begin", "sleep_end"}) {
     EXPECT_NE(trace.find(std::string("\"kind\":\"") + kind + "\""), std::string::npos)
         << "no '" << kind << "' event: a pthread call libstdc++ makes is not intercepted";
   }
