@@ -116,6 +116,8 @@ def lesson_tests(
       :stub_rejected   passes while katas/ holds the untouched stub and the tests fail on it.
       :mutant_X_test / :mutant_X_rejected   for each mutants/X.patch: the tests against the
                        patched solution (manual), and a check that they fail.
+      :solution_trace, :kata_trace, :mutant_X_trace   the same tests with the thread tracer
+                       and scheduling noise linked in (manual; tools/timeline, tools/flake).
 
     Args:
       name: the lesson's short name, used in messages.
