@@ -59,7 +59,7 @@ def run_once(binary, seed, work, test):
     env = dict(os.environ, THREADKATA_TRACE=str(trace), TEST_TMPDIR=str(tmp))
     if seed is not None:
         env["THREADKATA_NOISE_SEED"] = str(seed)
-    runfiles = binary.with_name(binary.name + ".runfiles") / "__main__"
+    runfiles = binary.with_name(binary.name + ".runfiles") / "threadkata"  # the workspace name
     command = [str(binary)]
     if test:
         command.append(f"--gtest_filter={timeline.test_filter(test)}")

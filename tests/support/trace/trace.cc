@@ -82,13 +82,13 @@ struct Event {
 constexpr std::size_t kCapacity = 1 << 18;
 constexpr std::size_t kMaxThreads = 1 << 14;
 
-Event events[kCapacity];
+constinit Event events[kCapacity];
 std::atomic<std::size_t> next_event{0};
 std::atomic<std::int32_t> next_lane{1};
 thread_local std::int32_t my_lane = -1;
 
 // pthread_t of each lane, for join and detach, which name a thread by its pthread_t.
-std::atomic<pthread_t> lane_handles[kMaxThreads];
+constinit std::atomic<pthread_t> lane_handles[kMaxThreads];
 
 // The real functions, looked up on first use (calls can come before static initialisation).
 template <typename F>
