@@ -85,6 +85,32 @@ def _lesson_test(name, implementation, data, shard_count, tags):
         ],
     )
 
+def _lesson_trace_tests(implementations, data):
+    """The lesson's tests with the thread tracer and scheduling noise linked in.
+
+    `:X_trace` for each implementation that `:X_test` links, with //tests/support/trace added
+    (tools/timeline, tools/flake). Manual, so the graded targets and `bazel test //...` are
+    unchanged.
+
+    Args:
+      implementations: test name prefix ("solution", "kata", "mutant_X") -> implementation.
+      data: files the tests read at run time.
+    """
+    for prefix, implementation in implementations.items():
+        cc_test(
+            name = prefix + "_trace",
+            size = "small",
+            data = data,
+            linkstatic = True,
+            tags = ["manual"],
+            deps = [
+                ":tests_lib",
+                implementation,
+                "//tests/support:main",
+                "//tests/support/trace",
+            ],
+        )
+
 def _rejection_check(name, what, test, data, extra_args = [], compatible = None):
     native.sh_test(
         name = name,
@@ -108,6 +134,8 @@ def lesson_tests(sanitizer_only_mutants = {}, deps = [], data = [], shard_count 
                        THREADKATA_REQUIRE_PRISTINE_STUBS=1 (tools/test), which makes it a failure.
       :mutant_X_test / :mutant_X_rejected   for each mutants/X.patch: the tests against the
                        patched solution (manual), and a check that they fail.
+      :solution_trace, :kata_trace, :mutant_X_trace   the same tests with the thread tracer
+                       and scheduling noise linked in (manual; tools/timeline, tools/flake).
 
     Args:
       sanitizer_only_mutants: mutant patch -> the configs ("tsan", "asan") whose sanitizer is
@@ -155,8 +183,13 @@ def lesson_tests(sanitizer_only_mutants = {}, deps = [], data = [], shard_count 
         if patch not in all_mutants:
             fail("%s: sanitizer_only_mutants names %s, which is not in mutants/" % (native.package_name(), patch))
     all_mutants.update(sanitizer_only_mutants)
+    traced = {
+        "kata": "//katas/%s:%s" % (folder, library),
+        "solution": "//solutions/%s:%s" % (folder, library),
+    }
     for patch, configs in all_mutants.items():
         mutant = patch.split("/")[-1].rsplit(".", 1)[0]
+        traced["mutant_" + mutant] = ":mutant_" + mutant
         native.genrule(
             name = "mutant_%s_src" % mutant,
             testonly = True,
@@ -188,3 +221,4 @@ def lesson_tests(sanitizer_only_mutants = {}, deps = [], data = [], shard_count 
             data,
             compatible = compatible,
         )
+    _lesson_trace_tests(traced, data)

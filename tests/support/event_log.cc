@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <utility>
 
+// Defined only by the thread tracer (tests/support/trace), which the `*_trace` test targets
+// link in: there each record also reaches the timeline, on the same clock as the threads.
+extern "C" void threadkata_trace_log(const char* text, std::size_t length) __attribute__((weak));
+
 namespace threadkata::testing {
 
 void EventLog::Record(std::string event) {
   std::lock_guard lock(mutex_);
+  if (threadkata_trace_log != nullptr) threadkata_trace_log(event.data(), event.size());
   events_.push_back(std::move(event));
 }
 

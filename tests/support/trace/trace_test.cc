@@ -1,0 +1,80 @@
+// The tracer sees what libstdc++ does on a program's behalf: the first test makes threads
+// block, wait, get notified, join and detach through the standard library only; the second
+// reads the trace written when the first ended. They run in this order (gtest's default).
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <fstream>
+#include <latch>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tests/support/event_log.h"
+
+namespace threadkata::testing {
+namespace {
+
+std::string TracePath() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/trace_test.json";
+}
+
+TEST(Trace, A_ThreadsDoEverythingThroughTheStandardLibrary) {
+  setenv("THREADKATA_TRACE", TracePath().c_str(), /*overwrite=*/1);
+  std::remove(TracePath().c_str());
+  std::mutex mutex;
+  std::condition_variable ready_changed;
+  bool ready = false;
+  std::thread waiter([&] {
+    std::unique_lock lock(mutex);
+    ready_changed.wait(lock, [&] { return ready; });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::unique_lock lock(mutex);
+    std::thread blocked([&] { std::lock_guard inner(mutex); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    lock.unlock();
+    blocked.join();
+  }
+  {
+    std::lock_guard lock(mutex);
+    ready = true;
+  }
+  ready_changed.notify_one();
+  waiter.join();
+  std::latch opened(1);
+  std::thread latched([&] { opened.wait(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  opened.count_down();
+  latched.join();
+  std::thread([] {}).detach();
+  EventLog log;
+  log.Record("hello from the test");
+}
+
+TEST(Trace, B_TheFirstTestsTraceShowsWhatItsThreadsDid) {
+  std::ifstream file(TracePath());
+  ASSERT_TRUE(file) << "no trace at " << TracePath() << ": the tracer did not write one";
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string trace = text.str();
+  for (const char* kind : {"create", "start", "finish", "join_begin", "join_end", "detach",
+                           "mutex_begin", "mutex_end", "wait_begin", "wait_end", "futex_begin",
+                           "futex_end", "notify_one", "sleep_begin", "sleep_end"}) {
+    EXPECT_NE(trace.find(std::string("\"kind\":\"") + kind + "\""), std::string::npos)
+        << "no '" << kind << "' event: a pthread call libstdc++ makes is not intercepted";
+  }
+  EXPECT_NE(trace.find("\"text\":\"hello from the test\""), std::string::npos)
+      << "the EventLog record did not reach the trace (tests/support/event_log.cc's hook)";
+  EXPECT_NE(trace.find("\"name\":\"Trace.A_ThreadsDoEverythingThroughTheStandardLibrary\""),
+            std::string::npos)
+      << "the first test's start and end are missing";
+}
+
+}  // namespace
+}  // namespace threadkata::testing
