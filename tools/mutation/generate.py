@@ -210,7 +210,10 @@ class _Generator:
             return
         self.add(
             operator,
-            [Edit(a_start, a_end, self.text(b_start, b_end)), Edit(b_start, b_end, self.text(a_start, a_end))],
+            [
+                Edit(a_start, a_end, self.text(b_start, b_end)),
+                Edit(b_start, b_end, self.text(a_start, a_end)),
+            ],
         )
 
     def notifies(self, blocks, calls):
@@ -257,7 +260,9 @@ class _Generator:
             time = texts[-2]
             sleep = "sleep_for" if call.spelling == "wait_for" else "sleep_until"
             if with_stop:
-                self.add("wait_ignores_stop", edit(f"{obj}.{call.spelling}({lock}, {time}, {texts[-1]})"))
+                self.add(
+                    "wait_ignores_stop", edit(f"{obj}.{call.spelling}({lock}, {time}, {texts[-1]})")
+                )
             else:
                 self.add(
                     "wait_no_predicate",
@@ -265,11 +270,15 @@ class _Generator:
                 )
             self.add(
                 "wait_to_sleep",
-                edit(f"({lock}.unlock(), std::this_thread::{sleep}({time}), {lock}.lock(), {predicate})"),
+                edit(
+                    f"({lock}.unlock(), std::this_thread::{sleep}({time}), {lock}.lock(), {predicate})"
+                ),
                 headers,
             )
             deadline = (
-                f"std::chrono::steady_clock::now() + {time}" if call.spelling == "wait_for" else time
+                f"std::chrono::steady_clock::now() + {time}"
+                if call.spelling == "wait_for"
+                else time
             )
             poll = (
                 f"[&] {{ for (const auto until = {deadline}; {keep_waiting};) {{ "

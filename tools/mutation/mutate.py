@@ -24,7 +24,9 @@ import time
 import generate
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CACHE = pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache")) / "threadkata"
+CACHE = (
+    pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache")) / "threadkata"
+)
 DISK_CACHE = pathlib.Path(os.environ.get("THREADKATA_DISK_CACHE", CACHE / "disk-cache"))
 REPORT = "docs/mutation.md"
 EQUIVALENT = "mutants/equivalent.json"  # in tests/NN_name/
@@ -51,7 +53,9 @@ class Lesson:
         files = [ROOT / self.solution, ROOT / ".bazelrc", ROOT / "tools" / "kata.bzl"]
         files += sorted((ROOT / "katas" / self.folder).glob("*.h"))
         for folder in (ROOT / "tests" / self.folder, ROOT / "tests" / "support"):
-            files += sorted(p for p in folder.rglob("*") if p.is_file() and "mutants" not in p.parts)
+            files += sorted(
+                p for p in folder.rglob("*") if p.is_file() and "mutants" not in p.parts
+            )
         digest = hashlib.sha256()
         for path in files:
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
@@ -71,7 +75,9 @@ def lessons(wanted) -> list[Lesson]:
     chosen = [Lesson(entry["folder"]) for entry in listed if not wanted or entry["id"] in wanted]
     unknown = set(wanted or ()) - {entry["id"] for entry in listed}
     if unknown:
-        raise SystemExit(f"tools/mutate: no lesson {', '.join(sorted(unknown))} in katas/lessons.json")
+        raise SystemExit(
+            f"tools/mutate: no lesson {', '.join(sorted(unknown))} in katas/lessons.json"
+        )
     return chosen
 
 
@@ -198,14 +204,16 @@ def first_failure(log) -> str:
 def run(args) -> int:
     results = Results()
     chosen = lessons(args.lesson)
-    work = []  # (lesson, content hash, mutant)
+    groups = []  # per lesson: [(lesson, content hash, mutant)] still to judge
     for lesson in chosen:
         content = lesson.content_hash()
         judged = results.load(lesson, content)
         mutants = [m for m in lesson.mutants() if not args.operator or m.operator in args.operator]
         todo = [m for m in mutants if m.id not in judged]
         print(f"{lesson.folder}: {len(mutants)} mutants, {len(mutants) - len(todo)} already judged")
-        work += [(lesson, content, m) for m in todo]
+        groups.append([(lesson, content, m) for m in todo])
+    # The lessons with the fewest mutants left first: a run cut short has finished whole lessons.
+    work = [item for group in sorted(groups, key=len) for item in group]
     if args.list:
         for lesson, _, mutant in work:
             print(f"{lesson.folder}/{mutant.id}")
@@ -413,12 +421,16 @@ def check(args) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="tools/mutate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lesson", action="append", metavar="NN", help="only lesson NN (repeatable)")
+    parser.add_argument(
+        "--lesson", action="append", metavar="NN", help="only lesson NN (repeatable)"
+    )
     parser.add_argument(
         "--operator", action="append", choices=list(generate.OPERATORS), help="only this operator"
     )
     parser.add_argument("--jobs", type=int, default=1, help="mutants judged at once (default 1)")
-    parser.add_argument("--list", action="store_true", help="list the mutants to judge, run nothing")
+    parser.add_argument(
+        "--list", action="store_true", help="list the mutants to judge, run nothing"
+    )
     parser.add_argument("--report", action="store_true", help="only write docs/mutation.md")
     parser.add_argument("--check", action="store_true", help="CI's short version (see check())")
     parser.add_argument("--sample", type=int, default=1, help="mutants per lesson for --check")
