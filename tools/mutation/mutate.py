@@ -164,29 +164,36 @@ class Scratch:
         return {"verdict": verdict, "config": config, "seconds": seconds, "failure": failure}
 
     def test(self, lesson: Lesson, config: str) -> tuple[str, str]:
+        return self.test_many([lesson.target], config)[lesson.target]
+
+    def test_many(self, targets, config: str) -> dict:
+        """target -> (Bazel's status of the test, the first failure's line)."""
         events = self.path / f".mutate-bep-{config}.json"
         flags = [
             f"--disk_cache={DISK_CACHE}",
             "--test_env=GTEST_FAIL_FAST=1",
             f"--build_event_json_file={events}",
+            "--keep_going",
         ]
         if config != "plain":
             flags.append(f"--config={config}")
         if os.environ.get("CI"):
             flags.append("--config=ci")
-        run = self.bazel("test", *flags, lesson.target)
-        status, log = "FAILED TO BUILD", None
+        run = self.bazel("test", *flags, *targets)
+        statuses = {target: ("FAILED TO BUILD", None) for target in targets}
         if events.exists():
             for line in events.read_text().splitlines():
                 event = json.loads(line)
                 if "testResult" in event["id"] and "testResult" in event:
-                    status = event["testResult"].get("status", "NO STATUS")
+                    log = None
                     for output in event["testResult"].get("testActionOutput", []):
                         if output["name"] == "test.log":
                             log = output["uri"].removeprefix("file://")
-        if status == "FAILED TO BUILD" and run.returncode not in (0, 1, 3):
+                    label = event["id"]["testResult"]["label"]
+                    statuses[label] = (event["testResult"].get("status", "NO STATUS"), log)
+        if run.returncode not in (0, 1, 3):
             raise RuntimeError(f"bazel test failed ({run.returncode}):\n{run.stderr[-3000:]}")
-        return status, first_failure(log)
+        return {target: (status, first_failure(log)) for target, (status, log) in statuses.items()}
 
     def shutdown(self):
         self.bazel("shutdown")
@@ -260,17 +267,18 @@ def run(args) -> int:
 
 def baseline(slot: Scratch, chosen) -> bool:
     """The unmutated solutions must pass, or every mutant would look killed."""
-    for lesson in chosen:
-        for config in CONFIGS:
-            status, failure = slot.test(lesson, config)
+    ok = True
+    for config in CONFIGS:
+        statuses = slot.test_many([lesson.target for lesson in chosen], config)
+        for target, (status, failure) in statuses.items():
             if status != "PASSED":
                 print(
-                    f"tools/mutate: {lesson.target} fails on the reference solution ({config}: "
+                    f"tools/mutate: {target} fails on the reference solution ({config}: "
                     f"{status}) {failure}; fix that first",
                     file=sys.stderr,
                 )
-                return False
-    return True
+                ok = False
+    return ok
 
 
 def commit_of_root() -> str:
