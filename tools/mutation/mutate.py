@@ -112,7 +112,7 @@ class Scratch:
     Bazel output base is its own, its disk cache the shared one, so only the mutated file and
     what links it are built again."""
 
-    def __init__(self, slot: int):
+    def __init__(self, slot):
         key = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
         self.path = CACHE / "mutate" / "scratch" / f"{key}-{slot}"
         self.path.mkdir(parents=True, exist_ok=True)
@@ -407,7 +407,7 @@ def check(args) -> int:
                     f"{lesson.folder}: {EQUIVALENT} lists {mutant_id}, which tools/mutate no "
                     "longer generates (the solution changed?): judge the new mutants again"
                 )
-    slot = Scratch(0)
+    slot = Scratch("check")
     try:
         for lesson in chosen:
             judged = 0
