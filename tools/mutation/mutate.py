@@ -149,6 +149,10 @@ class Scratch:
         try:
             for config in CONFIGS:
                 status, failure = self.test(lesson, config)
+                if status == "FAILED" and config != CONFIGS[0] and "Sanitizer" not in failure:
+                    # Passed plain, failed an assertion under the sanitizer's slowdown: on a busy
+                    # machine that can be a timing test's flake. A kill must happen again.
+                    status, failure = self.test(lesson, config)
                 if status != "PASSED":
                     verdict = {
                         "FAILED TO BUILD": NOT_COMPILED,
@@ -208,7 +212,7 @@ def first_failure(log) -> str:
     if not log or not os.path.exists(log):
         return ""
     for line in open(log, errors="replace"):
-        if line.startswith("[  FAILED  ]") or "ThreadSanitizer:" in line or "Falsifiable" in line:
+        if line.startswith("[  FAILED  ]") or "Sanitizer:" in line or "Falsifiable" in line:
             return line.strip()[:200]
     return ""
 
