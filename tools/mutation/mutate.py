@@ -15,6 +15,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -462,6 +463,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.jobs < 1 or args.sample < 1:
         parser.error("--jobs and --sample take a positive count")
+    # Stopped by a signal, a run still shuts its Bazel servers down (the verdicts are kept).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     global TIME_UNIT_MS
     TIME_UNIT_MS = args.time_unit_ms
     if args.check:
