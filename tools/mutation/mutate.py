@@ -350,7 +350,8 @@ def write_report(all_lessons, results: Results):
         "",
         "Each mutant is a one-edit change of a reference solution (`solutions/NN_name/*.cc`), "
         "made by the operators listed at the end; the lesson's `solution_test` is run on it, "
-        "plain and, if that passes, under ThreadSanitizer. A mutant the tests pass *survives*; "
+        "plain and, if that passes, under ThreadSanitizer (where a failed assertion that is "
+        "no sanitizer report must fail twice to count). A mutant the tests pass *survives*; "
         "one that cannot be told apart from the solution under the header's contract is "
         "listed, with the reason, in `tests/NN_name/mutants/equivalent.json`. Score = "
         "(killed + timed out) / (judged - not compiled - equivalent). *judged* below "
