@@ -22,12 +22,15 @@ std::optional<ThreadActivity> ActivityOf(pid_t tid) {
   if (!(schedstat >> cpu_ns)) return std::nullopt;
   std::ifstream status(TaskFile(tid, "status"));
   long wakeups = -1;
+  long preemptions = -1;
   for (std::string line; std::getline(status, line);) {
-    constexpr std::string_view kKey = "voluntary_ctxt_switches:";
-    if (line.starts_with(kKey)) wakeups = std::stol(line.substr(kKey.size()));
+    constexpr std::string_view kVoluntary = "voluntary_ctxt_switches:";
+    constexpr std::string_view kInvoluntary = "nonvoluntary_ctxt_switches:";
+    if (line.starts_with(kVoluntary)) wakeups = std::stol(line.substr(kVoluntary.size()));
+    if (line.starts_with(kInvoluntary)) preemptions = std::stol(line.substr(kInvoluntary.size()));
   }
-  if (wakeups < 0) return std::nullopt;
-  return ThreadActivity{std::chrono::nanoseconds(cpu_ns), wakeups};
+  if (wakeups < 0 || preemptions < 0) return std::nullopt;
+  return ThreadActivity{std::chrono::nanoseconds(cpu_ns), wakeups, preemptions};
 }
 
 IdleMeter::IdleMeter(std::set<pid_t> threads) {
@@ -52,11 +55,13 @@ IdleMeter::IdleMeter(std::set<pid_t> threads) {
     if (!after) continue;
     const Duration cpu = after->cpu - before.cpu;
     const long wakeups = after->wakeups - before.wakeups;
-    if (cpu >= max_cpu) {
+    const long preemptions = after->preemptions - before.preemptions;
+    if (cpu >= max_cpu || preemptions > max_wakeups) {
       return ::testing::AssertionFailure()
              << who << " (thread " << tid << ") used " << DescribeDuration(cpu) << " of CPU in "
-             << DescribeDuration(elapsed) << " while it had nothing to do, more than "
-             << DescribeDuration(max_cpu)
+             << DescribeDuration(elapsed) << " while it had nothing to do (at most "
+             << DescribeDuration(max_cpu) << "), and was taken off the CPU " << preemptions
+             << " times (at most " << max_wakeups << ")"
              << ": it is spinning (a loop on yield(), on an atomic or on try_lock) instead of "
                 "sleeping until it is woken. Wait on a std::condition_variable (or a "
                 "std::future, a join()) instead. ";

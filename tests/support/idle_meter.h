@@ -15,8 +15,9 @@ namespace threadkata::testing {
 
 // What a thread of this process has done so far, as the kernel counts it.
 struct ThreadActivity {
-  Duration cpu{0};   // CPU time it has used (/proc/self/task/TID/schedstat)
-  long wakeups = 0;  // times it went to sleep and was woken (voluntary context switches)
+  Duration cpu{0};       // CPU time it has used (/proc/self/task/TID/schedstat)
+  long wakeups = 0;      // times it went to sleep and was woken (voluntary context switches)
+  long preemptions = 0;  // times it was taken off the CPU while it wanted to run (involuntary)
 };
 
 // The activity of thread `tid` of this process (see ProcessThreadIds() and CurrentThreadId()
@@ -37,9 +38,11 @@ class IdleMeter {
   explicit IdleMeter(std::set<pid_t> threads);
 
   // Succeeds if, since construction, each watched thread used less than 5% of the elapsed time
-  // in CPU (plus a floor for start-up), and was woken at most `allowed_wakeups` times plus one
-  // per elapsed unit and a few more. A condition variable waited on without a timeout wakes
-  // once per notification; a 10 ms polling loop wakes 10 times per unit, a 1 ms one 100 times.
+  // in CPU (plus a floor for start-up), and was woken, or taken off the CPU, at most
+  // `allowed_wakeups` times plus one per elapsed unit and a few more. A condition variable
+  // waited on without a timeout wakes once per notification and is never taken off the CPU; a
+  // 10 ms polling loop wakes 10 times per unit, a 1 ms one 100 times; a spinning thread uses
+  // the CPU whenever it gets it and, on a busy machine, is taken off it again and again.
   // `who` names the waiting thread in the message, e.g. "an idle executor worker".
   ::testing::AssertionResult StayedAsleep(std::string_view who, long allowed_wakeups = 0) const;
 
