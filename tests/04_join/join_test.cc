@@ -11,27 +11,39 @@
 #include "rapidcheck/gtest.h"
 #include "tests/support/event_log.h"
 #include "tests/support/rendezvous.h"
+#include "tests/support/thread_census.h"
+#include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata::joining {
 namespace {
 
+using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
+using testing::LingerAtThreadExit;
 using testing::Rendezvous;
 using testing::Stopwatch;
+using testing::ThreadCensus;
+using testing::ThreadIdentities;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
 
 // What the two tasks of a test share. The tasks hold it by shared_ptr, so an implementation
 // that returns before its threads finish (detach) fails the test instead of leaving threads
-// that write into a test that has already ended.
+// that write into a test that has already ended. The run counts are plain ints, each written
+// by one task: only joining makes them visible to the caller (ThreadSanitizer reports less).
 struct Shared {
   EventLog log;
-  std::atomic<int> first_runs{0};
-  std::atomic<int> second_runs{0};
+  int first_runs = 0;
+  int second_runs = 0;
 };
+
+// Fails the RapidCheck property with `lesson`, what the learner most likely did wrong.
+void Require(bool ok, const std::string& lesson) {
+  if (!ok) RC_FAIL(lesson);
+}
 
 // A task that sleeps `pause`, then records "<name> finished".
 std::function<void()> Task(std::shared_ptr<Shared> shared, std::string name, Duration pause) {
@@ -106,25 +118,41 @@ TEST(RunBoth, RunsBothTasksAtTheSameTime) {
                                "ran one after another. Start both threads, then join both";
 }
 
+// Pins "each on a new thread of its own": neither on the caller's thread, nor both on one.
 TEST(RunBoth, RunsEachTaskOnceOnAThreadOfItsOwn) {
-  const auto caller = std::this_thread::get_id();
-  const auto first_thread = std::make_shared<std::thread::id>();
-  const auto second_thread = std::make_shared<std::thread::id>();
-  const auto runs = std::make_shared<std::atomic<int>>(0);
+  const auto identities = std::make_shared<ThreadIdentities>();
+  const auto meeting = std::make_shared<Rendezvous>(2);
   run_both(
-      [first_thread, runs] {
-        *first_thread = std::this_thread::get_id();
-        ++*runs;
+      [identities, meeting] {
+        identities->Ran(0);
+        meeting->ArriveAndWait(Units(5));
       },
-      [second_thread, runs] {
-        *second_thread = std::this_thread::get_id();
-        ++*runs;
+      [identities, meeting] {
+        identities->Ran(1);
+        meeting->ArriveAndWait(Units(5));
       });
-  EXPECT_EQ(runs->load(), 2) << "each task must run exactly once";
-  EXPECT_NE(*first_thread, caller) << "the first task ran on the caller's thread: give it a "
-                                      "std::thread of its own";
-  EXPECT_NE(*second_thread, caller) << "the second task ran on the caller's thread: give it a "
-                                       "std::thread of its own";
+  EXPECT_TRUE(identities->EachRanOnceOnItsOwnThread(2))
+      << "(task 0 is `first`, task 1 is `second`)";
+}
+
+// Pins "returns only once both have returned", counted by the OS: both threads have ended.
+// Each task's thread lingers a unit after the task, so an implementation that detaches a
+// thread and waits on a flag, a latch or a future the task fills leaves that thread behind.
+TEST(RunBoth, LeavesNoThreadRunningWhenItReturns) {
+  const ThreadCensus census;
+  run_both([] { LingerAtThreadExit(Units(1)); }, [] { LingerAtThreadExit(Units(1)); });
+  EXPECT_TRUE(census.NoThreadLeftRunning("run_both"));
+}
+
+// Pins "to just after both were joined": the time includes each thread's end, not only its
+// task's (here the tasks return at once and their threads take 2 units to end).
+TEST(RunBoth, ReportsTheTimeUntilBothThreadsWereJoined) {
+  const Seconds reported =
+      run_both([] { LingerAtThreadExit(Units(2)); }, [] { LingerAtThreadExit(Units(2)); });
+  EXPECT_TRUE(TookAtLeast(std::chrono::duration_cast<Duration>(reported), Units(2)))
+      << "run_both reported less than the 2 units its threads took to end: join() both threads, "
+         "then read the clock; a signal the task gives as it returns comes before its thread is "
+         "done";
 }
 
 RC_GTEST_PROP(RunBoth, BothFinishBeforeItReturnsAndTheLongerSetsTheTime, ()) {
@@ -139,15 +167,24 @@ RC_GTEST_PROP(RunBoth, BothFinishBeforeItReturnsAndTheLongerSetsTheTime, ()) {
   shared->log.Record("run_both returned");
   const auto measured = stopwatch.Elapsed();
 
-  RC_ASSERT(shared->first_runs.load() == 1);
-  RC_ASSERT(shared->second_runs.load() == 1);
+  RC_LOG() << "events: " << shared->log.ToString() << "\n";
+  Require(shared->first_runs == 1 && shared->second_runs == 1,
+          "first ran " + std::to_string(shared->first_runs) + " and second " +
+              std::to_string(shared->second_runs) +
+              " times by the time run_both returned: start each task once, join both threads");
   const auto returned = shared->log.IndexOf("run_both returned");
   const bool first_before = shared->log.IndexOf("first finished") < returned;
   const bool second_before = shared->log.IndexOf("second finished") < returned;
-  RC_ASSERT(first_before);
-  RC_ASSERT(second_before);
-  RC_ASSERT(std::chrono::duration_cast<Duration>(reported) >= std::max(first, second));
-  RC_ASSERT(reported <= measured);
+  Require(first_before && second_before,
+          "run_both returned before both tasks had finished: join both threads before "
+          "returning");
+  Require(std::chrono::duration_cast<Duration>(reported) >= std::max(first, second),
+          "run_both reported " + DescribeDuration(std::chrono::duration_cast<Duration>(reported)) +
+              ", less than the longer task's " + DescribeDuration(std::max(first, second)) +
+              ": read the clock after both join() calls");
+  Require(reported <= measured,
+          "run_both reported more time than passed around the call: measure on "
+          "std::chrono::steady_clock, in seconds, from just before starting the threads");
 }
 
 }  // namespace
