@@ -6,13 +6,17 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <iomanip>
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <streambuf>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -32,6 +36,33 @@ using testing::Stopwatch;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
+
+// More tasks than this machine has cores, and never fewer than 16: a run_all that starts only
+// hardware_concurrency() threads at a time must fail here on any machine.
+int ManyTasks() { return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1); }
+
+// Records `event` on a log when the thread that armed it ends, one unit after its task
+// returned. A thread_local object is destroyed as its thread exits, before a join() of that
+// thread returns; a run_all that returns earlier (a detached thread, or one waited for through
+// a latch or a future that its task sets) leaves the thread running and misses the event.
+class ThreadExitProbe {
+ public:
+  static void Arm(std::shared_ptr<EventLog> log, std::string event) {
+    thread_local ThreadExitProbe probe;
+    probe.log_ = std::move(log);
+    probe.event_ = std::move(event);
+  }
+
+  ~ThreadExitProbe() {
+    if (!log_) return;
+    std::this_thread::sleep_for(Units(1));
+    log_->Record(std::move(event_));
+  }
+
+ private:
+  std::shared_ptr<EventLog> log_;
+  std::string event_;
+};
 
 constexpr char kSerialisedHint[] =
     "The tasks never all ran at once: did you join() inside the loop that starts the threads, "
@@ -115,16 +146,66 @@ TEST(RunAll, ReturnsOnlyAfterEveryTaskFinished) {
   }
 }
 
+// Promise: "Blocks until every task has returned; no thread is left running."
+TEST(RunAll, NoThreadIsLeftRunningWhenItReturns) {
+  constexpr std::size_t kTasks = 6;
+  const auto log = std::make_shared<EventLog>();
+  std::vector<std::function<void()>> tasks;
+  for (std::size_t i = 0; i < kTasks; ++i) {
+    tasks.push_back([log, i] { ThreadExitProbe::Arm(log, "exited " + std::to_string(i)); });
+  }
+  run_all(tasks);
+  const std::size_t exited = log->CountWithPrefix("exited ");
+  EXPECT_EQ(exited, kTasks)
+      << kTasks - exited << " of the " << kTasks << " threads were still running when run_all "
+      << "returned (their tasks had returned, the threads had not ended): join() every thread. "
+      << "A detached thread, or one that is waited for only through a latch or a future that "
+      << "its task sets, is not waited for";
+}
+
+// Promise: "Runs every task of `tasks` on a std::thread of its own", a lone task and the last
+// task included: never on the caller's thread, and never two tasks on one thread.
+TEST(RunAll, RunsEveryTaskOnAThreadOfItsOwn) {
+  for (const int count : {1, 2, ManyTasks()}) {
+    std::mutex mutex;
+    std::vector<std::thread::id> ran_on(count);
+    std::latch all_running(count);
+    std::vector<std::function<void()>> tasks;
+    for (int i = 0; i < count; ++i) {
+      tasks.push_back([&, i] {
+        {
+          std::lock_guard lock(mutex);
+          ran_on[i] = std::this_thread::get_id();
+        }
+        all_running.arrive_and_wait();
+      });
+    }
+    std::thread::id caller;
+    FinishesWithin(Units(20), "run_all of tasks that wait for each other", kSerialisedHint, [&] {
+      caller = std::this_thread::get_id();
+      run_all(tasks);
+    });
+    for (int i = 0; i < count; ++i) {
+      EXPECT_NE(ran_on[i], caller)
+          << "task " << i << " of " << count << " ran on the thread that called run_all: every "
+          << "task, also a lone one or the last one, gets a std::thread of its own";
+    }
+    EXPECT_EQ(std::set(ran_on.begin(), ran_on.end()).size(), static_cast<std::size_t>(count))
+        << "the " << count << " tasks ran at the same time on fewer than " << count
+        << " threads: start one std::thread per task";
+  }
+}
+
 TEST(RunAll, RunsAllTasksAtOnce) {
-  constexpr int kTasks = 10;
+  const int kTasks = ManyTasks();
   ConcurrencyGauge gauge;
-  // Nobody leaves the latch until all ten are in it: only ten threads running at once get past.
+  // Nobody leaves the latch until all are in it: only every task running at once gets past.
   std::latch all_running(kTasks);
   std::vector<std::function<void()>> tasks(kTasks, [&] {
     const auto running = gauge.Enter();
     all_running.arrive_and_wait();
   });
-  FinishesWithin(Units(20), "run_all of 10 tasks that wait for each other", kSerialisedHint,
+  FinishesWithin(Units(20), "run_all of tasks that wait for each other", kSerialisedHint,
                  [&] { run_all(tasks); });
   EXPECT_EQ(gauge.HighWaterMark(), kTasks)
       << "at most " << gauge.HighWaterMark() << " of " << kTasks
@@ -147,14 +228,21 @@ RC_GTEST_PROP(RunAll, RunsEachTaskOnceAndWaitsForTheLongest, ()) {
   const auto elapsed = stopwatch.Elapsed();
   log->Record("run_all returned");
 
-  RC_ASSERT(log->CountWithPrefix("start ") == count);
-  RC_ASSERT(log->CountWithPrefix("finish ") == count);
+  RC_LOG() << "log: " << log->ToString() << "\n";
+  if (log->CountWithPrefix("start ") != count) {
+    RC_FAIL("not every task started exactly once: one thread per task, for every task");
+  }
   const std::size_t returned = *log->IndexOf("run_all returned");
   for (std::size_t i = 0; i < count; ++i) {
     const auto finish = log->IndexOf("finish " + std::to_string(i));
-    RC_ASSERT(finish.has_value() && *finish < returned);
+    if (!finish.has_value() || *finish > returned) {
+      RC_FAIL("run_all returned before task " + std::to_string(i) +
+              " had finished: join every thread before returning");
+    }
   }
-  RC_ASSERT(elapsed >= longest);
+  if (elapsed < longest) {
+    RC_FAIL("run_all returned before its longest task could have ended: join every thread");
+  }
 }
 
 // A stream buffer that keeps each write it receives as one chunk and notices when two writes
@@ -166,6 +254,11 @@ class ChunkRecorder : public std::streambuf {
     std::lock_guard lock(mutex_);
     return chunks_;
   }
+  // When each chunk arrived, measured from the recorder's construction.
+  std::vector<testing::Duration> ArrivalTimes() const {
+    std::lock_guard lock(mutex_);
+    return arrived_;
+  }
   bool Overlapped() const { return overlapped_.load(); }
 
  protected:
@@ -175,6 +268,7 @@ class ChunkRecorder : public std::streambuf {
     {
       std::lock_guard lock(mutex_);
       chunks_.emplace_back(text, size);
+      arrived_.push_back(since_construction_.Elapsed());
     }
     writers_.fetch_sub(1);
     return size;
@@ -190,6 +284,8 @@ class ChunkRecorder : public std::streambuf {
  private:
   mutable std::mutex mutex_;
   std::vector<std::string> chunks_;
+  std::vector<testing::Duration> arrived_;
+  const Stopwatch since_construction_;
   std::atomic<int> writers_{0};
   std::atomic<bool> overlapped_{false};
 };
@@ -206,6 +302,54 @@ TEST(DoSomething, PrintsSleepingThenDoneAndBlocks) {
          "and \"Done Sleeping...\" after";
   EXPECT_TRUE(TookAtLeast(elapsed, Units(1))) << "do_something must sleep for `seconds`";
   EXPECT_TRUE(TookLessThan(elapsed, Units(5))) << "do_something slept far longer than asked";
+}
+
+// Promise: "Writes "Sleeping ..." to `out`, blocks the calling thread for `seconds`, then
+// writes "Done Sleeping..."": each line reaches the stream when it is written, the first one
+// before the sleep.
+TEST(DoSomething, WritesTheSleepingLineBeforeItSleeps) {
+  ChunkRecorder recorder;
+  std::ostream out(&recorder);
+  do_something(Units(3), out);
+  const std::vector<std::string> chunks = recorder.Chunks();
+  const std::vector<testing::Duration> arrived = recorder.ArrivalTimes();
+  std::optional<testing::Duration> sleeping, done;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    if (!sleeping && chunks[i].find("Sleeping") != std::string::npos) sleeping = arrived[i];
+    if (!done && chunks[i].find("Done Sleeping") != std::string::npos) done = arrived[i];
+  }
+  ASSERT_TRUE(sleeping.has_value() && done.has_value())
+      << "do_something must write both lines to `out`";
+  EXPECT_TRUE(TookLessThan(*sleeping, Units(1)))
+      << "the Sleeping line reached the stream only after the 3-unit sleep: write it before "
+         "sleep_for, with a std::osyncstream that is destroyed (and so hands the line over) "
+         "at the end of its own statement, not one kept alive across the sleep";
+  EXPECT_TRUE(TookAtLeast(*done, Units(3)))
+      << "the Done line reached the stream before the sleep was over: write it after sleep_for";
+}
+
+// Promise: "<seconds> is written the way an std::ostream writes a double by default", also for
+// values with more significant digits than that default shows, and whatever format `out` was
+// set to.
+TEST(DoSomething, WritesSecondsTheWayAStreamWritesADoubleByDefault) {
+  for (const double seconds : {0.00123456789, 1e-07, 0.0005, 0.000125}) {
+    std::ostringstream expected;
+    expected << "Sleeping " << seconds << " second(s)...\nDone Sleeping...\n";
+    std::ostringstream out;
+    do_something(Seconds(seconds), out);
+    EXPECT_EQ(out.str(), expected.str())
+        << "seconds = " << std::setprecision(12) << seconds << " must be written as the stream "
+        << "writes a double by default (6 significant digits, an exponent when small): write "
+        << "seconds.count() to the stream, do not convert it yourself (std::to_string and "
+        << "std::format write other digits)";
+  }
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2);
+  do_something(Seconds(0.00123456789), out);
+  EXPECT_EQ(out.str(), "Sleeping 0.00123457 second(s)...\nDone Sleeping...\n")
+      << "`out` was set to std::fixed with precision 2, and that must not change how seconds "
+         "is written: write through a std::osyncstream(out), whose format starts from the "
+         "defaults, rather than straight to `out`";
 }
 
 TEST(DoSomething, LinesFromManyThreadsDoNotInterleave) {
