@@ -11,7 +11,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <streambuf>
 #include <string>
@@ -24,6 +23,9 @@
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/output_recorder.h"
+#include "tests/support/thread_census.h"
+#include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
@@ -32,6 +34,10 @@ namespace {
 using testing::ConcurrencyGauge;
 using testing::EventLog;
 using testing::FinishesWithin;
+using testing::LingerAtThreadExit;
+using testing::OutputRecorder;
+using testing::ThreadCensus;
+using testing::ThreadIdentities;
 using testing::Stopwatch;
 using testing::TookAtLeast;
 using testing::TookLessThan;
@@ -40,29 +46,6 @@ using testing::Units;
 // More tasks than this machine has cores, and never fewer than 16: a run_all that starts only
 // hardware_concurrency() threads at a time must fail here on any machine.
 int ManyTasks() { return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1); }
-
-// Records `event` on a log when the thread that armed it ends, one unit after its task
-// returned. A thread_local object is destroyed as its thread exits, before a join() of that
-// thread returns; a run_all that returns earlier (a detached thread, or one waited for through
-// a latch or a future that its task sets) leaves the thread running and misses the event.
-class ThreadExitProbe {
- public:
-  static void Arm(std::shared_ptr<EventLog> log, std::string event) {
-    thread_local ThreadExitProbe probe;
-    probe.log_ = std::move(log);
-    probe.event_ = std::move(event);
-  }
-
-  ~ThreadExitProbe() {
-    if (!log_) return;
-    std::this_thread::sleep_for(Units(1));
-    log_->Record(std::move(event_));
-  }
-
- private:
-  std::shared_ptr<EventLog> log_;
-  std::string event_;
-};
 
 constexpr char kSerialisedHint[] =
     "The tasks never all ran at once: did you join() inside the loop that starts the threads, "
@@ -148,51 +131,34 @@ TEST(RunAll, ReturnsOnlyAfterEveryTaskFinished) {
 
 // Promise: "Blocks until every task has returned; no thread is left running."
 TEST(RunAll, NoThreadIsLeftRunningWhenItReturns) {
-  constexpr std::size_t kTasks = 6;
-  const auto log = std::make_shared<EventLog>();
-  std::vector<std::function<void()>> tasks;
-  for (std::size_t i = 0; i < kTasks; ++i) {
-    tasks.push_back([log, i] { ThreadExitProbe::Arm(log, "exited " + std::to_string(i)); });
-  }
+  // Each thread stays alive one unit after its task: join() waits for that, nothing else does.
+  std::vector<std::function<void()>> tasks(6, [] { LingerAtThreadExit(Units(1)); });
+  const ThreadCensus census;
   run_all(tasks);
-  const std::size_t exited = log->CountWithPrefix("exited ");
-  EXPECT_EQ(exited, kTasks)
-      << kTasks - exited << " of the " << kTasks << " threads were still running when run_all "
-      << "returned (their tasks had returned, the threads had not ended): join() every thread. "
-      << "A detached thread, or one that is waited for only through a latch or a future that "
-      << "its task sets, is not waited for";
+  EXPECT_TRUE(census.NoThreadLeftRunning("run_all"));
 }
 
 // Promise: "Runs every task of `tasks` on a std::thread of its own", a lone task and the last
 // task included: never on the caller's thread, and never two tasks on one thread.
 TEST(RunAll, RunsEveryTaskOnAThreadOfItsOwn) {
   for (const int count : {1, 2, ManyTasks()}) {
-    std::mutex mutex;
-    std::vector<std::thread::id> ran_on(count);
+    std::optional<ThreadIdentities> identities;
+    // The tasks wait for each other, so all their threads are alive at once.
     std::latch all_running(count);
     std::vector<std::function<void()>> tasks;
     for (int i = 0; i < count; ++i) {
       tasks.push_back([&, i] {
-        {
-          std::lock_guard lock(mutex);
-          ran_on[i] = std::this_thread::get_id();
-        }
+        identities->Ran(i);
         all_running.arrive_and_wait();
       });
     }
-    std::thread::id caller;
     FinishesWithin(Units(20), "run_all of tasks that wait for each other", kSerialisedHint, [&] {
-      caller = std::this_thread::get_id();
+      identities.emplace();
       run_all(tasks);
     });
-    for (int i = 0; i < count; ++i) {
-      EXPECT_NE(ran_on[i], caller)
-          << "task " << i << " of " << count << " ran on the thread that called run_all: every "
-          << "task, also a lone one or the last one, gets a std::thread of its own";
-    }
-    EXPECT_EQ(std::set(ran_on.begin(), ran_on.end()).size(), static_cast<std::size_t>(count))
-        << "the " << count << " tasks ran at the same time on fewer than " << count
-        << " threads: start one std::thread per task";
+    EXPECT_TRUE(identities->EachRanOnceOnItsOwnThread(count))
+        << "run_all of " << count << " task(s): every task, a lone one and the last one too, "
+        << "gets a std::thread of its own, never the caller's";
   }
 }
 
@@ -254,11 +220,6 @@ class ChunkRecorder : public std::streambuf {
     std::lock_guard lock(mutex_);
     return chunks_;
   }
-  // When each chunk arrived, measured from the recorder's construction.
-  std::vector<testing::Duration> ArrivalTimes() const {
-    std::lock_guard lock(mutex_);
-    return arrived_;
-  }
   bool Overlapped() const { return overlapped_.load(); }
 
  protected:
@@ -268,7 +229,6 @@ class ChunkRecorder : public std::streambuf {
     {
       std::lock_guard lock(mutex_);
       chunks_.emplace_back(text, size);
-      arrived_.push_back(since_construction_.Elapsed());
     }
     writers_.fetch_sub(1);
     return size;
@@ -284,8 +244,6 @@ class ChunkRecorder : public std::streambuf {
  private:
   mutable std::mutex mutex_;
   std::vector<std::string> chunks_;
-  std::vector<testing::Duration> arrived_;
-  const Stopwatch since_construction_;
   std::atomic<int> writers_{0};
   std::atomic<bool> overlapped_{false};
 };
@@ -308,23 +266,17 @@ TEST(DoSomething, PrintsSleepingThenDoneAndBlocks) {
 // writes "Done Sleeping..."": each line reaches the stream when it is written, the first one
 // before the sleep.
 TEST(DoSomething, WritesTheSleepingLineBeforeItSleeps) {
-  ChunkRecorder recorder;
-  std::ostream out(&recorder);
-  do_something(Units(3), out);
-  const std::vector<std::string> chunks = recorder.Chunks();
-  const std::vector<testing::Duration> arrived = recorder.ArrivalTimes();
-  std::optional<testing::Duration> sleeping, done;
-  for (std::size_t i = 0; i < chunks.size(); ++i) {
-    if (!sleeping && chunks[i].find("Sleeping") != std::string::npos) sleeping = arrived[i];
-    if (!done && chunks[i].find("Done Sleeping") != std::string::npos) done = arrived[i];
-  }
+  OutputRecorder recorder;
+  do_something(Units(3), recorder.stream());
+  const auto sleeping = recorder.FirstContaining("Sleeping");
+  const auto done = recorder.FirstContaining("Done Sleeping");
   ASSERT_TRUE(sleeping.has_value() && done.has_value())
-      << "do_something must write both lines to `out`";
-  EXPECT_TRUE(TookLessThan(*sleeping, Units(1)))
+      << "do_something must write both lines to `out`; it wrote: \"" << recorder.Text() << "\"";
+  EXPECT_TRUE(TookLessThan(sleeping->at, Units(1)))
       << "the Sleeping line reached the stream only after the 3-unit sleep: write it before "
          "sleep_for, with a std::osyncstream that is destroyed (and so hands the line over) "
          "at the end of its own statement, not one kept alive across the sleep";
-  EXPECT_TRUE(TookAtLeast(*done, Units(3)))
+  EXPECT_TRUE(TookAtLeast(done->at, Units(3)))
       << "the Done line reached the stream before the sleep was over: write it after sleep_for";
 }
 

@@ -3,11 +3,10 @@
 
 #include "katas/07_join_timeout/join_timeout.h"
 
-#include <sys/resource.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <latch>
@@ -19,6 +18,8 @@
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
 #include "tests/support/deadline.h"
+#include "tests/support/idle_meter.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
@@ -30,54 +31,43 @@ using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
 
-// What the calling thread has used so far: CPU time (user and system) and the times it went to
-// sleep of its own accord (voluntary context switches), as the kernel counts them.
-struct ThreadUsage {
-  std::chrono::microseconds cpu;
-  long sleeps;
-};
-
-ThreadUsage UsageOfThisThread() {
-  rusage usage{};
-  getrusage(RUSAGE_THREAD, &usage);
-  const auto micros = [](const timeval& t) {
-    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
-  };
-  return {micros(usage.ru_utime) + micros(usage.ru_stime), usage.ru_nvcsw};
-}
-
-// Runs `wait` on a thread of its own and checks, from the kernel's counts for that thread,
-// that it slept through the wait rather than spinning or polling. A condition variable's wait
-// goes to sleep once or twice and burns well under a millisecond; a loop that yields burns CPU
-// the whole time, and one that sleeps a few milliseconds between checks goes to sleep hundreds
-// of times. The bounds are wide: 2% of the wait in CPU, and fewer than 10 sleeps.
-void ExpectSleepsWhileWaiting(const char* what, testing::Duration waits,
-                              const std::function<void()>& wait) {
-  const auto [used, slept] = FinishesWithin(waits + Units(30), what,
-                                            "waiting must sleep on the condition variable",
-                                            [&] {
-                                              const ThreadUsage before = UsageOfThisThread();
-                                              wait();
-                                              const ThreadUsage after = UsageOfThisThread();
-                                              return std::pair(after.cpu - before.cpu,
-                                                               after.sleeps - before.sleeps);
-                                            });
-  EXPECT_LT(used, waits / 50)
-      << what << " burnt " << used.count() << " us of CPU while it waited "
-      << testing::DescribeDuration(waits)
-      << ": it is spinning (a loop around yield() or around checking the flag). Sleep on the "
-         "condition variable instead: wait_for(lock, timeout, predicate)";
-  EXPECT_LT(slept, 10)
-      << what << " went to sleep and woke up " << slept << " times while it waited "
-      << testing::DescribeDuration(waits)
-      << ": it is polling (checking the flag, then sleeping a little, in a loop). Sleep once "
-         "on the condition variable, which the thread notifies when the work returns: "
-         "wait_for(lock, timeout, predicate)";
-}
-
 constexpr char kBlockedHint[] =
     "join_for must give up at its timeout: wait with condition_variable::wait_for, not wait() "
     "or std::thread::join()";
+
+// How long the calling thread has been running or ready to run (waiting in the run queue for
+// a core), from /proc/thread-self/schedstat. A spinning thread is always one or the other,
+// however busy the machine: it gets less CPU under load, but waits for it instead. A sleeping
+// thread is neither.
+testing::Duration RunnableTimeOfThisThread() {
+  std::ifstream schedstat("/proc/thread-self/schedstat");
+  long long running_ns = 0, waiting_ns = 0;
+  schedstat >> running_ns >> waiting_ns;
+  return std::chrono::nanoseconds(running_ns + waiting_ns);
+}
+
+// Runs `wait`, a call that should block its thread for `waits`, on a thread of its own, and
+// checks from the kernel's counts that the thread slept through it rather than spinning or
+// polling: IdleMeter's CPU time and wakeups, and the time it was runnable, which for a
+// spinning thread is the whole wait, on an idle machine and a busy one alike.
+void ExpectSleepsWhileWaiting(const char* what, testing::Duration waits,
+                              const std::function<void()>& wait) {
+  constexpr char kHow[] =
+      "waiting must sleep, not loop around yield() or a short sleep: join_for sleeps in "
+      "wait_for(lock, timeout, predicate) until the thread notifies the condition variable, "
+      "join() in std::thread::join()";
+  const auto [asleep, runnable] = FinishesWithin(waits + Units(30), what, kBlockedHint, [&] {
+    const testing::IdleMeter meter({testing::CurrentThreadId()});
+    const testing::Duration runnable_before = RunnableTimeOfThisThread();
+    wait();
+    return std::pair(meter.StayedAsleep(what), RunnableTimeOfThisThread() - runnable_before);
+  });
+  EXPECT_TRUE(asleep) << kHow;
+  EXPECT_TRUE(TookLessThan(runnable, waits / 4))
+      << "that is how long " << what << " was running or waiting for a core to run on, while "
+      << "it should have been asleep for " << testing::DescribeDuration(waits)
+      << ": it is spinning (a loop around yield() or around checking the flag). " << kHow;
+}
 
 TEST(JoinFor, ReturnsTrueAsSoonAsTheWorkEnds) {
   int effect = 0;
