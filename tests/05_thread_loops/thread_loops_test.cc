@@ -36,16 +36,18 @@ using testing::EventLog;
 using testing::FinishesWithin;
 using testing::LingerAtThreadExit;
 using testing::OutputRecorder;
+using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::ThreadIdentities;
-using testing::Stopwatch;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
 
 // More tasks than this machine has cores, and never fewer than 16: a run_all that starts only
 // hardware_concurrency() threads at a time must fail here on any machine.
-int ManyTasks() { return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1); }
+int ManyTasks() {
+  return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1);
+}
 
 constexpr char kSerialisedHint[] =
     "The tasks never all ran at once: did you join() inside the loop that starts the threads, "

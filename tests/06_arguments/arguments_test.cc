@@ -31,16 +31,18 @@ using testing::ConcurrencyGauge;
 using testing::EventLog;
 using testing::FinishesWithin;
 using testing::LingerAtThreadExit;
+using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::ThreadIdentities;
-using testing::Stopwatch;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
 
 // More calls than this machine has cores, and never fewer than 16: an implementation that
 // starts only hardware_concurrency() threads at a time must fail on any machine.
-int ManyCalls() { return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1); }
+int ManyCalls() {
+  return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1);
+}
 
 constexpr char kSerialisedHint[] =
     "The calls never all ran at once: did you join() inside the loop that starts the threads, "
@@ -185,8 +187,9 @@ RC_GTEST_PROP(RunEach, ResultIIsFOfArgIAndTimeIsTheLongest, ()) {
   RC_LOG() << "args: " << ::testing::PrintToString(NamesOf(args))
            << "\nresults: " << ::testing::PrintToString(results) << "\n";
   if (results != NamesOf(args)) {
-    RC_FAIL("results[i] must be f(args[i]), in argument order: give thread i its own slot "
-            "results[i] of a vector sized before the threads start, and its own argument");
+    RC_FAIL(
+        "results[i] must be f(args[i]), in argument order: give thread i its own slot "
+        "results[i] of a vector sized before the threads start, and its own argument");
   }
   if (elapsed < longest) {
     RC_FAIL("run_each returned before its longest call could have ended: join every thread");
@@ -248,8 +251,8 @@ TEST(RunEachOwning, RunsEveryCallOnAThreadOfItsOwn) {
       all_running.arrive_and_wait();
       return Sum(std::move(batch));
     };
-    FinishesWithin(Units(20), "run_each_owning of calls that wait for each other",
-                   kSerialisedHint, [&] {
+    FinishesWithin(Units(20), "run_each_owning of calls that wait for each other", kSerialisedHint,
+                   [&] {
                      identities.emplace();
                      run_each_owning(f, Batches(sizes));
                    });

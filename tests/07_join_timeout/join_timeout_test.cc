@@ -185,9 +185,8 @@ TEST(JoinFor, ZeroOrNegativeTimeoutAfterTheWorkEndedSaysTrue) {
         << "the work has returned (nobody joined yet), so join_for(" << timeout.count()
         << " s) must say true: a timeout of zero or less still checks the done flag. Did you "
            "return false for such a timeout before looking at the flag?";
-    EXPECT_TRUE(thread.join_for(timeout))
-        << "the work has returned and was joined, so join_for(" << timeout.count()
-        << " s) must say true again";
+    EXPECT_TRUE(thread.join_for(timeout)) << "the work has returned and was joined, so join_for("
+                                          << timeout.count() << " s) must say true again";
   }
 }
 
@@ -343,8 +342,8 @@ RC_GTEST_PROP(TimedThread, JoinForAnswersWhicheverComesFirst, ()) {
   const auto elapsed = stopwatch.Elapsed();
   const auto work_took = since_start.Elapsed();
 
-  RC_LOG() << "work " << work << " units, timeout " << timeout << " units, join_for said "
-           << joined << " after " << testing::DescribeDuration(elapsed) << "\n";
+  RC_LOG() << "work " << work << " units, timeout " << timeout << " units, join_for said " << joined
+           << " after " << testing::DescribeDuration(elapsed) << "\n";
   if (joined != (work < timeout)) {
     RC_FAIL(work < timeout ? "the work ended before the timeout, so join_for must say true: "
                              "does the thread set the flag and notify when the work returns?"

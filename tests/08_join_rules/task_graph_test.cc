@@ -29,9 +29,9 @@ namespace {
 using testing::EventLog;
 using testing::FinishesWithin;
 using testing::LingerAtThreadExit;
+using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::ThreadIdentities;
-using testing::Stopwatch;
 using testing::TookAtLeast;
 using testing::Units;
 
@@ -201,7 +201,9 @@ TEST(TaskGraph, TasksThatDoNotWaitForEachOtherRunAtTheSameTime) {
 }
 
 // More tasks than this machine has cores, and never fewer than 16.
-int ManyTasks() { return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1); }
+int ManyTasks() {
+  return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1);
+}
 
 // Promise: "tasks that do not wait for each other run at the same time", each "on its own
 // thread": many independent tasks meet at a latch, which only all of them at once can pass.
@@ -408,9 +410,10 @@ RC_GTEST_PROP(TaskGraph, EveryCycleIsRejectedBeforeAnyTaskRuns, ()) {
     if (!problem.empty()) RC_FAIL(problem + "; reported: " + error.what());
   }
   if (!log.Events().empty()) {
-    RC_FAIL("the graph has a cycle, yet some tasks ran: check the whole graph before you start "
-            "any thread; events: " +
-            log.ToString());
+    RC_FAIL(
+        "the graph has a cycle, yet some tasks ran: check the whole graph before you start "
+        "any thread; events: " +
+        log.ToString());
   }
 }
 
