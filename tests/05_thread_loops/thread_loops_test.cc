@@ -77,7 +77,9 @@ TEST(RunAll, TenTasksOfOneUnitTakeAboutOneUnit) {
   const auto elapsed = stopwatch.Elapsed();
   EXPECT_TRUE(TookAtLeast(elapsed, Units(1)))
       << "run_all returned before its tasks were done: join every thread in a second loop";
-  EXPECT_TRUE(TookLessThan(elapsed, Units(3)))
+  // Wide: starting ten threads under ThreadSanitizer on a loaded machine can take units. The
+  // latch in RunsAllTasksAtOnce proves that the tasks overlap without reading the clock.
+  EXPECT_TRUE(TookLessThan(elapsed, Units(5)))
       << "10 tasks of 1 unit ran one after another (that takes 10 units): did you join() each "
          "thread inside the loop that starts them? Start them all first, then join them all";
 }
