@@ -87,7 +87,9 @@ TEST(RunEach, TenCallsLikeTheSeedsOverlap) {
   EXPECT_EQ(results, NamesOf(args)) << "one result per argument, each f(args[i])";
   EXPECT_TRUE(TookAtLeast(elapsed, Units(1.5)))
       << "run_each returned before its calls were done: join every thread before returning";
-  EXPECT_TRUE(TookLessThan(elapsed, Units(4.5)))
+  // Wide: starting ten threads under ThreadSanitizer on a loaded machine can take units. The
+  // latch in RunsAllCallsAtOnce proves that the calls overlap without reading the clock.
+  EXPECT_TRUE(TookLessThan(elapsed, Units(7.5)))
       << "ten calls of 1.5 units ran one after another (15 units): start every thread in one "
          "loop, then join them all in a second loop";
 }
