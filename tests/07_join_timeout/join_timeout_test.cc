@@ -4,14 +4,22 @@
 #include "katas/07_join_timeout/join_timeout.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <future>
+#include <latch>
 #include <memory>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
 #include "tests/support/deadline.h"
+#include "tests/support/idle_meter.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
@@ -26,6 +34,40 @@ using testing::Units;
 constexpr char kBlockedHint[] =
     "join_for must give up at its timeout: wait with condition_variable::wait_for, not wait() "
     "or std::thread::join()";
+
+// How long the calling thread has been running or ready to run (waiting in the run queue for
+// a core), from /proc/thread-self/schedstat. A spinning thread is always one or the other,
+// however busy the machine: it gets less CPU under load, but waits for it instead. A sleeping
+// thread is neither.
+testing::Duration RunnableTimeOfThisThread() {
+  std::ifstream schedstat("/proc/thread-self/schedstat");
+  long long running_ns = 0, waiting_ns = 0;
+  schedstat >> running_ns >> waiting_ns;
+  return std::chrono::nanoseconds(running_ns + waiting_ns);
+}
+
+// Runs `wait`, a call that should block its thread for `waits`, on a thread of its own, and
+// checks from the kernel's counts that the thread slept through it rather than spinning or
+// polling: IdleMeter's CPU time and wakeups, and the time it was runnable, which for a
+// spinning thread is the whole wait, on an idle machine and a busy one alike.
+void ExpectSleepsWhileWaiting(const char* what, testing::Duration waits,
+                              const std::function<void()>& wait) {
+  constexpr char kHow[] =
+      "waiting must sleep, not loop around yield() or a short sleep: join_for sleeps in "
+      "wait_for(lock, timeout, predicate) until the thread notifies the condition variable, "
+      "join() in std::thread::join()";
+  const auto [asleep, runnable] = FinishesWithin(waits + Units(30), what, kBlockedHint, [&] {
+    const testing::IdleMeter meter({testing::CurrentThreadId()});
+    const testing::Duration runnable_before = RunnableTimeOfThisThread();
+    wait();
+    return std::pair(meter.StayedAsleep(what), RunnableTimeOfThisThread() - runnable_before);
+  });
+  EXPECT_TRUE(asleep) << kHow;
+  EXPECT_TRUE(TookLessThan(runnable, waits / 4))
+      << "that is how long " << what << " was running or waiting for a core to run on, while "
+      << "it should have been asleep for " << testing::DescribeDuration(waits)
+      << ": it is spinning (a loop around yield() or around checking the flag). " << kHow;
+}
 
 TEST(JoinFor, ReturnsTrueAsSoonAsTheWorkEnds) {
   int effect = 0;
@@ -129,6 +171,90 @@ TEST(JoinFor, ZeroTimeoutOnlyChecks) {
   gate.set_value();
 }
 
+// Promise: "A timeout of zero or less only checks", also after the work has returned, and
+// "Returns true ... at once if it already had".
+TEST(JoinFor, ZeroOrNegativeTimeoutAfterTheWorkEndedSaysTrue) {
+  for (const Seconds timeout : {Seconds(0), Seconds(-1)}) {
+    TimedThread thread([] {});
+    const Stopwatch waiting;
+    while (thread.running() && waiting.Elapsed() < Units(10)) {
+      std::this_thread::sleep_for(Units(0.05));
+    }
+    ASSERT_FALSE(thread.running()) << "work that does nothing never ended: running() stays true";
+    EXPECT_TRUE(thread.join_for(timeout))
+        << "the work has returned (nobody joined yet), so join_for(" << timeout.count()
+        << " s) must say true: a timeout of zero or less still checks the done flag. Did you "
+           "return false for such a timeout before looking at the flag?";
+    EXPECT_TRUE(thread.join_for(timeout)) << "the work has returned and was joined, so join_for("
+                                          << timeout.count() << " s) must say true again";
+  }
+}
+
+// Promise: "A timeout of zero or less only checks": while the work runs, it says false at once.
+TEST(JoinFor, NegativeTimeoutWhileTheWorkRunsSaysFalseAtOnce) {
+  std::promise<void> gate;
+  TimedThread thread([go = gate.get_future().share()] { go.wait(); });
+  const Stopwatch stopwatch;
+  EXPECT_FALSE(FinishesWithin(Units(30), "join_for(-1 s) on work that waits for the test",
+                              kBlockedHint, [&] { return thread.join_for(Seconds(-1)); }))
+      << "the work is still waiting: join_for with a negative timeout is false";
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(1)))
+      << "join_for(-1 s) must only check whether the work has ended, not wait";
+  gate.set_value();
+}
+
+// Promise (README): join_for waits asleep on the condition variable, neither spinning nor
+// polling.
+TEST(JoinFor, SleepsWhileItWaits) {
+  std::promise<void> gate;
+  TimedThread thread([go = gate.get_future().share()] { go.wait(); });
+  ExpectSleepsWhileWaiting("join_for(5 units) on work that goes on", Units(5),
+                           [&] { EXPECT_FALSE(thread.join_for(Units(5))); });
+  gate.set_value();
+}
+
+// Promise: join() "Blocks until `work` has returned", asleep like std::thread::join().
+TEST(Join, SleepsWhileItWaits) {
+  TimedThread thread([] { std::this_thread::sleep_for(Units(5)); });
+  ExpectSleepsWhileWaiting("join() on 5 units of work", Units(5), [&] { thread.join(); });
+}
+
+// Promise: the constructor "Starts `work` on a new thread and returns at once".
+TEST(Constructor, StartsTheWorkOnANewThreadAndReturnsAtOnce) {
+  std::promise<std::thread::id> ran_on;
+  std::promise<void> gate;
+  const Stopwatch stopwatch;
+  TimedThread thread([&ran_on, go = gate.get_future().share()] {
+    ran_on.set_value(std::this_thread::get_id());
+    go.wait();
+  });
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(1)))
+      << "the constructor waited for the work: it must start the thread and return";
+  gate.set_value();
+  auto id = ran_on.get_future();
+  ASSERT_EQ(id.wait_for(Units(30)), std::future_status::ready) << "the work never started";
+  EXPECT_NE(id.get(), std::this_thread::get_id())
+      << "the work ran on the thread that constructed the TimedThread: start a std::thread";
+}
+
+// Promise: "running() may be called from any thread": several threads ask while the work ends
+// (under ThreadSanitizer, a flag read without the mutex is a data race).
+TEST(Running, MayBeCalledFromManyThreadsWhileTheWorkEnds) {
+  constexpr int kAskers = 4;
+  std::latch asking(kAskers + 1);
+  TimedThread thread([&asking] { asking.arrive_and_wait(); });
+  std::vector<std::jthread> askers;
+  for (int i = 0; i < kAskers; ++i) {
+    askers.emplace_back([&] {
+      asking.arrive_and_wait();
+      const Stopwatch stopwatch;
+      while (thread.running() && stopwatch.Elapsed() < Units(10)) std::this_thread::yield();
+    });
+  }
+  askers.clear();
+  EXPECT_FALSE(thread.running()) << "the work has returned, so running() must be false";
+}
+
 TEST(Running, IsTrueWhileTheWorkRunsAndFalseOnceItEnds) {
   std::promise<void> gate;
   TimedThread thread([go = gate.get_future().share()] { go.wait(); });
@@ -157,6 +283,21 @@ TEST(Destructor, WaitsForWorkThatIsStillRunning) {
   EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(2)))
       << "the destructor must wait for the work (join), not detach it";
   EXPECT_TRUE(*ended) << "the destructor returned before the work ended: join in the destructor";
+}
+
+// Promise: the destructor "Blocks until `work` has returned", also after join_for gave up.
+TEST(Destructor, WaitsForTheWorkAfterJoinForGaveUp) {
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  {
+    TimedThread thread([ended] {
+      std::this_thread::sleep_for(Units(3));
+      *ended = true;
+    });
+    EXPECT_FALSE(thread.join_for(Units(1))) << "3 units of work, 1 unit of timeout: false";
+  }
+  EXPECT_TRUE(*ended) << "the destructor returned before the work ended: after join_for gave "
+                         "up, the std::thread must still be joinable, and the destructor must "
+                         "join it (did join_for detach the thread when it gave up?)";
 }
 
 TEST(DestructorDeathTest, WaitsAndNeverEndsTheProgram) {
@@ -201,14 +342,25 @@ RC_GTEST_PROP(TimedThread, JoinForAnswersWhicheverComesFirst, ()) {
   const auto elapsed = stopwatch.Elapsed();
   const auto work_took = since_start.Elapsed();
 
-  RC_ASSERT(joined == (work < timeout));
-  if (joined) {
-    RC_ASSERT(work_took >= Units(work));
-  } else {
-    RC_ASSERT(elapsed >= Units(timeout));
+  RC_LOG() << "work " << work << " units, timeout " << timeout << " units, join_for said " << joined
+           << " after " << testing::DescribeDuration(elapsed) << "\n";
+  if (joined != (work < timeout)) {
+    RC_FAIL(work < timeout ? "the work ended before the timeout, so join_for must say true: "
+                             "does the thread set the flag and notify when the work returns?"
+                           : "the timeout came first, so join_for must say false");
+  }
+  if (joined && work_took < Units(work)) {
+    RC_FAIL("join_for said true before the work had returned: set the done flag after work()");
+  }
+  if (!joined && elapsed < Units(timeout)) {
+    RC_FAIL("join_for gave up before its timeout had passed");
   }
   // Halfway between the two: the right answer comes well before it, the wrong one well after.
-  RC_ASSERT(elapsed < Units((work + timeout) / 2.0));
+  if (elapsed >= Units((work + timeout) / 2.0)) {
+    RC_FAIL(joined ? "join_for kept waiting after the work had ended: wait with a predicate "
+                     "and notify when the work returns"
+                   : "join_for kept waiting after its timeout: wait with wait_for, not wait()");
+  }
   thread.join();
 }
 

@@ -19,6 +19,8 @@
 #include "rapidcheck/gtest.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/thread_census.h"
+#include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
@@ -26,7 +28,10 @@ namespace {
 
 using testing::EventLog;
 using testing::FinishesWithin;
+using testing::LingerAtThreadExit;
 using testing::Stopwatch;
+using testing::ThreadCensus;
+using testing::ThreadIdentities;
 using testing::TookAtLeast;
 using testing::Units;
 
@@ -195,6 +200,74 @@ TEST(TaskGraph, TasksThatDoNotWaitForEachOtherRunAtTheSameTime) {
   EXPECT_EQ(OrderProblem(tasks, log), "") << "events: " << log.ToString();
 }
 
+// More tasks than this machine has cores, and never fewer than 16.
+int ManyTasks() {
+  return std::max(16, 2 * static_cast<int>(std::thread::hardware_concurrency()) + 1);
+}
+
+// Promise: "tasks that do not wait for each other run at the same time", each "on its own
+// thread": many independent tasks meet at a latch, which only all of them at once can pass.
+TEST(TaskGraph, IndependentTasksAllRunAtOnceEachOnItsOwnThread) {
+  const int count = ManyTasks();
+  std::optional<ThreadIdentities> identities;
+  std::latch all_running(count);
+  std::vector<Task> tasks;
+  for (int i = 0; i < count; ++i) {
+    tasks.push_back(Task{"t" + std::to_string(i), {}, [&, i] {
+                           identities->Ran(i);
+                           all_running.arrive_and_wait();
+                         }});
+  }
+  FinishesWithin(Units(20), "run_task_graph of independent tasks that wait for each other",
+                 "tasks that do not wait for each other must all run at the same time, each on "
+                 "its own thread: start a thread for every task before waiting for any",
+                 [&] {
+                   identities.emplace();
+                   run_task_graph(tasks);
+                 });
+  EXPECT_TRUE(identities->EachRanOnceOnItsOwnThread(count))
+      << "every task of the graph gets a thread of its own, never the caller's";
+}
+
+// Promise: every task runs "on its own thread", also a lone task and tasks at the end of a
+// chain, which could be run on the caller's thread once their prerequisites are done.
+TEST(TaskGraph, NoTaskRunsOnTheCallersThread) {
+  for (const int length : {1, 3}) {
+    std::optional<ThreadIdentities> identities;
+    std::vector<Task> tasks;
+    for (int i = 0; i < length; ++i) {
+      std::vector<std::string> before;
+      if (i > 0) before.push_back("t" + std::to_string(i - 1));
+      tasks.push_back(Task{"t" + std::to_string(i), before, [&, i] { identities->Ran(i); }});
+    }
+    FinishesWithin(Units(60), "run_task_graph of a chain of tasks",
+                   "a chain must run: each task waits for the one before it", [&] {
+                     identities.emplace();
+                     run_task_graph(tasks);
+                   });
+    EXPECT_TRUE(identities->EachRanOnceOffCaller(length))
+        << "a chain of " << length << " task(s): run each task on a thread of its own, never on "
+        << "the thread that called run_task_graph";
+  }
+}
+
+// Promise: "returns when all have finished": no thread of the call is left running.
+TEST(TaskGraph, NoThreadIsLeftRunningWhenItReturns) {
+  // Each thread stays alive one unit after its task: join() waits for that, nothing else does.
+  const auto linger = [] { LingerAtThreadExit(Units(1)); };
+  const std::vector<Task> tasks = {Task{"a", {}, linger}, Task{"b", {"a"}, linger},
+                                   Task{"c", {"a"}, linger}, Task{"d", {"b", "c"}, linger}};
+  const ThreadCensus census;
+  RunGuarded(tasks);
+  EXPECT_TRUE(census.NoThreadLeftRunning("run_task_graph"));
+}
+
+TEST(TaskGraph, RunsNothingForNoTasks) {
+  const ThreadCensus census;
+  RunGuarded({});
+  EXPECT_TRUE(census.NoThreadLeftRunning("run_task_graph of no tasks"));
+}
+
 TEST(TaskGraph, RejectsATaskThatWaitsForItselfBeforeRunningAnything) {
   EventLog log;
   const std::vector<Task> tasks = {Recorded(log, "x", {}), Recorded(log, "a", {"a"})};
@@ -226,26 +299,46 @@ TEST(TaskGraph, RejectsTwoTasksThatWaitForEachOtherBeforeRunningAnything) {
                                      "check the whole graph before you start any thread";
 }
 
+// Promise: "std::invalid_argument naming the task if ... a prerequisite is not the name of a
+// task": the message names the task that waits, and what it waits for.
 TEST(TaskGraph, RejectsAPrerequisiteThatIsNotATask) {
   EventLog log;
-  const std::vector<Task> tasks = {Recorded(log, "a", {}), Recorded(log, "b", {"a", "nope"})};
+  const std::vector<Task> tasks = {Recorded(log, "download", {}),
+                                   Recorded(log, "write_report", {"download", "resize_photos"})};
   try {
     RunGuarded(tasks);
-    ADD_FAILURE() << "b waits for 'nope', which is not a task: throw std::invalid_argument";
+    ADD_FAILURE() << "write_report waits for 'resize_photos', which is not a task: throw "
+                     "std::invalid_argument";
   } catch (const CycleError& error) {
     ADD_FAILURE() << "an unknown prerequisite is not a cycle: " << error.what();
   } catch (const std::invalid_argument& error) {
-    EXPECT_NE(std::string_view(error.what()).find("nope"), std::string_view::npos)
-        << "the message must name the unknown prerequisite, got: " << error.what();
+    const std::string_view what = error.what();
+    EXPECT_NE(what.find("write_report"), std::string_view::npos)
+        << "the message must name the task that waits for an unknown prerequisite "
+           "(write_report), got: "
+        << what;
+    EXPECT_NE(what.find("resize_photos"), std::string_view::npos)
+        << "the message must name the unknown prerequisite (resize_photos), got: " << what;
   }
   EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run";
 }
 
+// Promise: "std::invalid_argument naming the task if two tasks have the same name".
 TEST(TaskGraph, RejectsTwoTasksWithTheSameName) {
   EventLog log;
-  const std::vector<Task> tasks = {Recorded(log, "a", {}), Recorded(log, "a", {})};
-  EXPECT_THROW(RunGuarded(tasks), std::invalid_argument)
-      << "two tasks named a: a prerequisite \"a\" could mean either, so reject the graph";
+  const std::vector<Task> tasks = {Recorded(log, "download", {}), Recorded(log, "resize", {}),
+                                   Recorded(log, "resize", {"download"})};
+  try {
+    RunGuarded(tasks);
+    ADD_FAILURE() << "two tasks are named resize: a prerequisite \"resize\" could mean either, "
+                     "so throw std::invalid_argument";
+  } catch (const CycleError& error) {
+    ADD_FAILURE() << "two tasks with one name are not a cycle: " << error.what();
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string_view(error.what()).find("resize"), std::string_view::npos)
+        << "the message must name the task whose name is taken twice (resize), got: "
+        << error.what();
+  }
   EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run";
 }
 
@@ -285,8 +378,7 @@ RC_GTEST_PROP(TaskGraph, EveryTaskRunsOnceAfterAllItsPrerequisites, ()) {
   const std::vector<Task> tasks = MakeTasks(log, prerequisites);
   RunGuarded(tasks);
   const std::string problem = OrderProblem(tasks, log);
-  RC_LOG() << problem << "\nevents: " << log.ToString() << "\n";
-  RC_ASSERT(problem.empty());
+  if (!problem.empty()) RC_FAIL(problem + "; events: " + log.ToString());
 }
 
 RC_GTEST_PROP(TaskGraph, EveryCycleIsRejectedBeforeAnyTaskRuns, ()) {
@@ -315,11 +407,14 @@ RC_GTEST_PROP(TaskGraph, EveryCycleIsRejectedBeforeAnyTaskRuns, ()) {
     RC_FAIL("the graph has a cycle, but run_task_graph returned instead of throwing CycleError");
   } catch (const CycleError& error) {
     const std::string problem = CycleProblem(tasks, error);
-    RC_LOG() << problem << "\nreported: " << error.what() << "\n";
-    RC_ASSERT(problem.empty());
+    if (!problem.empty()) RC_FAIL(problem + "; reported: " + error.what());
   }
-  RC_LOG() << "events: " << log.ToString() << "\n";
-  RC_ASSERT(log.Events().empty());
+  if (!log.Events().empty()) {
+    RC_FAIL(
+        "the graph has a cycle, yet some tasks ran: check the whole graph before you start "
+        "any thread; events: " +
+        log.ToString());
+  }
 }
 
 }  // namespace
