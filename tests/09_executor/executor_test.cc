@@ -3,11 +3,20 @@
 
 #include "katas/09_executor/executor.h"
 
+#include <dirent.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <future>
+#include <iterator>
+#include <latch>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -24,6 +33,7 @@ namespace threadkata {
 namespace {
 
 using testing::ConcurrencyGauge;
+using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
 using testing::FinishesWithin;
@@ -100,6 +110,64 @@ class Rendezvous {
   bool gave_up_ = false;
 };
 
+
+// The process's threads as the kernel lists them (/proc/self/task), by thread id.
+std::set<pid_t> ThreadsNow() {
+  std::set<pid_t> tids;
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr) return tids;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') tids.insert(std::stoi(entry->d_name));
+  }
+  ::closedir(dir);
+  return tids;
+}
+
+// The threads in `now` that were not in `before`.
+std::set<pid_t> NewThreads(const std::set<pid_t>& before, const std::set<pid_t>& now) {
+  std::set<pid_t> added;
+  std::set_difference(now.begin(), now.end(), before.begin(), before.end(),
+                      std::inserter(added, added.end()));
+  return added;
+}
+
+// The threads started since `before` that are still there after a grace of up to a quarter of
+// a unit for the kernel to reap threads that have been joined (a joined thread is gone within
+// microseconds; one still running, e.g. destroying a task, stays).
+std::set<pid_t> ThreadsLeftSince(const std::set<pid_t>& before) {
+  const Stopwatch grace;
+  std::set<pid_t> left = NewThreads(before, ThreadsNow());
+  while (!left.empty() && grace.Elapsed() < Units(0.25)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    left = NewThreads(before, ThreadsNow());
+  }
+  return left;
+}
+
+// What a group of threads cost the machine: CPU time, and how many times the scheduler ran
+// them (a thread that sleeps until notified is not run at all; one that polls is run at every
+// wake-up, and one that spins on yield() at every yield while other threads want the CPU),
+// read from /proc/self/task/<tid>/schedstat.
+struct ThreadCost {
+  Duration cpu{};
+  long runs = 0;
+};
+
+ThreadCost CostOf(const std::set<pid_t>& tids) {
+  ThreadCost cost;
+  for (const pid_t tid : tids) {
+    std::ifstream schedstat("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+    long long cpu_ns = 0;
+    long long waited_ns = 0;
+    long runs = 0;
+    if (schedstat >> cpu_ns >> waited_ns >> runs) {
+      cost.cpu += std::chrono::nanoseconds(cpu_ns);
+      cost.runs += runs;
+    }
+  }
+  return cost;
+}
+
 int Add(int a, int b) { return a + b; }
 
 TEST(Executor, RejectsZeroWorkers) {
@@ -147,6 +215,21 @@ TEST(Submit, ReturnsBeforeTheTaskEnds) {
       << "submit() waited for its 5-unit task: it must only queue the task and return, like "
          "Python's executor.submit()";
   ResultOf(slow);
+}
+
+// Pins submit() "returns at once, without waiting for it to start": with the only worker
+// busy, a second task waits in the queue, and submit() does not wait for a worker to take it.
+TEST(Submit, ReturnsWithoutWaitingForAFreeWorker) {
+  Executor executor(1);
+  std::promise<void> release;
+  auto busy = executor.submit([held = release.get_future()] { held.wait_for(Units(20)); });
+  auto queued = FinishesWithin(
+      Units(10), "submit() while every worker is busy",
+      "Does enqueue() wait for a worker to take the task? It must only queue it and return.",
+      [&] { return executor.submit(Add, 2, 2); });
+  release.set_value();
+  ResultOf(busy);
+  EXPECT_EQ(ResultOf(queued), 4);
 }
 
 TEST(Submit, CarriesTheTasksExceptionToGet) {
@@ -230,7 +313,10 @@ TEST_P(MaxWorkers, RunsUpToMaxWorkersTasksAtOnceAndNeverMore) {
          "while a task runs so that the others can take tasks meanwhile";
 }
 
-INSTANTIATE_TEST_SUITE_P(Executor, MaxWorkers, ::testing::Values(1, 2, 4));
+// More workers than this machine has cores, whatever the machine.
+INSTANTIATE_TEST_SUITE_P(Executor, MaxWorkers,
+                         ::testing::Values(1, 2, 4, 8,
+                                           static_cast<int>(std::thread::hardware_concurrency()) + 1));
 
 TEST(Shutdown, WaitsForEveryQueuedTask) {
   std::atomic<int> finished{0};
@@ -321,6 +407,181 @@ TEST(Map, RethrowsTheFirstExceptionInInputOrder) {
   } catch (const TaskFailed& error) {
     EXPECT_STREQ(error.what(), "input 2")
         << "map() must rethrow the exception of the first failing input in input order";
+  }
+}
+
+// Pins: "Starts `max_workers` worker threads" (in the constructor), "each task runs ... on a
+// worker thread" (every task, the lone first one and the last one too), and "a fixed pool":
+// no thread is started per task.
+TEST(Executor, RunsEveryTaskOnOneOfTheWorkersItStartedUpFront) {
+  constexpr int kWorkers = 3;
+  const std::set<pid_t> before = ThreadsNow();
+  Executor executor(kWorkers);
+  const std::set<pid_t> workers = NewThreads(before, ThreadsNow());
+  ASSERT_EQ(workers.size(), static_cast<std::size_t>(kWorkers))
+      << "the constructor started " << workers.size() << " threads for max_workers = "
+      << kWorkers << ": start exactly max_workers worker threads in the constructor, and let "
+      << "them wait for tasks (do not start them later, when tasks arrive)";
+  const auto where = [] { return static_cast<pid_t>(::gettid()); };
+  // A lone task first, with every worker idle; then a batch, whose last task comes last.
+  auto lone = executor.submit(where);
+  std::vector<pid_t> ran_on = {ResultOf(lone)};
+  std::vector<std::future<pid_t>> batch;
+  for (int i = 0; i < 30; ++i) batch.push_back(executor.submit(where));
+  for (auto& future : batch) ran_on.push_back(ResultOf(future));
+  for (std::size_t i = 0; i < ran_on.size(); ++i) {
+    const pid_t tid = ran_on[i];
+    ASSERT_NE(tid, ::gettid()) << "task " << i << " of " << ran_on.size()
+                               << " ran on the thread that called submit(): every task must be "
+                                  "handed to a worker, also the first and the last one";
+    ASSERT_TRUE(workers.contains(tid))
+        << "task " << i << " ran on a thread the constructor did not start: the pool must "
+        << "reuse its max_workers workers, not start a thread for a task";
+  }
+  EXPECT_EQ(NewThreads(before, ThreadsNow()), workers)
+      << "the pool has other threads than the max_workers it started: never start a thread "
+         "per task";
+}
+
+// Pins: shutdown() "joins the workers" and the destructor calls it: when either returns, no
+// thread of the pool is left running. The task's callable takes a unit to be destroyed, so a
+// worker that was detached, not joined, is still there when shutdown() returns.
+TEST(Shutdown, LeavesNoWorkerThreadRunning) {
+  struct SlowToDestroy {
+    ~SlowToDestroy() { std::this_thread::sleep_for(Units(1)); }
+  };
+  for (const bool by_destructor : {false, true}) {
+    const std::set<pid_t> before = ThreadsNow();
+    {
+      Executor executor(2);
+      for (int i = 0; i < 4; ++i) {
+        executor.submit([slow = std::make_shared<SlowToDestroy>()] {});
+      }
+      if (!by_destructor) {
+        FinishesWithin(Units(30), "Executor::shutdown()",
+                       "Do the workers leave their loop once shutdown has begun and the queue is "
+                       "empty?",
+                       [&] { executor.shutdown(); });
+        EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
+            << "worker threads were still running after shutdown() returned: shutdown() must "
+               "join() every worker, not detach it or only wait for the tasks' results";
+      }
+    }
+    if (by_destructor) {
+      EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
+          << "worker threads were still running after ~Executor() returned: the destructor "
+             "must call shutdown(), which joins every worker";
+    }
+  }
+}
+
+// Pins "a worker with nothing to do waits": idle workers sleep on the condition variable. A
+// worker that spins (yield) burns a core; one that polls (a short sleep_for or wait_for in a
+// loop) wakes up hundreds of times a second.
+TEST(Executor, IdleWorkersSleep) {
+  constexpr int kWorkers = 4;
+  const std::set<pid_t> before = ThreadsNow();
+  Executor executor(kWorkers);
+  const std::set<pid_t> workers = NewThreads(before, ThreadsNow());
+  MapOf(executor, [](int x) { return x; }, std::vector<int>{1, 2, 3, 4, 5, 6});
+  std::this_thread::sleep_for(Units(0.5));
+  const ThreadCost start = CostOf(workers);
+  const Stopwatch window;
+  std::this_thread::sleep_for(Units(3));
+  const ThreadCost end = CostOf(workers);
+  const Duration idle = window.Elapsed();
+  const Duration cpu = end.cpu - start.cpu;
+  const long runs = end.runs - start.runs;
+  EXPECT_LT(cpu, idle / 20) << kWorkers << " idle workers burnt " << DescribeDuration(cpu)
+                            << " of CPU in " << DescribeDuration(idle)
+                            << ": they are spinning or polling. A worker with nothing to do "
+                               "must sleep in condition_variable::wait(lock, predicate) until "
+                               "enqueue() or shutdown() notifies it";
+  EXPECT_LE(runs, 2 * kWorkers)
+      << kWorkers << " idle workers were woken or scheduled " << runs << " times in "
+      << DescribeDuration(idle)
+      << " with no task to run: they are spinning (yield() in a loop) or polling (a sleep_for "
+         "or a wait_for with a timeout in a loop). Wait on the condition variable without a "
+         "timeout; enqueue() and shutdown() wake the workers";
+}
+
+
+// Pins "submit() may be called from any thread": several threads submitting at once lose no
+// task and run none twice (under tsan, a push outside the mutex is a reported race).
+TEST(Submit, FromManyThreadsAtOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 50;
+  std::vector<std::atomic<int>> runs(kThreads * kEach);
+  {
+    Executor executor(3);
+    std::latch start(kThreads);
+    std::vector<std::thread> submitters;
+    for (int t = 0; t < kThreads; ++t) {
+      submitters.emplace_back([&, t] {
+        start.arrive_and_wait();
+        for (int i = 0; i < kEach; ++i) {
+          executor.submit([&runs, n = t * kEach + i] { runs[n].fetch_add(1); });
+        }
+      });
+    }
+    for (std::thread& s : submitters) s.join();
+  }
+  for (std::size_t n = 0; n < runs.size(); ++n) {
+    ASSERT_EQ(runs[n].load(), 1) << "with " << kThreads << " threads submitting at once, task "
+                                 << n << " ran " << runs[n].load()
+                                 << " times: push onto the queue only while holding the mutex";
+  }
+}
+
+// Pins "submit() may be called ... also from inside a task".
+TEST(Submit, FromInsideATask) {
+  Executor executor(2);
+  auto outer = executor.submit([&executor] { return executor.submit(Add, 20, 22); });
+  std::future<int> inner = FinishesWithin(
+      Units(30), "submit() from inside a task",
+      "Does a worker hold the mutex while it runs its task? Then the task's own submit() waits "
+      "for that mutex forever.",
+      [&] { return ResultOf(outer); });
+  EXPECT_EQ(ResultOf(inner), 42) << "a task submitted from inside a task must run too";
+}
+
+// Pins the thread-safety of submit() against shutdown(): a submit() that races the owner's
+// shutdown() either throws std::runtime_error or its task runs before shutdown() returns,
+// never a task accepted and then left in the queue (under tsan, a "shutting down" flag read
+// outside the mutex is a reported race).
+TEST(Submit, RacingShutdownEitherThrowsOrRuns) {
+  constexpr int kThreads = 3;
+  Executor executor(2);
+  std::latch started(kThreads + 1);
+  std::atomic<bool> shutdown_returned{false};
+  std::vector<std::vector<std::future<int>>> accepted(kThreads);
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < kThreads; ++t) {
+    submitters.emplace_back([&, t] {
+      started.arrive_and_wait();
+      for (int i = 0; i < 2000 && !shutdown_returned.load(); ++i) {
+        try {
+          accepted[t].push_back(executor.submit(Add, t, 1));
+        } catch (const std::runtime_error&) {
+          return;
+        }
+      }
+    });
+  }
+  started.arrive_and_wait();
+  FinishesWithin(Units(30), "Executor::shutdown() while other threads submit",
+                 "Do the workers leave once shutdown has begun and the queue is empty?",
+                 [&] { executor.shutdown(); });
+  shutdown_returned.store(true);
+  for (std::thread& s : submitters) s.join();
+  for (int t = 0; t < kThreads; ++t) {
+    for (std::future<int>& future : accepted[t]) {
+      ASSERT_EQ(future.wait_for(Duration::zero()), std::future_status::ready)
+          << "a task that submit() accepted while shutdown() ran was still queued after "
+             "shutdown() returned, with no worker left to run it: check the \"shutting down\" "
+             "flag and push the task in one locked section";
+      ASSERT_EQ(ResultOf(future), t + 1);
+    }
   }
 }
 

@@ -9,13 +9,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -23,6 +28,7 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
 #include "tests/support/time_unit.h"
@@ -32,6 +38,8 @@ extern char** environ;
 namespace threadkata {
 namespace {
 
+using testing::Clock;
+using testing::ConcurrencyGauge;
 using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
@@ -75,6 +83,69 @@ class TickCounter {
   mutable std::mutex mutex_;
   std::condition_variable ticked_;
   int count_ = 0;
+};
+
+// The process's threads as the kernel lists them (/proc/self/task), by thread id.
+std::set<pid_t> ThreadsNow() {
+  std::set<pid_t> tids;
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr) return tids;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') tids.insert(std::stoi(entry->d_name));
+  }
+  ::closedir(dir);
+  return tids;
+}
+
+// The threads in `now` that were not in `before`.
+std::set<pid_t> NewThreads(const std::set<pid_t>& before, const std::set<pid_t>& now) {
+  std::set<pid_t> added;
+  std::set_difference(now.begin(), now.end(), before.begin(), before.end(),
+                      std::inserter(added, added.end()));
+  return added;
+}
+
+// The threads started since `before` that are still there after a grace of up to a quarter of
+// a unit for the kernel to reap threads that have been joined (a joined thread is gone within
+// microseconds; one still running, e.g. destroying its callable, stays).
+std::set<pid_t> ThreadsLeftSince(const std::set<pid_t>& before) {
+  const Stopwatch grace;
+  std::set<pid_t> left = NewThreads(before, ThreadsNow());
+  while (!left.empty() && grace.Elapsed() < Units(0.25)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    left = NewThreads(before, ThreadsNow());
+  }
+  return left;
+}
+
+// What a group of threads cost the machine: CPU time, and how many times the scheduler ran
+// them (a thread that sleeps until notified is not run at all; one that polls is run at every
+// wake-up, and one that spins on yield() at every yield while other threads want the CPU),
+// read from /proc/self/task/<tid>/schedstat.
+struct ThreadCost {
+  Duration cpu{};
+  long runs = 0;
+};
+
+ThreadCost CostOf(const std::set<pid_t>& tids) {
+  ThreadCost cost;
+  for (const pid_t tid : tids) {
+    std::ifstream schedstat("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+    long long cpu_ns = 0;
+    long long waited_ns = 0;
+    long runs = 0;
+    if (schedstat >> cpu_ns >> waited_ns >> runs) {
+      cost.cpu += std::chrono::nanoseconds(cpu_ns);
+      cost.runs += runs;
+    }
+  }
+  return cost;
+}
+
+// A callable's state that takes a unit to be destroyed: a daemon's thread that was not joined
+// is still running while it goes.
+struct SlowToDestroy {
+  ~SlowToDestroy() { std::this_thread::sleep_for(Units(1)); }
 };
 
 constexpr char kNoFirstTick[] =
@@ -177,6 +248,169 @@ TEST(PeriodicDaemon, StopCanBeCalledTwice) {
                    daemon.stop();
                  });
 }
+
+// Pins "Starts a thread that calls tick()" and "`tick` runs on the daemon's own thread, never
+// on two threads at once": every tick, the first one too, runs on the one thread the
+// constructor started.
+TEST(PeriodicDaemon, TicksOnlyOnItsOwnThread) {
+  const std::set<pid_t> before = ThreadsNow();
+  std::mutex mutex;
+  std::vector<pid_t> ran_on;
+  ConcurrencyGauge gauge;
+  TickCounter ticks;
+  {
+    PeriodicDaemon daemon(Units(0.2), [&] {
+      const auto running = gauge.Enter();
+      {
+        std::lock_guard lock(mutex);
+        ran_on.push_back(::gettid());
+      }
+      ticks.Tick();
+    });
+    const std::set<pid_t> started = NewThreads(before, ThreadsNow());
+    ASSERT_TRUE(ticks.WaitFor(4, Units(20))) << "fewer than 4 ticks in 20 units with a 0.2-unit "
+                                                "interval: does the daemon tick again after "
+                                                "each wait?";
+    FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+    std::lock_guard lock(mutex);
+    ASSERT_NE(ran_on.front(), ::gettid())
+        << "the first tick ran on the thread that constructed the daemon: every tick, the "
+           "first one too, must run on the daemon's own thread";
+    EXPECT_TRUE(started.contains(ran_on.front()))
+        << "the first tick did not run on the thread the constructor started";
+    EXPECT_EQ(std::count(ran_on.begin(), ran_on.end(), ran_on.front()),
+              static_cast<long>(ran_on.size()))
+        << "the ticks ran on several threads: one thread ticks, waits, and ticks again; do not "
+           "start a thread per tick";
+  }
+  EXPECT_EQ(gauge.HighWaterMark(), 1) << "two ticks ran at the same time";
+}
+
+// Pins stop() "blocks until its thread has ended", and the destructor stopping it "as stop()
+// does": when either returns, the daemon's thread is gone. Its callable takes a unit to be
+// destroyed, so a thread that was detached, not joined, is still running then.
+TEST(PeriodicDaemon, StopAndDestructorLeaveNoThreadRunning) {
+  for (const bool by_destructor : {false, true}) {
+    const std::set<pid_t> before = ThreadsNow();
+    TickCounter ticks;
+    {
+      PeriodicDaemon daemon(Units(10),
+                            [&ticks, slow = std::make_shared<SlowToDestroy>()] { ticks.Tick(); });
+      ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+      if (!by_destructor) {
+        FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+        EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
+            << "the daemon's thread was still running after stop() returned: stop() must "
+               "join() it, not detach it";
+      }
+    }
+    if (by_destructor) {
+      EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
+          << "the daemon's thread was still running after ~PeriodicDaemon() returned: the "
+             "destructor must stop it as stop() does, joining the thread (std::jthread's "
+             "destructor does), not detach it";
+    }
+  }
+}
+
+// Pins "a tick already running is finished first, and no tick starts once stop() has been
+// called" together with "stop() returns in far less than one interval", for a stop requested
+// while a tick runs: a notification sent then finds nobody waiting and is lost, so a wait that
+// does not check the stop request sleeps the whole interval. By stop() and by the destructor.
+TEST(PeriodicDaemon, StopDuringATickReturnsWhenTheTickDoes) {
+  for (const bool by_destructor : {false, true}) {
+    EventLog log;
+    TickCounter ticks;
+    std::optional<PeriodicDaemon> daemon;
+    daemon.emplace(Units(20), [&] {
+      ticks.Tick();
+      if (ticks.Count() == 1) {
+        std::this_thread::sleep_for(Units(1));
+        log.Record("first tick returned");
+      }
+    });
+    ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+    const Stopwatch stopwatch;
+    FinishesWithin(Units(30), by_destructor ? "~PeriodicDaemon()" : "PeriodicDaemon::stop()",
+                   kStopHint, [&] {
+                     if (by_destructor) {
+                       daemon.reset();
+                     } else {
+                       daemon->stop();
+                     }
+                   });
+    const Duration took = stopwatch.Elapsed();
+    log.Record("stop returned");
+    EXPECT_EQ(log.Events(), (std::vector<std::string>{"first tick returned", "stop returned"}))
+        << (by_destructor ? "~PeriodicDaemon()" : "stop()")
+        << " returned while a tick was still running: join the daemon's thread";
+    EXPECT_TRUE(TookLessThan(took, Units(5)))
+        << (by_destructor ? "~PeriodicDaemon()" : "stop()")
+        << ", called during a 1-unit tick of a daemon with a 20-unit interval, waited out the "
+           "interval after the tick: the stop request came while nobody waited, and the wait "
+           "that followed did not see it. Wait with the std::stop_token (or a predicate that "
+           "checks stop_requested()), so that a stop requested earlier ends the wait at once";
+    EXPECT_EQ(ticks.Count(), 1) << "a tick started after the stop request";
+  }
+}
+
+// Pins "again `interval` after each call returned": the interval counts from the end of each
+// tick, not from its start (not a fixed rate).
+TEST(PeriodicDaemon, WaitsAWholeIntervalAfterEachTickReturns) {
+  std::mutex mutex;
+  std::vector<std::pair<Clock::time_point, Clock::time_point>> ran;  // start, end
+  TickCounter ticks;
+  PeriodicDaemon daemon(Units(1), [&] {
+    const Clock::time_point start = Clock::now();
+    std::this_thread::sleep_for(Units(0.5));
+    {
+      std::lock_guard lock(mutex);
+      ran.emplace_back(start, Clock::now());
+    }
+    ticks.Tick();
+  });
+  ASSERT_TRUE(ticks.WaitFor(3, Units(30))) << "fewer than 3 ticks in 30 units with a 1-unit "
+                                              "interval and 0.5-unit ticks";
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+  std::lock_guard lock(mutex);
+  for (std::size_t k = 1; k < ran.size(); ++k) {
+    EXPECT_TRUE(TookAtLeast(ran[k].first - ran[k - 1].second, Units(1)))
+        << "tick " << k + 1 << " started less than the 1-unit interval after tick " << k
+        << " returned: wait the whole interval after each tick returns, as the seed's "
+           "\"do something, then sleep(interval)\" does, not at a fixed rate from the first "
+           "tick";
+  }
+}
+
+// Pins "A wait between ticks": between its ticks the daemon's thread sleeps. A loop of short
+// sleeps that checks the stop token also stops at once, but it wakes hundreds of times a
+// second for nothing.
+TEST(PeriodicDaemon, SleepsBetweenTicks) {
+  const std::set<pid_t> before = ThreadsNow();
+  TickCounter ticks;
+  PeriodicDaemon daemon(Units(20), [&ticks] { ticks.Tick(); });
+  const std::set<pid_t> thread = NewThreads(before, ThreadsNow());
+  ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+  std::this_thread::sleep_for(Units(0.5));
+  const ThreadCost start = CostOf(thread);
+  const Stopwatch window;
+  std::this_thread::sleep_for(Units(3));
+  const ThreadCost end = CostOf(thread);
+  const Duration waited = window.Elapsed();
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+  const Duration cpu = end.cpu - start.cpu;
+  EXPECT_LT(cpu, waited / 20) << "between two ticks the daemon burnt " << DescribeDuration(cpu)
+                              << " of CPU in " << DescribeDuration(waited)
+                              << ": it is spinning. Wait on a std::condition_variable_any with "
+                                 "the std::stop_token";
+  EXPECT_LE(end.runs - start.runs, 2)
+      << "between two ticks the daemon's thread was woken or scheduled "
+      << end.runs - start.runs << " times in " << DescribeDuration(waited)
+      << ": it polls the stop token in a loop of short sleeps (or spins). Wait once per "
+         "interval on a std::condition_variable_any with the std::stop_token: the stop request "
+         "wakes it";
+}
+
 
 // For random intervals and stop times: stop() returns promptly, and the ticks never come
 // faster than the interval allows.
