@@ -9,11 +9,14 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/support/output_recorder.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
 namespace {
 
+using testing::DescribeDuration;
+using testing::OutputRecorder;
 using testing::Stopwatch;
 using testing::TookAtLeast;
 using testing::TookLessThan;
@@ -24,6 +27,11 @@ std::string Shown(Seconds seconds) {
   std::ostringstream text;
   text << seconds.count();
   return text.str();
+}
+
+// Fails the RapidCheck property with `lesson`, what the learner most likely did wrong.
+void Require(bool ok, const std::string& lesson) {
+  if (!ok) RC_FAIL(lesson);
 }
 
 TEST(DoSomething, ReturnsDoneSleepingWithTheSeconds) {
@@ -40,6 +48,37 @@ TEST(DoSomething, PrintsOneSleepingLineToTheGivenStream) {
   EXPECT_EQ(out.str(), "Sleeping 0.05 second(s)...\n")
       << "do_something must write exactly one line, \"Sleeping <seconds> second(s)...\", "
          "ending in a newline, to the stream it is given (not to std::cout)";
+}
+
+// Pins "<seconds> is written the way an std::ostream writes a double by default": six
+// significant digits, scientific notation for small numbers, no trailing zeros.
+TEST(DoSomething, WritesTheSecondsAsAStreamWritesADouble) {
+  const std::vector<std::pair<double, std::string>> cases = {
+      {0.0123456789, "0.0123457"}, {0.0333333333, "0.0333333"},
+      {0.00001, "1e-05"},          {0.007, "0.007"},
+      {0.0105, "0.0105"},          {0.0, "0"}};
+  for (const auto& [seconds, shown] : cases) {
+    std::ostringstream out;
+    const std::string result = do_something(Seconds(seconds), out);
+    EXPECT_EQ(out.str(), "Sleeping " + shown + " second(s)...\n")
+        << "write the seconds with `out << seconds.count()` and nothing else: std::to_string "
+           "writes six decimals (0.012346), std::format writes every digit (0.0123456789), a "
+           "fixed precision pads with zeros";
+    EXPECT_EQ(result, "Done Sleeping..." + shown)
+        << "the result shows the seconds exactly as the Sleeping line does (format them once, "
+           "with an std::ostringstream, and use that text in both)";
+  }
+}
+
+// Pins "Writes ... to `out`, then blocks": the line goes out before the sleep, not after it.
+TEST(DoSomething, WritesTheSleepingLineBeforeItSleeps) {
+  OutputRecorder recorder;
+  do_something(Units(3), recorder.stream());
+  const auto line = recorder.FirstContaining("Sleeping");
+  ASSERT_TRUE(line) << "do_something wrote no Sleeping line to `out`: " << recorder.Text();
+  EXPECT_LT(line->at, Units(1)) << "the Sleeping line came " << DescribeDuration(line->at)
+                                << " into a 3-unit call: write it first, then sleep, like the "
+                                   "seed's print() before time.sleep()";
 }
 
 TEST(DoSomething, BlocksForTheWholeDuration) {
@@ -64,6 +103,38 @@ TEST(RunSequentially, ReturnsResultsInCallOrder) {
   EXPECT_EQ(out.str(),
             "Sleeping 0.03 second(s)...\nSleeping 0.01 second(s)...\nSleeping 0.02 second(s)...\n")
       << "each task prints its Sleeping line when it starts, in the order given";
+}
+
+// Pins "one after another on the calling thread": line i is written by the caller, once the
+// durations before it have passed and before its own has.
+TEST(RunSequentially, RunsEachCallOnTheCallingThreadAfterTheOnesBefore) {
+  const std::vector<Seconds> durations = {Units(2), Units(1), Units(1)};
+  OutputRecorder recorder;
+  run_sequentially(durations, recorder.stream());
+
+  std::vector<OutputRecorder::Piece> lines;
+  for (const auto& piece : recorder.Pieces()) {
+    if (piece.text.find("Sleeping") != std::string::npos) lines.push_back(piece);
+  }
+  ASSERT_EQ(lines.size(), durations.size()) << "one Sleeping line per call: " << recorder.Text();
+  testing::Duration before{};
+  for (std::size_t i = 0; i < durations.size(); ++i) {
+    const std::string which = "the Sleeping line of call " + std::to_string(i);
+    EXPECT_EQ(lines[i].thread, std::this_thread::get_id())
+        << which
+        << " was written by another thread: run_sequentially calls do_something "
+           "directly on the calling thread, with no thread of any kind (not even one joined at "
+           "once)";
+    EXPECT_TRUE(TookAtLeast(lines[i].at, before))
+        << which
+        << " came before the calls ahead of it had finished sleeping: call "
+           "do_something for one duration after another, each after the one before returned";
+    EXPECT_LT(lines[i].at, before + Units(0.75))
+        << which << " came at " << DescribeDuration(lines[i].at) << ", long after the calls "
+        << "ahead of it ended (" << DescribeDuration(before)
+        << "): write each line before its own sleep, not after it";
+    before += std::chrono::duration_cast<testing::Duration>(durations[i]);
+  }
 }
 
 TEST(RunSequentially, TakesAtLeastTheSumOfTheDurations) {
@@ -93,6 +164,22 @@ TEST(Stopwatch, MeasuresTheTimeSinceItWasMade) {
          "milliseconds or nanoseconds as if it were seconds?";
 }
 
+// Pins "the time since construction": not since the program started, nor since some other
+// stopwatch was made.
+TEST(Stopwatch, StartsAtZeroWhenItIsMade) {
+  const threadkata::Stopwatch older;
+  std::this_thread::sleep_for(Units(2));
+  const threadkata::Stopwatch fresh;
+  const auto fresh_elapsed = std::chrono::duration_cast<testing::Duration>(fresh.elapsed());
+  const auto older_elapsed = std::chrono::duration_cast<testing::Duration>(older.elapsed());
+  EXPECT_TRUE(TookLessThan(fresh_elapsed, Units(0.5)))
+      << "a Stopwatch made just now must read about 0: store steady_clock::now() in each "
+         "Stopwatch's constructor, not once for the whole program (a static or global start)";
+  EXPECT_TRUE(TookAtLeast(older_elapsed, Units(2)))
+      << "a Stopwatch made 2 units ago must read at least 2 units: each Stopwatch keeps its own "
+         "start time";
+}
+
 TEST(Stopwatch, NeverGoesBackwards) {
   const threadkata::Stopwatch stopwatch;
   Seconds previous = stopwatch.elapsed();
@@ -106,14 +193,44 @@ TEST(Stopwatch, NeverGoesBackwards) {
 
 TEST(FinishedMessage, RoundsToTwoDecimalsAndKeepsOneLikePython) {
   const std::vector<std::pair<double, std::string>> cases = {
-      {3.0, "3.0"},   {1.0, "1.0"},   {0.0, "0.0"},    {1.514, "1.51"},
-      {2.999, "3.0"}, {1.5, "1.5"},   {0.004, "0.0"},  {10.257, "10.26"},
-      {1.1, "1.1"},   {0.05, "0.05"}, {12.34, "12.34"}};
+      {3.0, "3.0"},     {1.0, "1.0"},        {0.0, "0.0"},      {1.514, "1.51"}, {2.999, "3.0"},
+      {1.5, "1.5"},     {0.004, "0.0"},      {10.257, "10.26"}, {1.1, "1.1"},    {0.05, "0.05"},
+      {12.34, "12.34"}, {123.456, "123.46"}, {100.0, "100.0"}};
   for (const auto& [seconds, shown] : cases) {
     EXPECT_EQ(finished_message(Seconds(seconds)), "Finished in " + shown + " second(s)")
         << "for " << seconds << " s: Python prints round(x, 2) with at least one decimal "
         << "(3.0, not 3 or 3.00)";
   }
+}
+
+// Pins "rounds to two decimals" the way Python's round() does: on the double's exact value, so
+// 0.125 (exactly half a cent) goes to the even 0.12 and 2.675 (a little below 2.675 in binary)
+// to 2.67. Multiplying by 100 and calling std::round gives 0.13 and 2.68.
+TEST(FinishedMessage, RoundsTheDoublesExactValueLikePython) {
+  const std::vector<std::pair<double, std::string>> cases = {
+      {0.125, "0.12"}, {0.375, "0.38"}, {2.675, "2.67"}, {0.995, "0.99"}, {1.005, "1.0"}};
+  for (const auto& [seconds, shown] : cases) {
+    EXPECT_EQ(finished_message(Seconds(seconds)), "Finished in " + shown + " second(s)")
+        << "for " << seconds << " s: Python's round(x, 2) rounds the exact binary value (ties "
+        << "to even), which \"%.2f\" does too; std::round(x * 100) / 100 does not";
+  }
+}
+
+// Any time: whole cents, nudged by less than a tenth of a cent either way, so the rounding is
+// never a tie and the expected text is known without formatting a double.
+RC_GTEST_PROP(FinishedMessage, ShowsAnyTimeRoundedToCentsWithAtLeastOneDecimal, ()) {
+  const int cents = *rc::gen::inRange(0, 100000);
+  const int nudge = *rc::gen::inRange(-9, 10);
+  const double seconds = cents / 100.0 + nudge / 10000.0;
+  if (seconds < 0) return;
+  std::string shown = std::to_string(cents / 100) + "." + std::to_string(cents / 10 % 10);
+  if (cents % 10 != 0) shown += std::to_string(cents % 10);
+  const std::string message = finished_message(Seconds(seconds));
+  RC_LOG() << "finished_message(" << seconds << " s) returned \"" << message << "\"\n";
+  Require(message == "Finished in " + shown + " second(s)",
+          "expected \"Finished in " + shown +
+              " second(s)\": round to two decimals, then drop one trailing zero but keep at least "
+              "one decimal, as Python prints round(x, 2)");
 }
 
 RC_GTEST_PROP(RunSequentially, ResultsFollowTheInputAndTimeAddsUp, ()) {
@@ -131,11 +248,19 @@ RC_GTEST_PROP(RunSequentially, ResultsFollowTheInputAndTimeAddsUp, ()) {
   const std::vector<std::string> results = run_sequentially(durations, out);
   const auto elapsed = stopwatch.Elapsed();
 
-  RC_ASSERT(results.size() == durations.size());
+  Require(results.size() == durations.size(),
+          "run_sequentially returned " + std::to_string(results.size()) + " results for " +
+              std::to_string(durations.size()) + " durations: one result per duration");
   for (std::size_t i = 0; i < durations.size(); ++i) {
-    RC_ASSERT(results[i] == "Done Sleeping..." + Shown(durations[i]));
+    Require(results[i] == "Done Sleeping..." + Shown(durations[i]),
+            "results[" + std::to_string(i) + "] is \"" + results[i] +
+                "\", not do_something(durations[" + std::to_string(i) +
+                "])'s result: keep the results in the order of the durations");
   }
-  RC_ASSERT(elapsed >= total);
+  Require(elapsed >= total, "run_sequentially took " + DescribeDuration(elapsed) +
+                                ", less than the sum of the durations, " + DescribeDuration(total) +
+                                ": each call must sleep in full, "
+                                "one after another");
 }
 
 }  // namespace

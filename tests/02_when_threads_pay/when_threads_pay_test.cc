@@ -9,6 +9,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -16,14 +17,22 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/support/output_recorder.h"
 #include "tests/support/rendezvous.h"
+#include "tests/support/thread_census.h"
+#include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata::when_threads_pay {
 namespace {
 
+using testing::DescribeDuration;
+using testing::LingerAtThreadExit;
+using testing::OutputRecorder;
 using testing::Rendezvous;
 using testing::Stopwatch;
+using testing::ThreadCensus;
+using testing::ThreadIdentities;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
@@ -31,6 +40,15 @@ using testing::Units;
 // How long a task waits at a rendezvous for the others: far longer than starting a few threads
 // takes, even under a sanitizer on a loaded machine.
 constexpr double kPatienceUnits = 5;
+
+// More tasks than the machine has cores, whatever the machine: an implementation that runs them
+// in batches of std::thread::hardware_concurrency() cannot pass by luck of the core count.
+int ManyTasks() { return 2 * static_cast<int>(std::thread::hardware_concurrency()) + 3; }
+
+// Fails the RapidCheck property with `lesson`, what the learner most likely did wrong.
+void Require(bool ok, const std::string& lesson) {
+  if (!ok) RC_FAIL(lesson);
+}
 
 // The contract's way to write a number of seconds: as std::ostream writes a double.
 std::string Shown(Seconds seconds) {
@@ -63,9 +81,11 @@ std::vector<std::string> ExpectedLinesSorted(const std::vector<Seconds>& duratio
 // The state tasks share lives in a shared_ptr that each task holds: an implementation that
 // returns before its threads finish (detach) then fails the test instead of letting the
 // threads write into a test that has already ended.
+// The counts are plain ints, each written by its own task: only run_concurrently's waiting for
+// the tasks makes them visible to the caller (ThreadSanitizer reports anything less).
 struct Counters {
-  explicit Counters(int n) : runs(n) {}
-  std::vector<std::atomic<int>> runs;
+  explicit Counters(int n) : runs(static_cast<std::size_t>(n), 0) {}
+  std::vector<int> runs;
 };
 
 TEST(RunConcurrently, RunsEveryTaskExactlyOnce) {
@@ -77,15 +97,16 @@ TEST(RunConcurrently, RunsEveryTaskExactlyOnce) {
   run_concurrently(tasks);
 
   for (int i = 0; i < kTasks; ++i) {
-    EXPECT_EQ(counters->runs[i].load(), 1)
+    EXPECT_EQ(counters->runs[i], 1)
         << "task " << i << " must have run exactly once by the time run_concurrently returns: "
         << "did you start a thread for every task, and wait for all of them (join) before "
            "returning?";
   }
 }
 
+// Pins "Runs every task at the same time", with more tasks than cores.
 TEST(RunConcurrently, RunsAllTasksAtTheSameTime) {
-  constexpr int kTasks = 4;
+  const int kTasks = ManyTasks();
   const auto meeting = std::make_shared<Rendezvous>(kTasks);
   const auto all_met = std::make_shared<std::atomic<int>>(0);
   std::vector<std::function<void()>> tasks(kTasks, [meeting, all_met] {
@@ -113,6 +134,66 @@ TEST(RunConcurrently, RunsTheTasksOffTheCallersThread) {
   EXPECT_EQ(ran_on_caller->load(), 0)
       << "a task ran on the thread that called run_concurrently: give every task a thread of "
          "its own";
+}
+
+// Pins "each may run on any thread but the caller's", for a lone task, the last task and
+// every task, and "every task runs exactly once".
+TEST(RunConcurrently, RunsEveryTaskOffTheCallersThreadTheLoneOneAndTheLastOneToo) {
+  for (const int count : {1, 2, ManyTasks()}) {
+    const auto identities = std::make_shared<ThreadIdentities>();
+    std::vector<std::function<void()>> tasks;
+    for (int i = 0; i < count; ++i) tasks.push_back([identities, i] { identities->Ran(i); });
+    run_concurrently(tasks);
+    EXPECT_TRUE(identities->EachRanOnceOffCaller(count)) << "with " << count << " task(s)";
+  }
+}
+
+// Pins "returns once every one has returned": no thread it started is still running. Each
+// task's thread lingers a unit after the task (as a thread destroying a large task would), so
+// an implementation that detaches its threads and waits on a counter, a latch or futures the
+// threads fill leaves threads behind.
+TEST(RunConcurrently, LeavesNoThreadRunningWhenItReturns) {
+  const int kTasks = ManyTasks();
+  std::vector<std::function<void()>> tasks(kTasks, [] { LingerAtThreadExit(Units(1)); });
+  const ThreadCensus census;
+  const Stopwatch stopwatch;
+  run_concurrently(tasks);
+  const auto elapsed = stopwatch.Elapsed();
+  EXPECT_TRUE(census.NoThreadLeftRunning("run_concurrently"));
+  EXPECT_TRUE(TookAtLeast(elapsed, Units(1)))
+      << "run_concurrently returned before its threads had ended: join() every thread (a "
+         "std::jthread joins when destroyed); a latch or counter the tasks signal says only "
+         "that the task returned, not that its thread is done";
+}
+
+// Pins "Runs every task at the same time, each on a thread of its own" through run_on_threads:
+// every Sleeping line comes from another thread than the caller's, no two from the same one,
+// and all of them at the start, not one task's duration after another.
+TEST(RunOnThreads, EachCallRunsAtOnceOnAThreadOfItsOwn) {
+  const int kTasks = ManyTasks();
+  const std::vector<Seconds> durations(kTasks, Units(2));
+  OutputRecorder recorder;
+  run_on_threads(durations, recorder.stream());
+
+  std::vector<OutputRecorder::Piece> lines;
+  for (const auto& piece : recorder.Pieces()) {
+    if (piece.text.find("Sleeping") != std::string::npos) lines.push_back(piece);
+  }
+  ASSERT_EQ(lines.size(), durations.size())
+      << "one Sleeping line per duration: " << recorder.Text();
+  std::set<std::thread::id> threads;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_NE(lines[i].thread, std::this_thread::get_id())
+        << "a do_something call ran on the caller's thread: run_on_threads runs every call "
+           "through run_concurrently, each on a thread of its own";
+    EXPECT_LT(lines[i].at, Units(1))
+        << "Sleeping line " << i << " came " << DescribeDuration(lines[i].at)
+        << " after the start, when all " << kTasks << " 2-unit calls should have started at "
+        << "once: were they started one after another, or in batches?";
+    threads.insert(lines[i].thread);
+  }
+  EXPECT_EQ(threads.size(), lines.size())
+      << "several calls ran on the same thread: each needs a thread of its own";
 }
 
 TEST(RunOnThreads, SleepingTasksOverlap) {
@@ -169,18 +250,30 @@ RC_GTEST_PROP(RunConcurrently, EveryTaskRunsOnceAndAllRunTogether, ()) {
   const auto counters = std::make_shared<Counters>(count);
   const auto meeting = std::make_shared<Rendezvous>(count);
   const auto all_met = std::make_shared<std::atomic<int>>(0);
+  const auto identities = std::make_shared<ThreadIdentities>();
   std::vector<std::function<void()>> tasks;
   for (int i = 0; i < count; ++i) {
-    tasks.push_back([counters, meeting, all_met, i] {
+    tasks.push_back([counters, meeting, all_met, identities, i] {
       ++counters->runs[i];
+      identities->Ran(i);
       if (meeting->ArriveAndWait(Units(kPatienceUnits))) ++*all_met;
     });
   }
 
   run_concurrently(tasks);
 
-  for (int i = 0; i < count; ++i) RC_ASSERT(counters->runs[i].load() == 1);
-  RC_ASSERT(all_met->load() == count);
+  for (int i = 0; i < count; ++i) {
+    Require(counters->runs[i] == 1,
+            "task " + std::to_string(i) + " of " + std::to_string(count) + " ran " +
+                std::to_string(counters->runs[i]) +
+                " times by the time run_concurrently returned: start one thread per task, and "
+                "join every one before returning");
+  }
+  Require(identities->EachRanOnceOffCaller(count),
+          identities->EachRanOnceOffCaller(count).message());
+  Require(all_met->load() == count,
+          "only " + std::to_string(all_met->load()) + " of " + std::to_string(count) +
+              " tasks were running at the same time: start every thread before joining any");
 }
 
 RC_GTEST_PROP(RunOnThreads, ResultsFollowTheInputAndTheLongestTaskSetsTheTime, ()) {
@@ -198,11 +291,16 @@ RC_GTEST_PROP(RunOnThreads, ResultsFollowTheInputAndTheLongestTaskSetsTheTime, (
   const std::vector<std::string> results = run_on_threads(durations, out);
   const auto elapsed = stopwatch.Elapsed();
 
-  RC_ASSERT(results == ExpectedResults(durations));
+  Require(results == ExpectedResults(durations),
+          "results[i] must be do_something(durations[i])'s result, in the durations' order: "
+          "give each task its own slot, by index");
   std::vector<std::string> lines = Lines(out.str());
   std::sort(lines.begin(), lines.end());
-  RC_ASSERT(lines == ExpectedLinesSorted(durations));
-  RC_ASSERT(elapsed >= longest);
+  Require(lines == ExpectedLinesSorted(durations),
+          "every call prints its one Sleeping line to `out`; got:\n" + out.str());
+  Require(elapsed >= longest, "run_on_threads took " + DescribeDuration(elapsed) +
+                                  ", less than its longest task, " + DescribeDuration(longest) +
+                                  ": it returned before every thread was joined");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <syncstream>
 #include <thread>
 #include <vector>
 
@@ -21,14 +22,17 @@
 #include "rapidcheck/gtest.h"
 #include "tests/support/event_log.h"
 #include "tests/support/rendezvous.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata::starting_threads {
 namespace {
 
 using testing::EventLog;
+using testing::LingerAtThreadExit;
 using testing::Rendezvous;
 using testing::Stopwatch;
+using testing::ThreadCensus;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
@@ -92,6 +96,21 @@ TEST(Say, WritesTheLineAndANewline) {
       << "say(out, line) writes the line and then '\\n' to `out`";
 }
 
+// Pins "Writes `line`": exactly the characters of the view, which need not end in '\0': a
+// view cut from a longer string, or holding a '\0' of its own.
+TEST(Say, WritesExactlyTheViewItIsGiven) {
+  const std::string text = "Sleeping 1 second(s)...and the rest of a longer string";
+  std::ostringstream out;
+  say(out, std::string_view(text).substr(0, 23));
+  say(out, std::string_view("a\0b", 3));
+  say(out, "");
+  using std::string_literals::operator""s;
+  EXPECT_EQ(out.str(), "Sleeping 1 second(s)...\na\0b\n\n"s)
+      << "say must write the view's size() characters, no more, no fewer: a std::string_view "
+         "is not a C string. `out << line.data()` (or std::string(line.data())) reads on to the "
+         "next '\\0', past the end of the view; `out << line` is right";
+}
+
 TEST(Say, HandsTheStreamEachLineInOnePiece) {
   PieceRecorder recorder;
   std::ostream out(&recorder);
@@ -132,6 +151,47 @@ TEST(Say, LinesFromThreadsSayingThingsAtOnceStayWhole) {
       << "lines said by several threads at once came out mixed or lost: the threads must not "
          "write to the stream at the same time. One std::osyncstream(out) statement per line "
          "hands it over whole, under a lock shared by every osyncstream on that stream";
+}
+
+// Pins "Thread-safe, as long as everything written to `out` meanwhile goes through say (or
+// std::osyncstream)": say must take the lock that std::osyncstream takes for `out`, not a
+// lock of its own, or its lines race with other threads' osyncstream lines
+// (ThreadSanitizer reports it on the recorder) and can land inside them.
+TEST(Say, LinesStayWholeBesideOtherThreadsOsyncstreamLines) {
+  constexpr int kThreads = 6;
+  constexpr int kLines = 200;
+  PieceRecorder recorder;
+  std::ostream out(&recorder);
+  std::latch go(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&out, &go, t] {
+      go.arrive_and_wait();
+      for (int i = 0; i < kLines; ++i) {
+        const std::string line = "thread " + std::to_string(t) + " line " + std::to_string(i);
+        if (t % 2 == 0) {
+          say(out, line);
+        } else {
+          std::osyncstream(out) << line << '\n';
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  std::vector<std::string> expected;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kLines; ++i) {
+      expected.push_back("thread " + std::to_string(t) + " line " + std::to_string(i) + "\n");
+    }
+  }
+  std::vector<std::string> pieces = recorder.Pieces();
+  std::sort(pieces.begin(), pieces.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(pieces, expected)
+      << "lines of say and of other threads' std::osyncstream came out mixed or lost: say must "
+         "hand its line over through std::osyncstream(out) too, whose lock every osyncstream "
+         "on `out` shares (a std::mutex of your own excludes only other say calls)";
 }
 
 TEST(Start, ReturnsAtOnceWhileTheTaskGoesOn) {
@@ -198,6 +258,19 @@ TEST(Start, ThreadsStartedOneAfterAnotherRunAtTheSameTime) {
          "while its task is still running";
 }
 
+// Pins "The caller owns the returned thread": joining it is all it takes for no thread of
+// start() to be left running. The task's thread lingers a unit after the task, so a thread
+// that is not the returned one (a detached thread, a std::async) is still there.
+TEST(Start, JoiningTheReturnedThreadLeavesNoThreadRunning) {
+  const ThreadCensus census;
+  std::thread thread = start([] { LingerAtThreadExit(Units(1)); });
+  ASSERT_TRUE(thread.joinable()) << kNotJoinable;
+  thread.join();
+  EXPECT_TRUE(census.NoThreadLeftRunning("start() and a join() of the thread it returned"))
+      << "the task ran on a thread the caller does not own: start() must return the very "
+         "std::thread that runs the task, not a thread that waits for another one";
+}
+
 TEST(StartDeathTest, DroppingAJoinableThreadTerminatesTheProgram) {
   // Python lets a started thread's handle go; C++ does not: the std::thread's destructor calls
   // std::terminate if the thread was neither joined nor detached.
@@ -229,12 +302,24 @@ RC_GTEST_PROP(Start, EveryTaskRunsOnceOnAThreadOfItsOwn, ()) {
   for (auto& thread : threads) {
     if (thread.joinable()) thread.join();
   }
-  RC_ASSERT(all_joinable);
+  if (!all_joinable) RC_FAIL(kNotJoinable);
 
+  for (int i = 0; i < count; ++i) {
+    if ((*runs)[i] != 1) {
+      RC_FAIL("task " + std::to_string(i) + " ran " + std::to_string((*runs)[i]) +
+              " times by the time its thread was joined: start() runs its task exactly once, "
+              "on the thread it returns");
+    }
+  }
   const std::set<std::thread::id> distinct(ids->begin(), ids->end());
-  RC_ASSERT(distinct.size() == static_cast<std::size_t>(count));
-  RC_ASSERT(distinct.count(std::this_thread::get_id()) == 0u);
-  for (const int r : *runs) RC_ASSERT(r == 1);
+  if (distinct.count(std::this_thread::get_id()) != 0) {
+    RC_FAIL("a task ran on the caller's thread: start() must run it on a new std::thread");
+  }
+  if (distinct.size() != static_cast<std::size_t>(count)) {
+    RC_FAIL(
+        "two tasks ran on the same thread although their threads were all alive: each "
+        "start() call starts a thread of its own");
+  }
 }
 
 }  // namespace

@@ -1,0 +1,149 @@
+// The contract checks themselves are proven: each must pass the right behaviour and fail the
+// wrong one it exists to catch, or a lesson's test built on it could never fail.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <latch>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/hammer.h"
+#include "tests/support/idle_meter.h"
+#include "tests/support/output_recorder.h"
+#include "tests/support/thread_census.h"
+#include "tests/support/thread_identity.h"
+#include "tests/support/time_unit.h"
+
+namespace threadkata::testing {
+namespace {
+
+TEST(ThreadCensus, PassesThreadsThatWereJoined) {
+  ThreadCensus census;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) threads.emplace_back([] { LingerAtThreadExit(Units(0.5)); });
+  for (auto& thread : threads) thread.join();
+  EXPECT_TRUE(census.NoThreadLeftRunning("the joining code"));
+}
+
+TEST(ThreadCensus, CatchesADetachedThreadThatSignalledBeforeItEnded) {
+  ThreadCensus census;
+  std::latch done(1);
+  std::thread([&done] {
+    LingerAtThreadExit(Units(2));
+    done.count_down();
+  }).detach();
+  done.wait();
+  const auto result = census.NoThreadLeftRunning("the detaching code");
+  EXPECT_FALSE(result);
+  EXPECT_NE(std::string(result.message()).find("the detaching code"), std::string::npos)
+      << result.message();
+  std::this_thread::sleep_for(Units(2.5));
+}
+
+TEST(ThreadIdentities, TellsTheCallerFromOtherThreads) {
+  ThreadIdentities identities;
+  identities.Ran(0);
+  std::thread([&] { identities.Ran(1); }).join();
+  EXPECT_FALSE(identities.EachRanOnceOnCaller(2));
+  EXPECT_FALSE(identities.EachRanOnceOffCaller(2));
+  EXPECT_EQ(identities.DistinctThreads(), 2);
+
+  ThreadIdentities on_threads;
+  std::thread a([&] { on_threads.Ran(0); });
+  std::thread b([&] { on_threads.Ran(1); });
+  a.join();
+  b.join();
+  EXPECT_TRUE(on_threads.EachRanOnceOnItsOwnThread(2));
+  EXPECT_FALSE(on_threads.EachRanOnceOnItsOwnThread(3)) << "task 2 never ran";
+}
+
+TEST(OutputRecorder, RecordsEachPieceWithItsThreadAndTime) {
+  OutputRecorder recorder;
+  recorder.stream() << "first\n";
+  std::this_thread::sleep_for(Units(1));
+  std::thread([&] { recorder.stream() << "second\n"; }).join();
+  const auto first = recorder.FirstContaining("first");
+  const auto second = recorder.FirstContaining("second");
+  ASSERT_TRUE(first && second) << recorder.Text();
+  EXPECT_EQ(first->thread, std::this_thread::get_id());
+  EXPECT_NE(second->thread, std::this_thread::get_id());
+  EXPECT_LT(first->at, Units(0.5));
+  EXPECT_TRUE(TookAtLeast(second->at, Units(1)));
+  EXPECT_EQ(recorder.Text(), "first\nsecond\n");
+  EXPECT_FALSE(recorder.FirstContaining("third"));
+}
+
+// A thread that waits in one of the ways under test until `stop`, and reports its kernel id.
+template <class Wait>
+void MeasureWaiter(Wait wait, bool expect_asleep, const char* what) {
+  std::atomic<pid_t> tid{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable stopped;
+  std::thread waiter([&] {
+    tid = CurrentThreadId();
+    wait(stop, mutex, stopped);
+  });
+  while (tid.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const IdleMeter meter({tid.load()});
+  std::this_thread::sleep_for(Units(3));
+  const auto result = meter.StayedAsleep(what);
+  {
+    std::lock_guard lock(mutex);
+    stop = true;
+  }
+  stopped.notify_all();
+  waiter.join();
+  EXPECT_EQ(static_cast<bool>(result), expect_asleep) << what << ": " << result.message();
+}
+
+TEST(IdleMeter, PassesAConditionVariableWait) {
+  MeasureWaiter(
+      [](std::atomic<bool>& stop, std::mutex& mutex, std::condition_variable& stopped) {
+        std::unique_lock lock(mutex);
+        stopped.wait(lock, [&] { return stop.load(); });
+      },
+      true, "a condition variable waiter");
+}
+
+TEST(IdleMeter, CatchesSpinningOnYield) {
+  MeasureWaiter(
+      [](std::atomic<bool>& stop, std::mutex&, std::condition_variable&) {
+        while (!stop) std::this_thread::yield();
+      },
+      false, "a spinner");
+}
+
+TEST(IdleMeter, CatchesPollingEvery5Ms) {
+  MeasureWaiter(
+      [](std::atomic<bool>& stop, std::mutex&, std::condition_variable&) {
+        while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      },
+      false, "a 5 ms poller");
+}
+
+TEST(IdleMeter, CatchesPollingWithAShortWaitFor) {
+  MeasureWaiter(
+      [](std::atomic<bool>& stop, std::mutex& mutex, std::condition_variable& stopped) {
+        std::unique_lock lock(mutex);
+        while (!stop) stopped.wait_for(lock, std::chrono::milliseconds(10));
+      },
+      false, "a 10 ms wait_for poller");
+}
+
+TEST(Hammer, ReleasesEveryCallerTogetherWithTheOwner) {
+  constexpr int kThreads = 6;
+  std::atomic<int> calls{0};
+  std::atomic<bool> owner_ran{false};
+  Hammer(
+      kThreads, 100, [&](int) { calls.fetch_add(1); }, [&] { owner_ran = true; });
+  EXPECT_EQ(calls.load(), kThreads * 100);
+  EXPECT_TRUE(owner_ran.load());
+}
+
+}  // namespace
+}  // namespace threadkata::testing
