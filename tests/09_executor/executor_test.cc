@@ -3,17 +3,13 @@
 
 #include "katas/09_executor/executor.h"
 
-#include <dirent.h>
 #include <sys/types.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <future>
-#include <iterator>
-#include <latch>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -27,17 +23,25 @@
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/hammer.h"
+#include "tests/support/idle_meter.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
 namespace {
 
 using testing::ConcurrencyGauge;
+using testing::CurrentThreadId;
 using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
 using testing::FinishesWithin;
+using testing::Hammer;
+using testing::IdleMeter;
+using testing::LingerAtThreadExit;
 using testing::Stopwatch;
+using testing::ThreadCensus;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
@@ -110,62 +114,20 @@ class Rendezvous {
   bool gave_up_ = false;
 };
 
-
-// The process's threads as the kernel lists them (/proc/self/task), by thread id.
-std::set<pid_t> ThreadsNow() {
-  std::set<pid_t> tids;
-  DIR* dir = ::opendir("/proc/self/task");
-  if (dir == nullptr) return tids;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') tids.insert(std::stoi(entry->d_name));
-  }
-  ::closedir(dir);
-  return tids;
-}
-
-// The threads in `now` that were not in `before`.
-std::set<pid_t> NewThreads(const std::set<pid_t>& before, const std::set<pid_t>& now) {
-  std::set<pid_t> added;
-  std::set_difference(now.begin(), now.end(), before.begin(), before.end(),
-                      std::inserter(added, added.end()));
-  return added;
-}
-
-// The threads started since `before` that are still there after a grace of up to a quarter of
-// a unit for the kernel to reap threads that have been joined (a joined thread is gone within
-// microseconds; one still running, e.g. destroying a task, stays).
-std::set<pid_t> ThreadsLeftSince(const std::set<pid_t>& before) {
-  const Stopwatch grace;
-  std::set<pid_t> left = NewThreads(before, ThreadsNow());
-  while (!left.empty() && grace.Elapsed() < Units(0.25)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    left = NewThreads(before, ThreadsNow());
-  }
-  return left;
-}
-
-// What a group of threads cost the machine: CPU time, and how many times the scheduler ran
-// them (a thread that sleeps until notified is not run at all; one that polls is run at every
-// wake-up, and one that spins on yield() at every yield while other threads want the CPU),
-// read from /proc/self/task/<tid>/schedstat.
-struct ThreadCost {
-  Duration cpu{};
-  long runs = 0;
-};
-
-ThreadCost CostOf(const std::set<pid_t>& tids) {
-  ThreadCost cost;
-  for (const pid_t tid : tids) {
+// How many times the scheduler has run each of `threads` so far, summed (the third field of
+// /proc/self/task/TID/schedstat). A thread asleep until it is notified is not run at all; one
+// that spins on yield() is run again at every yield while other threads want the CPU, which a
+// CPU-time bound alone misses on a loaded machine, where a spinner gets little CPU.
+long TimesScheduled(const std::set<pid_t>& threads) {
+  long total = 0;
+  for (const pid_t tid : threads) {
     std::ifstream schedstat("/proc/self/task/" + std::to_string(tid) + "/schedstat");
     long long cpu_ns = 0;
     long long waited_ns = 0;
     long runs = 0;
-    if (schedstat >> cpu_ns >> waited_ns >> runs) {
-      cost.cpu += std::chrono::nanoseconds(cpu_ns);
-      cost.runs += runs;
-    }
+    if (schedstat >> cpu_ns >> waited_ns >> runs) total += runs;
   }
-  return cost;
+  return total;
 }
 
 int Add(int a, int b) { return a + b; }
@@ -314,9 +276,9 @@ TEST_P(MaxWorkers, RunsUpToMaxWorkersTasksAtOnceAndNeverMore) {
 }
 
 // More workers than this machine has cores, whatever the machine.
-INSTANTIATE_TEST_SUITE_P(Executor, MaxWorkers,
-                         ::testing::Values(1, 2, 4, 8,
-                                           static_cast<int>(std::thread::hardware_concurrency()) + 1));
+INSTANTIATE_TEST_SUITE_P(
+    Executor, MaxWorkers,
+    ::testing::Values(1, 2, 4, 8, static_cast<int>(std::thread::hardware_concurrency()) + 1));
 
 TEST(Shutdown, WaitsForEveryQueuedTask) {
   std::atomic<int> finished{0};
@@ -411,100 +373,105 @@ TEST(Map, RethrowsTheFirstExceptionInInputOrder) {
 }
 
 // Pins: "Starts `max_workers` worker threads" (in the constructor), "each task runs ... on a
-// worker thread" (every task, the lone first one and the last one too), and "a fixed pool":
-// no thread is started per task.
+// worker thread" (every task: a lone one, those submitted while every worker is busy, the
+// last one), and "a fixed pool": no thread is started per task.
 TEST(Executor, RunsEveryTaskOnOneOfTheWorkersItStartedUpFront) {
   constexpr int kWorkers = 3;
-  const std::set<pid_t> before = ThreadsNow();
+  const ThreadCensus census;
   Executor executor(kWorkers);
-  const std::set<pid_t> workers = NewThreads(before, ThreadsNow());
+  const std::set<pid_t> workers = census.NewThreads();
   ASSERT_EQ(workers.size(), static_cast<std::size_t>(kWorkers))
-      << "the constructor started " << workers.size() << " threads for max_workers = "
-      << kWorkers << ": start exactly max_workers worker threads in the constructor, and let "
+      << "the constructor started " << workers.size() << " threads for max_workers = " << kWorkers
+      << ": start exactly max_workers worker threads in the constructor, and let "
       << "them wait for tasks (do not start them later, when tasks arrive)";
-  const auto where = [] { return static_cast<pid_t>(::gettid()); };
-  // A lone task first, with every worker idle; then a batch, whose last task comes last.
+  const auto where = [] { return CurrentThreadId(); };
   auto lone = executor.submit(where);
   std::vector<pid_t> ran_on = {ResultOf(lone)};
+  // Every worker busy: the tasks submitted now wait in the queue.
+  std::promise<void> release;
+  const std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> busy{0};
   std::vector<std::future<pid_t>> batch;
+  for (int i = 0; i < kWorkers; ++i) {
+    batch.push_back(executor.submit([&busy, released] {
+      busy.fetch_add(1);
+      released.wait_for(Units(20));
+      return CurrentThreadId();
+    }));
+  }
+  const Stopwatch patience;
+  while (busy.load() < kWorkers && patience.Elapsed() < Units(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   for (int i = 0; i < 30; ++i) batch.push_back(executor.submit(where));
+  release.set_value();
   for (auto& future : batch) ran_on.push_back(ResultOf(future));
   for (std::size_t i = 0; i < ran_on.size(); ++i) {
     const pid_t tid = ran_on[i];
-    ASSERT_NE(tid, ::gettid()) << "task " << i << " of " << ran_on.size()
-                               << " ran on the thread that called submit(): every task must be "
-                                  "handed to a worker, also the first and the last one";
+    ASSERT_NE(tid, CurrentThreadId())
+        << "task " << i << " of " << ran_on.size()
+        << " ran on the thread that called submit(): every task must be handed to a worker, "
+           "also the first, the last, and those submitted while every worker is busy (they "
+           "wait in the queue)";
     ASSERT_TRUE(workers.contains(tid))
         << "task " << i << " ran on a thread the constructor did not start: the pool must "
         << "reuse its max_workers workers, not start a thread for a task";
   }
-  EXPECT_EQ(NewThreads(before, ThreadsNow()), workers)
+  EXPECT_EQ(census.NewThreads(), workers)
       << "the pool has other threads than the max_workers it started: never start a thread "
          "per task";
 }
 
 // Pins: shutdown() "joins the workers" and the destructor calls it: when either returns, no
-// thread of the pool is left running. The task's callable takes a unit to be destroyed, so a
-// worker that was detached, not joined, is still there when shutdown() returns.
+// thread of the pool is left running. Each worker lingers a unit at its exit, so a worker that
+// was detached, not joined, is still there when shutdown() returns.
 TEST(Shutdown, LeavesNoWorkerThreadRunning) {
-  struct SlowToDestroy {
-    ~SlowToDestroy() { std::this_thread::sleep_for(Units(1)); }
-  };
   for (const bool by_destructor : {false, true}) {
-    const std::set<pid_t> before = ThreadsNow();
+    const ThreadCensus census;
     {
       Executor executor(2);
-      for (int i = 0; i < 4; ++i) {
-        executor.submit([slow = std::make_shared<SlowToDestroy>()] {});
-      }
+      Hammer(2, 2, [&executor](int) { executor.submit([] { LingerAtThreadExit(Units(1)); }); });
       if (!by_destructor) {
         FinishesWithin(Units(30), "Executor::shutdown()",
                        "Do the workers leave their loop once shutdown has begun and the queue is "
                        "empty?",
                        [&] { executor.shutdown(); });
-        EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
-            << "worker threads were still running after shutdown() returned: shutdown() must "
-               "join() every worker, not detach it or only wait for the tasks' results";
+        EXPECT_TRUE(census.NoThreadLeftRunning("Executor::shutdown()"))
+            << "shutdown() must join() every worker, not detach it or only wait for the "
+               "tasks' results";
       }
     }
     if (by_destructor) {
-      EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
-          << "worker threads were still running after ~Executor() returned: the destructor "
-             "must call shutdown(), which joins every worker";
+      EXPECT_TRUE(census.NoThreadLeftRunning("~Executor()"))
+          << "the destructor must call shutdown(), which joins every worker";
     }
   }
 }
 
 // Pins "a worker with nothing to do waits": idle workers sleep on the condition variable. A
-// worker that spins (yield) burns a core; one that polls (a short sleep_for or wait_for in a
-// loop) wakes up hundreds of times a second.
+// worker that spins (yield) burns a core or is rescheduled at every yield; one that polls (a
+// short sleep_for or wait_for in a loop) wakes up hundreds of times a second.
 TEST(Executor, IdleWorkersSleep) {
   constexpr int kWorkers = 4;
-  const std::set<pid_t> before = ThreadsNow();
+  const ThreadCensus census;
   Executor executor(kWorkers);
-  const std::set<pid_t> workers = NewThreads(before, ThreadsNow());
-  MapOf(executor, [](int x) { return x; }, std::vector<int>{1, 2, 3, 4, 5, 6});
+  const std::set<pid_t> workers = census.NewThreads();
+  MapOf(
+      executor, [](int x) { return x; }, std::vector<int>{1, 2, 3, 4, 5, 6});
   std::this_thread::sleep_for(Units(0.5));
-  const ThreadCost start = CostOf(workers);
+  const IdleMeter meter(workers);
+  const long scheduled_before = TimesScheduled(workers);
   const Stopwatch window;
   std::this_thread::sleep_for(Units(3));
-  const ThreadCost end = CostOf(workers);
-  const Duration idle = window.Elapsed();
-  const Duration cpu = end.cpu - start.cpu;
-  const long runs = end.runs - start.runs;
-  EXPECT_LT(cpu, idle / 20) << kWorkers << " idle workers burnt " << DescribeDuration(cpu)
-                            << " of CPU in " << DescribeDuration(idle)
-                            << ": they are spinning or polling. A worker with nothing to do "
-                               "must sleep in condition_variable::wait(lock, predicate) until "
-                               "enqueue() or shutdown() notifies it";
-  EXPECT_LE(runs, 2 * kWorkers)
-      << kWorkers << " idle workers were woken or scheduled " << runs << " times in "
-      << DescribeDuration(idle)
+  const long scheduled = TimesScheduled(workers) - scheduled_before;
+  EXPECT_TRUE(meter.StayedAsleep("an idle executor worker"));
+  EXPECT_LE(scheduled, 2 * kWorkers)
+      << kWorkers << " idle workers were run " << scheduled << " times by the scheduler in "
+      << DescribeDuration(window.Elapsed())
       << " with no task to run: they are spinning (yield() in a loop) or polling (a sleep_for "
          "or a wait_for with a timeout in a loop). Wait on the condition variable without a "
          "timeout; enqueue() and shutdown() wake the workers";
 }
-
 
 // Pins "submit() may be called from any thread": several threads submitting at once lose no
 // task and run none twice (under tsan, a push outside the mutex is a reported race).
@@ -514,21 +481,14 @@ TEST(Submit, FromManyThreadsAtOnce) {
   std::vector<std::atomic<int>> runs(kThreads * kEach);
   {
     Executor executor(3);
-    std::latch start(kThreads);
-    std::vector<std::thread> submitters;
-    for (int t = 0; t < kThreads; ++t) {
-      submitters.emplace_back([&, t] {
-        start.arrive_and_wait();
-        for (int i = 0; i < kEach; ++i) {
-          executor.submit([&runs, n = t * kEach + i] { runs[n].fetch_add(1); });
-        }
-      });
-    }
-    for (std::thread& s : submitters) s.join();
+    std::vector<std::atomic<int>> next(kThreads);
+    Hammer(kThreads, kEach, [&](int t) {
+      executor.submit([&runs, n = t * kEach + next[t]++] { runs[n].fetch_add(1); });
+    });
   }
   for (std::size_t n = 0; n < runs.size(); ++n) {
-    ASSERT_EQ(runs[n].load(), 1) << "with " << kThreads << " threads submitting at once, task "
-                                 << n << " ran " << runs[n].load()
+    ASSERT_EQ(runs[n].load(), 1) << "with " << kThreads << " threads submitting at once, task " << n
+                                 << " ran " << runs[n].load()
                                  << " times: push onto the queue only while holding the mutex";
   }
 }
@@ -552,34 +512,27 @@ TEST(Submit, FromInsideATask) {
 TEST(Submit, RacingShutdownEitherThrowsOrRuns) {
   constexpr int kThreads = 3;
   Executor executor(2);
-  std::latch started(kThreads + 1);
-  std::atomic<bool> shutdown_returned{false};
   std::vector<std::vector<std::future<int>>> accepted(kThreads);
-  std::vector<std::thread> submitters;
-  for (int t = 0; t < kThreads; ++t) {
-    submitters.emplace_back([&, t] {
-      started.arrive_and_wait();
-      for (int i = 0; i < 2000 && !shutdown_returned.load(); ++i) {
+  Hammer(
+      kThreads, 2000,
+      [&](int t) {
         try {
           accepted[t].push_back(executor.submit(Add, t, 1));
         } catch (const std::runtime_error&) {
-          return;
+          // Refused: shutdown() had begun.
         }
-      }
-    });
-  }
-  started.arrive_and_wait();
-  FinishesWithin(Units(30), "Executor::shutdown() while other threads submit",
-                 "Do the workers leave once shutdown has begun and the queue is empty?",
-                 [&] { executor.shutdown(); });
-  shutdown_returned.store(true);
-  for (std::thread& s : submitters) s.join();
+      },
+      [&] {
+        FinishesWithin(Units(30), "Executor::shutdown() while other threads submit",
+                       "Do the workers leave once shutdown has begun and the queue is empty?",
+                       [&] { executor.shutdown(); });
+      });
   for (int t = 0; t < kThreads; ++t) {
     for (std::future<int>& future : accepted[t]) {
       ASSERT_EQ(future.wait_for(Duration::zero()), std::future_status::ready)
-          << "a task that submit() accepted while shutdown() ran was still queued after "
-             "shutdown() returned, with no worker left to run it: check the \"shutting down\" "
-             "flag and push the task in one locked section";
+          << "a task that submit() accepted was still queued after shutdown() had returned, "
+             "with no worker left to run it: check the \"shutting down\" flag and push the "
+             "task in one locked section";
       ASSERT_EQ(ResultOf(future), t + 1);
     }
   }

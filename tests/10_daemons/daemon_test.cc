@@ -9,15 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <dirent.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -31,6 +27,8 @@
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/idle_meter.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 extern char** environ;
@@ -40,11 +38,15 @@ namespace {
 
 using testing::Clock;
 using testing::ConcurrencyGauge;
+using testing::CurrentThreadId;
 using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
 using testing::FinishesWithin;
+using testing::IdleMeter;
+using testing::LingerAtThreadExit;
 using testing::Stopwatch;
+using testing::ThreadCensus;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
@@ -85,68 +87,21 @@ class TickCounter {
   int count_ = 0;
 };
 
-// The process's threads as the kernel lists them (/proc/self/task), by thread id.
-std::set<pid_t> ThreadsNow() {
-  std::set<pid_t> tids;
-  DIR* dir = ::opendir("/proc/self/task");
-  if (dir == nullptr) return tids;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') tids.insert(std::stoi(entry->d_name));
-  }
-  ::closedir(dir);
-  return tids;
-}
-
-// The threads in `now` that were not in `before`.
-std::set<pid_t> NewThreads(const std::set<pid_t>& before, const std::set<pid_t>& now) {
-  std::set<pid_t> added;
-  std::set_difference(now.begin(), now.end(), before.begin(), before.end(),
-                      std::inserter(added, added.end()));
-  return added;
-}
-
-// The threads started since `before` that are still there after a grace of up to a quarter of
-// a unit for the kernel to reap threads that have been joined (a joined thread is gone within
-// microseconds; one still running, e.g. destroying its callable, stays).
-std::set<pid_t> ThreadsLeftSince(const std::set<pid_t>& before) {
-  const Stopwatch grace;
-  std::set<pid_t> left = NewThreads(before, ThreadsNow());
-  while (!left.empty() && grace.Elapsed() < Units(0.25)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    left = NewThreads(before, ThreadsNow());
-  }
-  return left;
-}
-
-// What a group of threads cost the machine: CPU time, and how many times the scheduler ran
-// them (a thread that sleeps until notified is not run at all; one that polls is run at every
-// wake-up, and one that spins on yield() at every yield while other threads want the CPU),
-// read from /proc/self/task/<tid>/schedstat.
-struct ThreadCost {
-  Duration cpu{};
-  long runs = 0;
-};
-
-ThreadCost CostOf(const std::set<pid_t>& tids) {
-  ThreadCost cost;
-  for (const pid_t tid : tids) {
+// How many times the scheduler has run each of `threads` so far, summed (the third field of
+// /proc/self/task/TID/schedstat). A thread asleep until it is notified is not run at all; one
+// that spins on yield() is run again at every yield while other threads want the CPU, which a
+// CPU-time bound alone misses on a loaded machine, where a spinner gets little CPU.
+long TimesScheduled(const std::set<pid_t>& threads) {
+  long total = 0;
+  for (const pid_t tid : threads) {
     std::ifstream schedstat("/proc/self/task/" + std::to_string(tid) + "/schedstat");
     long long cpu_ns = 0;
     long long waited_ns = 0;
     long runs = 0;
-    if (schedstat >> cpu_ns >> waited_ns >> runs) {
-      cost.cpu += std::chrono::nanoseconds(cpu_ns);
-      cost.runs += runs;
-    }
+    if (schedstat >> cpu_ns >> waited_ns >> runs) total += runs;
   }
-  return cost;
+  return total;
 }
-
-// A callable's state that takes a unit to be destroyed: a daemon's thread that was not joined
-// is still running while it goes.
-struct SlowToDestroy {
-  ~SlowToDestroy() { std::this_thread::sleep_for(Units(1)); }
-};
 
 constexpr char kNoFirstTick[] =
     "no tick within 5 units of starting a daemon with a 10-unit interval: the constructor must "
@@ -253,7 +208,7 @@ TEST(PeriodicDaemon, StopCanBeCalledTwice) {
 // on two threads at once": every tick, the first one too, runs on the one thread the
 // constructor started.
 TEST(PeriodicDaemon, TicksOnlyOnItsOwnThread) {
-  const std::set<pid_t> before = ThreadsNow();
+  const ThreadCensus census;
   std::mutex mutex;
   std::vector<pid_t> ran_on;
   ConcurrencyGauge gauge;
@@ -263,17 +218,17 @@ TEST(PeriodicDaemon, TicksOnlyOnItsOwnThread) {
       const auto running = gauge.Enter();
       {
         std::lock_guard lock(mutex);
-        ran_on.push_back(::gettid());
+        ran_on.push_back(CurrentThreadId());
       }
       ticks.Tick();
     });
-    const std::set<pid_t> started = NewThreads(before, ThreadsNow());
+    const std::set<pid_t> started = census.NewThreads();
     ASSERT_TRUE(ticks.WaitFor(4, Units(20))) << "fewer than 4 ticks in 20 units with a 0.2-unit "
                                                 "interval: does the daemon tick again after "
                                                 "each wait?";
     FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
     std::lock_guard lock(mutex);
-    ASSERT_NE(ran_on.front(), ::gettid())
+    ASSERT_NE(ran_on.front(), CurrentThreadId())
         << "the first tick ran on the thread that constructed the daemon: every tick, the "
            "first one too, must run on the daemon's own thread";
     EXPECT_TRUE(started.contains(ran_on.front()))
@@ -287,28 +242,28 @@ TEST(PeriodicDaemon, TicksOnlyOnItsOwnThread) {
 }
 
 // Pins stop() "blocks until its thread has ended", and the destructor stopping it "as stop()
-// does": when either returns, the daemon's thread is gone. Its callable takes a unit to be
-// destroyed, so a thread that was detached, not joined, is still running then.
+// does": when either returns, the daemon's thread is gone. The thread lingers a unit at its
+// exit, so a thread that was detached, not joined, is still running then.
 TEST(PeriodicDaemon, StopAndDestructorLeaveNoThreadRunning) {
   for (const bool by_destructor : {false, true}) {
-    const std::set<pid_t> before = ThreadsNow();
+    const ThreadCensus census;
     TickCounter ticks;
     {
-      PeriodicDaemon daemon(Units(10),
-                            [&ticks, slow = std::make_shared<SlowToDestroy>()] { ticks.Tick(); });
+      PeriodicDaemon daemon(Units(10), [&ticks] {
+        LingerAtThreadExit(Units(1));
+        ticks.Tick();
+      });
       ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
       if (!by_destructor) {
         FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
-        EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
-            << "the daemon's thread was still running after stop() returned: stop() must "
-               "join() it, not detach it";
+        EXPECT_TRUE(census.NoThreadLeftRunning("PeriodicDaemon::stop()"))
+            << "stop() must join() the daemon's thread, not detach it";
       }
     }
     if (by_destructor) {
-      EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
-          << "the daemon's thread was still running after ~PeriodicDaemon() returned: the "
-             "destructor must stop it as stop() does, joining the thread (std::jthread's "
-             "destructor does), not detach it";
+      EXPECT_TRUE(census.NoThreadLeftRunning("~PeriodicDaemon()"))
+          << "the destructor must stop the daemon as stop() does, joining its thread "
+             "(std::jthread's destructor does), not detach it";
     }
   }
 }
@@ -386,31 +341,27 @@ TEST(PeriodicDaemon, WaitsAWholeIntervalAfterEachTickReturns) {
 // sleeps that checks the stop token also stops at once, but it wakes hundreds of times a
 // second for nothing.
 TEST(PeriodicDaemon, SleepsBetweenTicks) {
-  const std::set<pid_t> before = ThreadsNow();
+  const ThreadCensus census;
   TickCounter ticks;
   PeriodicDaemon daemon(Units(20), [&ticks] { ticks.Tick(); });
-  const std::set<pid_t> thread = NewThreads(before, ThreadsNow());
+  const std::set<pid_t> thread = census.NewThreads();
   ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
   std::this_thread::sleep_for(Units(0.5));
-  const ThreadCost start = CostOf(thread);
+  const IdleMeter meter(thread);
+  const long scheduled_before = TimesScheduled(thread);
   const Stopwatch window;
   std::this_thread::sleep_for(Units(3));
-  const ThreadCost end = CostOf(thread);
-  const Duration waited = window.Elapsed();
+  const long scheduled = TimesScheduled(thread) - scheduled_before;
+  EXPECT_TRUE(meter.StayedAsleep("the daemon between two ticks"))
+      << "Wait once per interval on a std::condition_variable_any with the std::stop_token: "
+         "the stop request wakes it";
+  EXPECT_LE(scheduled, 2) << "between two ticks the daemon's thread was run " << scheduled
+                          << " times by the scheduler in " << DescribeDuration(window.Elapsed())
+                          << ": it spins or polls the stop token in a loop of short sleeps. "
+                             "Wait once per interval on a std::condition_variable_any with the "
+                             "std::stop_token: the stop request wakes it";
   FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
-  const Duration cpu = end.cpu - start.cpu;
-  EXPECT_LT(cpu, waited / 20) << "between two ticks the daemon burnt " << DescribeDuration(cpu)
-                              << " of CPU in " << DescribeDuration(waited)
-                              << ": it is spinning. Wait on a std::condition_variable_any with "
-                                 "the std::stop_token";
-  EXPECT_LE(end.runs - start.runs, 2)
-      << "between two ticks the daemon's thread was woken or scheduled "
-      << end.runs - start.runs << " times in " << DescribeDuration(waited)
-      << ": it polls the stop token in a loop of short sleeps (or spins). Wait once per "
-         "interval on a std::condition_variable_any with the std::stop_token: the stop request "
-         "wakes it";
 }
-
 
 // For random intervals and stop times: stop() returns promptly, and the ticks never come
 // faster than the interval allows.

@@ -8,16 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <dirent.h>
-
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <future>
-#include <iterator>
-#include <latch>
 #include <map>
 #include <new>
 #include <regex>
@@ -31,6 +26,8 @@
 #include "rapidcheck/gtest.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
+#include "tests/support/hammer.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
@@ -38,7 +35,8 @@ namespace {
 
 using testing::ConcurrencyGauge;
 using testing::FinishesWithin;
-using testing::Stopwatch;
+using testing::Hammer;
+using testing::ThreadCensus;
 using testing::Units;
 
 // Counts the tasks running in all worker processes at once. It lives in a page shared with
@@ -188,37 +186,6 @@ std::string UnreapedChildren() {
   }
 }
 
-// The process's threads as the kernel lists them (/proc/self/task), by thread id.
-std::set<pid_t> ThreadsNow() {
-  std::set<pid_t> tids;
-  DIR* dir = ::opendir("/proc/self/task");
-  if (dir == nullptr) return tids;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') tids.insert(std::stoi(entry->d_name));
-  }
-  ::closedir(dir);
-  return tids;
-}
-
-// The threads started since `before` that are still there after a grace of up to a quarter of
-// a unit for the kernel to reap threads that have been joined.
-std::set<pid_t> ThreadsLeftSince(const std::set<pid_t>& before) {
-  const auto left = [&] {
-    std::set<pid_t> added;
-    const std::set<pid_t> now = ThreadsNow();
-    std::set_difference(now.begin(), now.end(), before.begin(), before.end(),
-                        std::inserter(added, added.end()));
-    return added;
-  };
-  const Stopwatch grace;
-  std::set<pid_t> threads = left();
-  while (!threads.empty() && grace.Elapsed() < Units(0.25)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    threads = left();
-  }
-  return threads;
-}
-
 TEST(ProcessPool, RejectsZeroWorkers) {
   EXPECT_THROW(ProcessPool(0, Tasks()), std::invalid_argument)
       << "a pool with no worker could never run anything: throw std::invalid_argument";
@@ -354,8 +321,8 @@ TEST(ProcessPool, ReportsHowTheWorkerEndedAndWaitsForIt) {
                               R"(while running task 'terminate')");
   const std::regex exited(R"(worker process ([0-9]+) exited \(status 3\) )"
                           R"(while running task 'exit')");
-  for (const auto& [task, expected] : {std::pair{"kill", killed}, std::pair{"terminate", terminated},
-                                       std::pair{"exit", exited}}) {
+  for (const auto& [task, expected] :
+       {std::pair{"kill", killed}, std::pair{"terminate", terminated}, std::pair{"exit", exited}}) {
     const std::string error = Error(pool.submit(task, ""));
     std::smatch match;
     if (!std::regex_match(error, match, expected)) {
@@ -473,22 +440,17 @@ TEST(ProcessPool, TwoThreadsShuttingDownAtOnceBothWait) {
   ProcessPool pool(2, Tasks());
   std::vector<std::future<std::string>> results;
   for (int i = 0; i < 4; ++i) results.push_back(pool.submit("sleep", "1"));
-  std::latch start(2);
   std::atomic<int> returned_early{0};
-  const auto shut_down = [&] {
-    start.arrive_and_wait();
-    pool.shutdown();
-    for (auto& result : results) {
-      if (result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-        returned_early.fetch_add(1);
-        return;
-      }
-    }
-  };
   FinishesWithin(Units(50), "two shutdown() calls at once", kHangHint, [&] {
-    std::thread other(shut_down);
-    shut_down();
-    other.join();
+    Hammer(2, 1, [&](int) {
+      pool.shutdown();
+      for (auto& result : results) {
+        if (result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+          returned_early.fetch_add(1);
+          return;
+        }
+      }
+    });
   });
   EXPECT_EQ(returned_early.load(), 0)
       << "of two threads calling shutdown() at once, one returned before the queued tasks had "
@@ -504,33 +466,25 @@ TEST(ProcessPool, TwoThreadsShuttingDownAtOnceBothWait) {
 TEST(ProcessPool, SubmitRacingShutdownEitherThrowsOrRuns) {
   constexpr int kThreads = 3;
   ProcessPool pool(2, Tasks());
-  std::latch started(kThreads + 1);
-  std::atomic<bool> shutdown_returned{false};
   std::vector<std::vector<std::future<std::string>>> accepted(kThreads);
-  std::vector<std::thread> submitters;
-  for (int t = 0; t < kThreads; ++t) {
-    submitters.emplace_back([&, t] {
-      started.arrive_and_wait();
-      for (int i = 0; i < 300 && !shutdown_returned.load(); ++i) {
+  Hammer(
+      kThreads, 300,
+      [&](int t) {
         try {
           accepted[t].push_back(pool.submit("echo", std::to_string(t)));
         } catch (const std::runtime_error&) {
-          return;
+          // Refused: shutdown() had begun.
         }
-      }
-    });
-  }
-  started.arrive_and_wait();
-  FinishesWithin(Units(50), "shutdown() while other threads submit", kHangHint,
-                 [&] { pool.shutdown(); });
-  shutdown_returned.store(true);
-  for (std::thread& s : submitters) s.join();
+      },
+      [&] {
+        FinishesWithin(Units(50), "shutdown() while other threads submit", kHangHint,
+                       [&] { pool.shutdown(); });
+      });
   for (int t = 0; t < kThreads; ++t) {
     for (auto& result : accepted[t]) {
       ASSERT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready)
-          << "a task that submit() accepted while shutdown() ran was not finished when "
-             "shutdown() returned: check the stopping flag and queue the job in one locked "
-             "section";
+          << "a task that submit() accepted was not finished after shutdown() had returned: "
+             "check the stopping flag and queue the job in one locked section";
       ASSERT_EQ(Value(std::move(result)), std::to_string(t));
     }
   }
@@ -539,11 +493,11 @@ TEST(ProcessPool, SubmitRacingShutdownEitherThrowsOrRuns) {
 // Pins shutdown() "ends the worker processes and waits for each of them": the threads the pool
 // started in this process are gone too when it returns.
 TEST(ProcessPool, ShutdownLeavesNoThreadRunning) {
-  const std::set<pid_t> before = ThreadsNow();
+  const ThreadCensus census;
   ProcessPool pool(3, Tasks());
   pool.map("sleep", std::vector<std::string>(3, "0.5"));
   FinishesWithin(Units(50), "shutdown()", kHangHint, [&] { pool.shutdown(); });
-  EXPECT_EQ(ThreadsLeftSince(before).size(), 0u)
+  EXPECT_TRUE(census.NoThreadLeftRunning("ProcessPool::shutdown()"))
       << "threads the pool started were still running after shutdown() returned: join every "
          "thread the pool started, do not detach them";
 }
@@ -576,8 +530,7 @@ RC_GTEST_PROP(ProcessPool, EveryFutureHoldsItsOwnTasksOutcome, ()) {
       const std::string expected =
           kind == 0 ? argument : std::string(argument.rbegin(), argument.rend());
       if (!outcome.ok) {
-        RC_FAIL("task " + std::to_string(i) + " ('" + kNames[kind] + "') failed: " +
-                outcome.text);
+        RC_FAIL("task " + std::to_string(i) + " ('" + kNames[kind] + "') failed: " + outcome.text);
       }
       if (outcome.text != expected) {
         RC_FAIL("task " + std::to_string(i) + " ('" + kNames[kind] +
