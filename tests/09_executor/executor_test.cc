@@ -137,9 +137,15 @@ TEST(Executor, RejectsZeroWorkers) {
       << "a pool without workers could never run a task: throw std::invalid_argument";
 }
 
+// Pins max_workers(): "The number of worker threads, as given to the constructor", also after
+// shutdown() has joined them.
 TEST(Executor, ReportsItsMaxWorkers) {
   Executor executor(3);
   EXPECT_EQ(executor.max_workers(), 3u) << "max_workers() must return the constructor's argument";
+  executor.shutdown();
+  EXPECT_EQ(executor.max_workers(), 3u)
+      << "after shutdown() max_workers() changed: it returns the constructor's argument, not "
+         "the number of threads still in the vector (keep the argument in a member of its own)";
 }
 
 TEST(Submit, ReturnsAFutureOfTheTasksResult) {

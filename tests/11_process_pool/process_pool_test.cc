@@ -235,7 +235,7 @@ TEST(ProcessPool, MapReturnsResultsInArgumentOrder) {
 TEST(ProcessPool, MapRethrowsTheFirstFailureInArgumentOrder) {
   ProcessPool pool(3, Tasks());
   try {
-    pool.map("sleep_then_throw", {"1.5 first", "0 second", "0.5 third"});
+    pool.map("sleep_then_throw", {"4 first", "0 second", "1 third"});
     ADD_FAILURE() << "map returned although every task threw: it must rethrow a task's error, "
                      "like future::get() does";
   } catch (const std::runtime_error& error) {
