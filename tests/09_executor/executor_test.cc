@@ -3,11 +3,16 @@
 
 #include "katas/09_executor/executor.h"
 
+#include <sys/types.h>
+
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -18,16 +23,25 @@
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/hammer.h"
+#include "tests/support/idle_meter.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
 namespace {
 
 using testing::ConcurrencyGauge;
+using testing::CurrentThreadId;
+using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
 using testing::FinishesWithin;
+using testing::Hammer;
+using testing::IdleMeter;
+using testing::LingerAtThreadExit;
 using testing::Stopwatch;
+using testing::ThreadCensus;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
@@ -100,6 +114,22 @@ class Rendezvous {
   bool gave_up_ = false;
 };
 
+// How many times the scheduler has run each of `threads` so far, summed (the third field of
+// /proc/self/task/TID/schedstat). A thread asleep until it is notified is not run at all; one
+// that spins on yield() is run again at every yield while other threads want the CPU, which a
+// CPU-time bound alone misses on a loaded machine, where a spinner gets little CPU.
+long TimesScheduled(const std::set<pid_t>& threads) {
+  long total = 0;
+  for (const pid_t tid : threads) {
+    std::ifstream schedstat("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+    long long cpu_ns = 0;
+    long long waited_ns = 0;
+    long runs = 0;
+    if (schedstat >> cpu_ns >> waited_ns >> runs) total += runs;
+  }
+  return total;
+}
+
 int Add(int a, int b) { return a + b; }
 
 TEST(Executor, RejectsZeroWorkers) {
@@ -107,9 +137,15 @@ TEST(Executor, RejectsZeroWorkers) {
       << "a pool without workers could never run a task: throw std::invalid_argument";
 }
 
+// Pins max_workers(): "The number of worker threads, as given to the constructor", also after
+// shutdown() has joined them.
 TEST(Executor, ReportsItsMaxWorkers) {
   Executor executor(3);
   EXPECT_EQ(executor.max_workers(), 3u) << "max_workers() must return the constructor's argument";
+  executor.shutdown();
+  EXPECT_EQ(executor.max_workers(), 3u)
+      << "after shutdown() max_workers() changed: it returns the constructor's argument, not "
+         "the number of threads still in the vector (keep the argument in a member of its own)";
 }
 
 TEST(Submit, ReturnsAFutureOfTheTasksResult) {
@@ -147,6 +183,21 @@ TEST(Submit, ReturnsBeforeTheTaskEnds) {
       << "submit() waited for its 5-unit task: it must only queue the task and return, like "
          "Python's executor.submit()";
   ResultOf(slow);
+}
+
+// Pins submit() "returns at once, without waiting for it to start": with the only worker
+// busy, a second task waits in the queue, and submit() does not wait for a worker to take it.
+TEST(Submit, ReturnsWithoutWaitingForAFreeWorker) {
+  Executor executor(1);
+  std::promise<void> release;
+  auto busy = executor.submit([held = release.get_future()] { held.wait_for(Units(20)); });
+  auto queued = FinishesWithin(
+      Units(10), "submit() while every worker is busy",
+      "Does enqueue() wait for a worker to take the task? It must only queue it and return.",
+      [&] { return executor.submit(Add, 2, 2); });
+  release.set_value();
+  ResultOf(busy);
+  EXPECT_EQ(ResultOf(queued), 4);
 }
 
 TEST(Submit, CarriesTheTasksExceptionToGet) {
@@ -230,7 +281,10 @@ TEST_P(MaxWorkers, RunsUpToMaxWorkersTasksAtOnceAndNeverMore) {
          "while a task runs so that the others can take tasks meanwhile";
 }
 
-INSTANTIATE_TEST_SUITE_P(Executor, MaxWorkers, ::testing::Values(1, 2, 4));
+// More workers than this machine has cores, whatever the machine.
+INSTANTIATE_TEST_SUITE_P(
+    Executor, MaxWorkers,
+    ::testing::Values(1, 2, 4, 8, static_cast<int>(std::thread::hardware_concurrency()) + 1));
 
 TEST(Shutdown, WaitsForEveryQueuedTask) {
   std::atomic<int> finished{0};
@@ -321,6 +375,172 @@ TEST(Map, RethrowsTheFirstExceptionInInputOrder) {
   } catch (const TaskFailed& error) {
     EXPECT_STREQ(error.what(), "input 2")
         << "map() must rethrow the exception of the first failing input in input order";
+  }
+}
+
+// Pins: "Starts `max_workers` worker threads" (in the constructor), "each task runs ... on a
+// worker thread" (every task: a lone one, those submitted while every worker is busy, the
+// last one), and "a fixed pool": no thread is started per task.
+TEST(Executor, RunsEveryTaskOnOneOfTheWorkersItStartedUpFront) {
+  constexpr int kWorkers = 3;
+  const ThreadCensus census;
+  Executor executor(kWorkers);
+  const std::set<pid_t> workers = census.NewThreads();
+  ASSERT_EQ(workers.size(), static_cast<std::size_t>(kWorkers))
+      << "the constructor started " << workers.size() << " threads for max_workers = " << kWorkers
+      << ": start exactly max_workers worker threads in the constructor, and let "
+      << "them wait for tasks (do not start them later, when tasks arrive)";
+  const auto where = [] { return CurrentThreadId(); };
+  auto lone = executor.submit(where);
+  std::vector<pid_t> ran_on = {ResultOf(lone)};
+  // Every worker busy: the tasks submitted now wait in the queue.
+  std::promise<void> release;
+  const std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> busy{0};
+  std::vector<std::future<pid_t>> batch;
+  for (int i = 0; i < kWorkers; ++i) {
+    batch.push_back(executor.submit([&busy, released] {
+      busy.fetch_add(1);
+      released.wait_for(Units(20));
+      return CurrentThreadId();
+    }));
+  }
+  const Stopwatch patience;
+  while (busy.load() < kWorkers && patience.Elapsed() < Units(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  for (int i = 0; i < 30; ++i) batch.push_back(executor.submit(where));
+  release.set_value();
+  for (auto& future : batch) ran_on.push_back(ResultOf(future));
+  for (std::size_t i = 0; i < ran_on.size(); ++i) {
+    const pid_t tid = ran_on[i];
+    ASSERT_NE(tid, CurrentThreadId())
+        << "task " << i << " of " << ran_on.size()
+        << " ran on the thread that called submit(): every task must be handed to a worker, "
+           "also the first, the last, and those submitted while every worker is busy (they "
+           "wait in the queue)";
+    ASSERT_TRUE(workers.contains(tid))
+        << "task " << i << " ran on a thread the constructor did not start: the pool must "
+        << "reuse its max_workers workers, not start a thread for a task";
+  }
+  EXPECT_EQ(census.NewThreads(), workers)
+      << "the pool has other threads than the max_workers it started: never start a thread "
+         "per task";
+}
+
+// Pins: shutdown() "joins the workers" and the destructor calls it: when either returns, no
+// thread of the pool is left running. Each worker lingers a unit at its exit, so a worker that
+// was detached, not joined, is still there when shutdown() returns.
+TEST(Shutdown, LeavesNoWorkerThreadRunning) {
+  for (const bool by_destructor : {false, true}) {
+    const ThreadCensus census;
+    {
+      Executor executor(2);
+      Hammer(2, 2, [&executor](int) { executor.submit([] { LingerAtThreadExit(Units(1)); }); });
+      if (!by_destructor) {
+        FinishesWithin(Units(30), "Executor::shutdown()",
+                       "Do the workers leave their loop once shutdown has begun and the queue is "
+                       "empty?",
+                       [&] { executor.shutdown(); });
+        EXPECT_TRUE(census.NoThreadLeftRunning("Executor::shutdown()"))
+            << "shutdown() must join() every worker, not detach it or only wait for the "
+               "tasks' results";
+      }
+    }
+    if (by_destructor) {
+      EXPECT_TRUE(census.NoThreadLeftRunning("~Executor()"))
+          << "the destructor must call shutdown(), which joins every worker";
+    }
+  }
+}
+
+// Pins "a worker with nothing to do waits": idle workers sleep on the condition variable. A
+// worker that spins (yield) burns a core or is rescheduled at every yield; one that polls (a
+// short sleep_for or wait_for in a loop) wakes up hundreds of times a second.
+TEST(Executor, IdleWorkersSleep) {
+  constexpr int kWorkers = 4;
+  const ThreadCensus census;
+  Executor executor(kWorkers);
+  const std::set<pid_t> workers = census.NewThreads();
+  MapOf(
+      executor, [](int x) { return x; }, std::vector<int>{1, 2, 3, 4, 5, 6});
+  std::this_thread::sleep_for(Units(0.5));
+  const IdleMeter meter(workers);
+  const long scheduled_before = TimesScheduled(workers);
+  const Stopwatch window;
+  std::this_thread::sleep_for(Units(3));
+  const long scheduled = TimesScheduled(workers) - scheduled_before;
+  EXPECT_TRUE(meter.StayedAsleep("an idle executor worker"));
+  EXPECT_LE(scheduled, 2 * kWorkers)
+      << kWorkers << " idle workers were run " << scheduled << " times by the scheduler in "
+      << DescribeDuration(window.Elapsed())
+      << " with no task to run: they are spinning (yield() in a loop) or polling (a sleep_for "
+         "or a wait_for with a timeout in a loop). Wait on the condition variable without a "
+         "timeout; enqueue() and shutdown() wake the workers";
+}
+
+// Pins "submit() may be called from any thread": several threads submitting at once lose no
+// task and run none twice (under tsan, a push outside the mutex is a reported race).
+TEST(Submit, FromManyThreadsAtOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 50;
+  std::vector<std::atomic<int>> runs(kThreads * kEach);
+  {
+    Executor executor(3);
+    std::vector<std::atomic<int>> next(kThreads);
+    Hammer(kThreads, kEach, [&](int t) {
+      executor.submit([&runs, n = t * kEach + next[t]++] { runs[n].fetch_add(1); });
+    });
+  }
+  for (std::size_t n = 0; n < runs.size(); ++n) {
+    ASSERT_EQ(runs[n].load(), 1) << "with " << kThreads << " threads submitting at once, task " << n
+                                 << " ran " << runs[n].load()
+                                 << " times: push onto the queue only while holding the mutex";
+  }
+}
+
+// Pins "submit() may be called ... also from inside a task".
+TEST(Submit, FromInsideATask) {
+  Executor executor(2);
+  auto outer = executor.submit([&executor] { return executor.submit(Add, 20, 22); });
+  std::future<int> inner = FinishesWithin(
+      Units(30), "submit() from inside a task",
+      "Does a worker hold the mutex while it runs its task? Then the task's own submit() waits "
+      "for that mutex forever.",
+      [&] { return ResultOf(outer); });
+  EXPECT_EQ(ResultOf(inner), 42) << "a task submitted from inside a task must run too";
+}
+
+// Pins the thread-safety of submit() against shutdown(): a submit() that races the owner's
+// shutdown() either throws std::runtime_error or its task runs before shutdown() returns,
+// never a task accepted and then left in the queue (under tsan, a "shutting down" flag read
+// outside the mutex is a reported race).
+TEST(Submit, RacingShutdownEitherThrowsOrRuns) {
+  constexpr int kThreads = 3;
+  Executor executor(2);
+  std::vector<std::vector<std::future<int>>> accepted(kThreads);
+  Hammer(
+      kThreads, 2000,
+      [&](int t) {
+        try {
+          accepted[t].push_back(executor.submit(Add, t, 1));
+        } catch (const std::runtime_error&) {
+          // Refused: shutdown() had begun.
+        }
+      },
+      [&] {
+        FinishesWithin(Units(30), "Executor::shutdown() while other threads submit",
+                       "Do the workers leave once shutdown has begun and the queue is empty?",
+                       [&] { executor.shutdown(); });
+      });
+  for (int t = 0; t < kThreads; ++t) {
+    for (std::future<int>& future : accepted[t]) {
+      ASSERT_EQ(future.wait_for(Duration::zero()), std::future_status::ready)
+          << "a task that submit() accepted was still queued after shutdown() had returned, "
+             "with no worker left to run it: check the \"shutting down\" flag and push the "
+             "task in one locked section";
+      ASSERT_EQ(ResultOf(future), t + 1);
+    }
   }
 }
 

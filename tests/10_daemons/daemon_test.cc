@@ -16,6 +16,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -23,8 +24,11 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/idle_meter.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 extern char** environ;
@@ -32,11 +36,17 @@ extern char** environ;
 namespace threadkata {
 namespace {
 
+using testing::Clock;
+using testing::ConcurrencyGauge;
+using testing::CurrentThreadId;
 using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
 using testing::FinishesWithin;
+using testing::IdleMeter;
+using testing::LingerAtThreadExit;
 using testing::Stopwatch;
+using testing::ThreadCensus;
 using testing::TookAtLeast;
 using testing::TookLessThan;
 using testing::Units;
@@ -76,6 +86,22 @@ class TickCounter {
   std::condition_variable ticked_;
   int count_ = 0;
 };
+
+// How many times the scheduler has run each of `threads` so far, summed (the third field of
+// /proc/self/task/TID/schedstat). A thread asleep until it is notified is not run at all; one
+// that spins on yield() is run again at every yield while other threads want the CPU, which a
+// CPU-time bound alone misses on a loaded machine, where a spinner gets little CPU.
+long TimesScheduled(const std::set<pid_t>& threads) {
+  long total = 0;
+  for (const pid_t tid : threads) {
+    std::ifstream schedstat("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+    long long cpu_ns = 0;
+    long long waited_ns = 0;
+    long runs = 0;
+    if (schedstat >> cpu_ns >> waited_ns >> runs) total += runs;
+  }
+  return total;
+}
 
 constexpr char kNoFirstTick[] =
     "no tick within 5 units of starting a daemon with a 10-unit interval: the constructor must "
@@ -176,6 +202,165 @@ TEST(PeriodicDaemon, StopCanBeCalledTwice) {
                    daemon.stop();
                    daemon.stop();
                  });
+}
+
+// Pins "Starts a thread that calls tick()" and "`tick` runs on the daemon's own thread, never
+// on two threads at once": every tick, the first one too, runs on the one thread the
+// constructor started.
+TEST(PeriodicDaemon, TicksOnlyOnItsOwnThread) {
+  const ThreadCensus census;
+  std::mutex mutex;
+  std::vector<pid_t> ran_on;
+  ConcurrencyGauge gauge;
+  TickCounter ticks;
+  {
+    PeriodicDaemon daemon(Units(0.2), [&] {
+      const auto running = gauge.Enter();
+      {
+        std::lock_guard lock(mutex);
+        ran_on.push_back(CurrentThreadId());
+      }
+      ticks.Tick();
+    });
+    const std::set<pid_t> started = census.NewThreads();
+    ASSERT_TRUE(ticks.WaitFor(4, Units(20))) << "fewer than 4 ticks in 20 units with a 0.2-unit "
+                                                "interval: does the daemon tick again after "
+                                                "each wait?";
+    FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+    std::lock_guard lock(mutex);
+    ASSERT_NE(ran_on.front(), CurrentThreadId())
+        << "the first tick ran on the thread that constructed the daemon: every tick, the "
+           "first one too, must run on the daemon's own thread";
+    EXPECT_TRUE(started.contains(ran_on.front()))
+        << "the first tick did not run on the thread the constructor started";
+    EXPECT_EQ(std::count(ran_on.begin(), ran_on.end(), ran_on.front()),
+              static_cast<long>(ran_on.size()))
+        << "the ticks ran on several threads: one thread ticks, waits, and ticks again; do not "
+           "start a thread per tick";
+  }
+  EXPECT_EQ(gauge.HighWaterMark(), 1) << "two ticks ran at the same time";
+}
+
+// Pins stop() "blocks until its thread has ended", and the destructor stopping it "as stop()
+// does": when either returns, the daemon's thread is gone. The thread lingers a unit at its
+// exit, so a thread that was detached, not joined, is still running then.
+TEST(PeriodicDaemon, StopAndDestructorLeaveNoThreadRunning) {
+  for (const bool by_destructor : {false, true}) {
+    const ThreadCensus census;
+    TickCounter ticks;
+    {
+      PeriodicDaemon daemon(Units(10), [&ticks] {
+        LingerAtThreadExit(Units(1));
+        ticks.Tick();
+      });
+      ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+      if (!by_destructor) {
+        FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+        EXPECT_TRUE(census.NoThreadLeftRunning("PeriodicDaemon::stop()"))
+            << "stop() must join() the daemon's thread, not detach it";
+      }
+    }
+    if (by_destructor) {
+      EXPECT_TRUE(census.NoThreadLeftRunning("~PeriodicDaemon()"))
+          << "the destructor must stop the daemon as stop() does, joining its thread "
+             "(std::jthread's destructor does), not detach it";
+    }
+  }
+}
+
+// Pins "a tick already running is finished first, and no tick starts once stop() has been
+// called" together with "stop() returns in far less than one interval", for a stop requested
+// while a tick runs: a notification sent then finds nobody waiting and is lost, so a wait that
+// does not check the stop request sleeps the whole interval. By stop() and by the destructor.
+TEST(PeriodicDaemon, StopDuringATickReturnsWhenTheTickDoes) {
+  for (const bool by_destructor : {false, true}) {
+    EventLog log;
+    TickCounter ticks;
+    std::optional<PeriodicDaemon> daemon;
+    daemon.emplace(Units(20), [&] {
+      ticks.Tick();
+      if (ticks.Count() == 1) {
+        std::this_thread::sleep_for(Units(3));
+        log.Record("first tick returned");
+      }
+    });
+    ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+    const Stopwatch stopwatch;
+    FinishesWithin(Units(30), by_destructor ? "~PeriodicDaemon()" : "PeriodicDaemon::stop()",
+                   kStopHint, [&] {
+                     if (by_destructor) {
+                       daemon.reset();
+                     } else {
+                       daemon->stop();
+                     }
+                   });
+    const Duration took = stopwatch.Elapsed();
+    log.Record("stop returned");
+    EXPECT_EQ(log.Events(), (std::vector<std::string>{"first tick returned", "stop returned"}))
+        << (by_destructor ? "~PeriodicDaemon()" : "stop()")
+        << " returned while a tick was still running: join the daemon's thread";
+    EXPECT_TRUE(TookLessThan(took, Units(8)))
+        << (by_destructor ? "~PeriodicDaemon()" : "stop()")
+        << ", called during a 3-unit tick of a daemon with a 20-unit interval, waited out the "
+           "interval after the tick: the stop request came while nobody waited, and the wait "
+           "that followed did not see it. Wait with the std::stop_token (or a predicate that "
+           "checks stop_requested()), so that a stop requested earlier ends the wait at once";
+    EXPECT_EQ(ticks.Count(), 1) << "a tick started after the stop request";
+  }
+}
+
+// Pins "again `interval` after each call returned": the interval counts from the end of each
+// tick, not from its start (not a fixed rate).
+TEST(PeriodicDaemon, WaitsAWholeIntervalAfterEachTickReturns) {
+  std::mutex mutex;
+  std::vector<std::pair<Clock::time_point, Clock::time_point>> ran;  // start, end
+  TickCounter ticks;
+  PeriodicDaemon daemon(Units(1), [&] {
+    const Clock::time_point start = Clock::now();
+    std::this_thread::sleep_for(Units(0.5));
+    {
+      std::lock_guard lock(mutex);
+      ran.emplace_back(start, Clock::now());
+    }
+    ticks.Tick();
+  });
+  ASSERT_TRUE(ticks.WaitFor(3, Units(30))) << "fewer than 3 ticks in 30 units with a 1-unit "
+                                              "interval and 0.5-unit ticks";
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+  std::lock_guard lock(mutex);
+  for (std::size_t k = 1; k < ran.size(); ++k) {
+    EXPECT_TRUE(TookAtLeast(ran[k].first - ran[k - 1].second, Units(1)))
+        << "tick " << k + 1 << " started less than the 1-unit interval after tick " << k
+        << " returned: wait the whole interval after each tick returns, as the seed's "
+           "\"do something, then sleep(interval)\" does, not at a fixed rate from the first "
+           "tick";
+  }
+}
+
+// Pins "A wait between ticks": between its ticks the daemon's thread sleeps. A loop of short
+// sleeps that checks the stop token also stops at once, but it wakes hundreds of times a
+// second for nothing.
+TEST(PeriodicDaemon, SleepsBetweenTicks) {
+  const ThreadCensus census;
+  TickCounter ticks;
+  PeriodicDaemon daemon(Units(20), [&ticks] { ticks.Tick(); });
+  const std::set<pid_t> thread = census.NewThreads();
+  ASSERT_TRUE(ticks.WaitFor(1, Units(5))) << kNoFirstTick;
+  std::this_thread::sleep_for(Units(0.5));
+  const IdleMeter meter(thread);
+  const long scheduled_before = TimesScheduled(thread);
+  const Stopwatch window;
+  std::this_thread::sleep_for(Units(3));
+  const long scheduled = TimesScheduled(thread) - scheduled_before;
+  EXPECT_TRUE(meter.StayedAsleep("the daemon between two ticks"))
+      << "Wait once per interval on a std::condition_variable_any with the std::stop_token: "
+         "the stop request wakes it";
+  EXPECT_LE(scheduled, 2) << "between two ticks the daemon's thread was run " << scheduled
+                          << " times by the scheduler in " << DescribeDuration(window.Elapsed())
+                          << ": it spins or polls the stop token in a loop of short sleeps. "
+                             "Wait once per interval on a std::condition_variable_any with the "
+                             "std::stop_token: the stop request wakes it";
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
 }
 
 // For random intervals and stop times: stop() returns promptly, and the ticks never come
