@@ -5,13 +5,15 @@ import contextlib
 import fcntl
 import os
 import pathlib
+import subprocess
 import sys
 import time
 import traceback
 
-from . import bazel as bazel_module
+from threadkata import bazel as bazel_module
+from threadkata import lessons as lessons_module
+
 from . import grading
-from . import manifest
 from . import reports
 
 EXIT_FULL_MARKS = 0
@@ -144,14 +146,16 @@ def _blocked_paths(grader_root, cache_dir, out_dir, graded):
     return tuple(str(p.resolve()) for p in paths if p.exists())
 
 
-def _grade_one(submission, lessons, bazel, settings, work_dir, max_file_bytes, out_dir):
+def _grade_one(submission, lessons, bazel, expected, settings, work_dir, max_file_bytes, out_dir):
     """Grades SUBMISSION into OUT_DIR; returns (results, grader_failed)."""
     started = time.monotonic()
     work_dir.mkdir(parents=True, exist_ok=True)
     try:
-        results = grading.grade(submission, lessons, bazel, settings, work_dir, max_file_bytes)
+        results = grading.grade(
+            submission, lessons, bazel, expected, settings, work_dir, max_file_bytes
+        )
         failed = False
-    except (bazel_module.GraderError, OSError) as error:
+    except (bazel_module.BazelError, OSError) as error:
         results = grading.error_results(submission, lessons, settings, str(error), started)
         failed = True
     except Exception:  # pylint: disable=broad-except
@@ -174,20 +178,30 @@ def main(argv=None):
         args.out or (".threadkata/grade-batch" if args.batch else ".threadkata/grade")
     ).resolve()
     cache_dir = pathlib.Path(args.cache_dir).resolve()
-    settings = bazel_module.Settings(
+    settings = grading.Settings(
         grader_root=grader_root,
         cache_dir=cache_dir,
-        disk_cache=pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve(),
         test_timeout=args.test_timeout,
         output_limit=args.output_limit,
-        invocation_timeout=args.invocation_timeout,
-        blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded),
-        extra_args=tuple(args.bazel_arg),
     )
+    work_dir = cache_dir / "work"
+
+    def engine_settings(folder, strict):
+        return bazel_module.Settings(
+            cache_dir=cache_dir / folder,
+            test_timeout={config: args.test_timeout for config in bazel_module.CONFIGS},
+            output_limit=args.output_limit,
+            disk_cache=pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve(),
+            invocation_timeout=args.invocation_timeout,
+            strict_sandbox=strict,
+            blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded) if strict else (),
+            extra_args=tuple(args.bazel_arg),
+        )
+
     try:
-        lessons = manifest.select(manifest.load(grader_root), args.lessons)
-        manifest.check_tree(grader_root, lessons)
-    except manifest.ManifestError as error:
+        lessons = lessons_module.select(lessons_module.load(grader_root), args.lessons)
+        lessons_module.check_tree(grader_root, lessons)
+    except lessons_module.ManifestError as error:
         print(f"tools/grade: {error}", file=sys.stderr)
         results = grading.error_results(
             graded.resolve(), [], settings, str(error), time.monotonic()
@@ -197,16 +211,30 @@ def main(argv=None):
     except ValueError as error:
         print(f"tools/grade: {error}", file=sys.stderr)
         return EXIT_USAGE
-    work_dir = cache_dir / "work"
-    bazel = bazel_module.Bazel(settings, work_dir)
+    # Learners' code runs in the pristine tree, sandboxed; the list of tests every run must
+    # report comes from the grader's own tree, where the tests are linked with the reference.
+    bazel = bazel_module.Bazel(work_dir / "tree", engine_settings("bazel", strict=True))
+    trusted = bazel_module.Bazel(grader_root, engine_settings("trusted", strict=False))
     out_dir.mkdir(parents=True, exist_ok=True)
     with _locked(cache_dir):
         try:
+            try:
+                expected = bazel_module.expected_tests(
+                    trusted, grader_root, lessons, cache_dir / "test-lists.json", work_dir / "trusted.log"
+                )
+            except (bazel_module.BazelError, OSError, subprocess.SubprocessError) as error:
+                results = grading.error_results(
+                    graded.resolve(), lessons, settings, str(error), time.monotonic()
+                )
+                reports.write_submission(out_dir, results)
+                print(f"tools/grade: {error}", file=sys.stderr)
+                return EXIT_GRADER_ERROR
             if not args.batch:
                 results, failed = _grade_one(
                     graded.resolve(),
                     lessons,
                     bazel,
+                    expected,
                     settings,
                     work_dir,
                     args.max_file_bytes,
@@ -230,6 +258,7 @@ def main(argv=None):
                     entry.resolve(),
                     lessons,
                     bazel,
+                    expected,
                     settings,
                     work_dir,
                     args.max_file_bytes,
@@ -248,4 +277,5 @@ def main(argv=None):
             return EXIT_GRADER_ERROR if any_failed else EXIT_FULL_MARKS
         finally:
             if (work_dir / "tree").exists():
-                bazel.shutdown(work_dir / "tree")
+                bazel.shutdown()
+            trusted.shutdown(("default",))
