@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ElementTree
 
 import jsonschema
 
-from threadkata_grader import manifest
+from threadkata import lessons as lessons_module
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -145,7 +145,7 @@ def main():
     if work.exists():
         shutil.rmtree(work)
     schema = json.loads((HERE / "results.schema.json").read_text(encoding="utf-8"))
-    lessons = manifest.load(ROOT)
+    lessons = lessons_module.load(ROOT)
     fixtures_dir = ROOT / "tests" / "grade_fixtures"
     all_ids = [i for i in args.all_lessons.split(",") if i]
 
@@ -157,7 +157,7 @@ def main():
         ids = all_ids if expected["lessons"] == "all" else expected["lessons"]
         group = "all" if expected["lessons"] == "all" else ",".join(ids)
         groups.setdefault(group, []).append((fixture, expected))
-        assemble(fixture, expected, manifest.select(lessons, ids), work / group / fixture.name)
+        assemble(fixture, expected, lessons_module.select(lessons, ids), work / group / fixture.name)
 
     failures = 0
     for group, fixtures in groups.items():
@@ -189,7 +189,7 @@ def main():
                 continue
             results = json.loads(results_path.read_text(encoding="utf-8"))
             ids = all_ids if expected["lessons"] == "all" else expected["lessons"]
-            max_score = sum(lesson.points for lesson in manifest.select(lessons, ids))
+            max_score = sum(lesson.points for lesson in lessons_module.select(lessons, ids))
             problems = check(expected, results, out_dir / fixture.name, schema, max_score)
             if f"\n{fixture.name}," not in table:
                 problems.append("no row in grades.csv")

@@ -117,8 +117,6 @@ def problems(root, lessons):
         for path in (lesson.readme, f"tests/{lesson.folder}/BUILD.bazel"):
             if not (root / path).is_file():
                 found.append(f"{where}: {path} is missing")
-        if not (root / lesson.hints).is_file() and not (root / lesson.readme).is_file():
-            found.append(f"{where}: {lesson.hints} is missing")
         for editable in lesson.editable:
             if not (root / editable).is_file():
                 found.append(f"{where}: editable {editable} is missing")

@@ -1,5 +1,8 @@
 """tools/kata check [LESSON]: run a lesson's checks, plain then under ThreadSanitizer."""
 
+import json
+import pathlib
+
 from .. import render
 from ..ui import escape
 
@@ -13,6 +16,11 @@ def add_arguments(parser):
     parser.add_argument("lesson", nargs="?", metavar="LESSON", help="default: the one you are on")
     parser.add_argument(
         "--all", action="store_true", help="show every failing check, not just the first ones"
+    )
+    parser.add_argument(
+        "--verdict-json",
+        metavar="FILE",
+        help="also write the verdicts (plain, tsan) to FILE, for tools/checks/verdict_agreement",
     )
 
 
@@ -77,6 +85,9 @@ def run(session, args):
     outcome = check_and_report(session, lesson, args.all)
     if outcome is None:
         return 1
+    if args.verdict_json:
+        verdicts = {"default": outcome.plain.kind, "tsan": outcome.tsan.kind if outcome.tsan else None}
+        pathlib.Path(args.verdict_json).write_text(json.dumps(verdicts) + "\n", encoding="utf-8")
     if outcome.solved:
         print_next(session)
         return 0
