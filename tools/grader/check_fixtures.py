@@ -157,7 +157,9 @@ def main():
         ids = all_ids if expected["lessons"] == "all" else expected["lessons"]
         group = "all" if expected["lessons"] == "all" else ",".join(ids)
         groups.setdefault(group, []).append((fixture, expected))
-        assemble(fixture, expected, lessons_module.select(lessons, ids), work / group / fixture.name)
+        assemble(
+            fixture, expected, lessons_module.select(lessons, ids), work / group / fixture.name
+        )
 
     failures = 0
     for group, fixtures in groups.items():

@@ -79,7 +79,9 @@ def default(session):
         return 1
     if outcome.solved:
         check.print_next(session)
-        out.print("\nRun [cyan]tools/kata[/] again (or [cyan]tools/kata watch[/]) when you are ready.")
+        out.print(
+            "\nRun [cyan]tools/kata[/] again (or [cyan]tools/kata watch[/]) when you are ready."
+        )
         return 0
     out.print()
     render.where_to_work(out, lesson)
@@ -92,7 +94,9 @@ def default(session):
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    root = pathlib.Path(os.environ.get("THREADKATA_ROOT") or pathlib.Path(__file__).resolve().parents[2])
+    root = pathlib.Path(
+        os.environ.get("THREADKATA_ROOT") or pathlib.Path(__file__).resolve().parents[2]
+    )
     errors = ui.err_console()
     try:
         session = session_module.Session(root, args.no_color)

@@ -25,7 +25,9 @@ class Progress:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.solved = {str(k): str(v) for k, v in dict(data.get("solved", {})).items()}
-            self.hints_shown = {str(k): int(v) for k, v in dict(data.get("hints_shown", {})).items()}
+            self.hints_shown = {
+                str(k): int(v) for k, v in dict(data.get("hints_shown", {})).items()
+            }
             self.chosen = str(data.get("current", ""))
             self.fresh = False
         except FileNotFoundError:

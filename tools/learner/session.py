@@ -95,7 +95,15 @@ class Session:
             results = engine.judge_lessons(
                 self.bazel, config, [lesson], expected, logs / f"{lesson.id}-{config}.bazel.log"
             )
-        return results[lesson.id][1]
+        run, verdict = results[lesson.id]
+        # The test program's whole output, for the learner to read in full.
+        (logs / f"{lesson.id}-{config}.test.log").write_text(
+            run.log or run.build_output, encoding="utf-8"
+        )
+        return verdict
+
+    def log(self, lesson, config):
+        return (self.state / "logs" / f"{lesson.id}-{config}.test.log").relative_to(self.root)
 
     def check(self, lesson):
         """Runs LESSON's checks plain, then under ThreadSanitizer if they pass; records a

@@ -108,5 +108,3 @@ def remote_file_system(folder):
     except OSError:
         return ""
     return kind if kind.startswith(_REMOTE) else ""
-
-

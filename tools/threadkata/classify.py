@@ -51,7 +51,9 @@ _FRAME = re.compile(r"^\s+#\d+ .*?(\S+?):(\d+)(?::\d+)?(?: \(|$)")
 _FRAME_START = re.compile(r"^\s+#\d+ ")
 _GLOBAL = re.compile(r"Location is global '([^']*)'")
 _LOCATION = re.compile(r"^(\S+):(\d+)$")
-_THROWN = re.compile(r"^terminate called after throwing an instance of '([^']*)'\n(?:\s*what\(\):\s*(.*))?", re.M)
+_THROWN = re.compile(
+    r"^terminate called after throwing an instance of '([^']*)'\n(?:\s*what\(\):\s*(.*))?", re.M
+)
 
 
 @dataclasses.dataclass
@@ -192,7 +194,9 @@ def _exit_status(log):
 def _running(log, before=None):
     """The test that was running at offset BEFORE (the end of the log by default)."""
     started = None
-    for match in re.finditer(r"^\[ (RUN     |      OK|  FAILED|  SKIPPED) \] (\S+)", log[:before], re.M):
+    for match in re.finditer(
+        r"^\[ (RUN     |      OK|  FAILED|  SKIPPED) \] (\S+)", log[:before], re.M
+    ):
         started = match.group(2) if match.group(1).strip() == "RUN" else None
     return started or ""
 
@@ -298,7 +302,9 @@ def compiler_errors(output, learner_files):
     """(lines, in_learner_files): the diagnostics worth reading. A diagnostic is kept with the
     lines that lead to it ("In instantiation of", "required from here"), so an error inside a
     library header that the learner's file caused (a static assertion) stays, whole."""
-    lines = [l for l in output.splitlines() if l.strip() and not l.startswith("Use --sandbox_debug")]
+    lines = [
+        l for l in output.splitlines() if l.strip() and not l.startswith("Use --sandbox_debug")
+    ]
     groups, pending, current = [], [], None
     for line in lines:
         diagnostic = re.search(r": (error|warning|note): ", line)
@@ -356,7 +362,9 @@ def judge(run, expected, learner_files, limits, refusal=None):
     cases = xml_cases if xml_cases is not None else logged
     status = _exit_status(log)
     by_name = {case.name: case for case in cases}
-    missing = [name for name in expected if name not in by_name or by_name[name].status == "skipped"]
+    missing = [
+        name for name in expected if name not in by_name or by_name[name].status == "skipped"
+    ]
     common = {"duration": run.duration, "cached": run.cached, "missing": missing}
 
     def verdict(kind, **fields):
@@ -381,13 +389,16 @@ def judge(run, expected, learner_files, limits, refusal=None):
         )
 
     watchdog = next((l for l in log.splitlines() if l.startswith(markers.WATCHDOG)), None)
-    limit = next(
-        (l for l in log.splitlines() if l.startswith(markers.LIMITER_OUTPUT_LIMIT)), None
-    )
+    limit = next((l for l in log.splitlines() if l.startswith(markers.LIMITER_OUTPUT_LIMIT)), None)
     stopped = run.status == "TIMEOUT" or watchdog or limit
     # Died on its own: a signal, an unexpected status, or tests that never ran.
     incomplete = bool(missing) or any(case.status == "error" for case in cases)
-    died = status is None or status not in (0, 1) or incomplete or (status == 0 and run.status != "PASSED")
+    died = (
+        status is None
+        or status not in (0, 1)
+        or incomplete
+        or (status == 0 and run.status != "PASSED")
+    )
     if died and not stopped:
         running = _running(log)
         where = _innermost_mine(log, learner_files)
@@ -396,7 +407,9 @@ def judge(run, expected, learner_files, limits, refusal=None):
             cases=logged if xml_cases is None else cases,
             explanation=_crash_explanation(log, status, incomplete),
             test=running,
-            report=_printed(log[log.rfind(markers.GTEST_RUN + running) :] if running else log[-2000:])[-MESSAGE_CAP:],
+            report=_printed(
+                log[log.rfind(markers.GTEST_RUN + running) :] if running else log[-2000:]
+            )[-MESSAGE_CAP:],
             locations=[where] if where else [],
         )
     if stopped:
@@ -416,7 +429,9 @@ def judge(run, expected, learner_files, limits, refusal=None):
         test = parts[4] if len(parts) > 4 and parts[3] == "test" else _running(log)
         return verdict(TIMEOUT, cases=logged, explanation=explanation, test=test, report=report)
     if any(case.status == FAIL for case in cases):
-        return verdict(FAIL, explanation=f"{sum(c.status == FAIL for c in cases)} of {len(cases)} checks fail.")
+        return verdict(
+            FAIL, explanation=f"{sum(c.status == FAIL for c in cases)} of {len(cases)} checks fail."
+        )
     if status == 0 and run.status == "PASSED" and not missing and markers.GTEST_PASSED in log:
         return verdict(PASS)
     return verdict(CRASH, explanation=explain.AFTER_TESTS if not missing else explain.EXITED_EARLY)

@@ -123,8 +123,7 @@ WATCHDOG = "timed out: probably a deadlock or a thread never joined."
 
 def output_limit(limit_line):
     return (
-        f"stopped: the tests printed too much ({limit_line}). Output in a loop that never "
-        "ends?"
+        f"stopped: the tests printed too much ({limit_line}). Output in a loop that never " "ends?"
     )
 
 

@@ -60,7 +60,10 @@ def judge_lessons(bazel, config, lessons, expected, log_path):
     results = {}
     for lesson in lessons:
         run = collect(invocation, lesson)
-        results[lesson.id] = (run, classify.judge(run, expected[lesson.id], lesson.editable, limits))
+        results[lesson.id] = (
+            run,
+            classify.judge(run, expected[lesson.id], lesson.editable, limits),
+        )
     return results
 
 
@@ -77,7 +80,11 @@ def save_fixture(folder, run, lesson, config, expected, test_timeout):
         "test_timeout": test_timeout,
     }
     (folder / "run.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    for name, text in (("test.log", run.log), ("test.xml", run.xml), ("build.txt", run.build_output)):
+    for name, text in (
+        ("test.log", run.log),
+        ("test.xml", run.xml),
+        ("build.txt", run.build_output),
+    ):
         if text:
             (folder / name).write_text(text, encoding="utf-8")
 
@@ -92,7 +99,10 @@ def load_fixture(folder):
         return path.read_text(encoding="utf-8") if path.exists() else ""
 
     run = classify.Run(
-        status=meta["status"], log=text("test.log"), xml=text("test.xml"), build_output=text("build.txt")
+        status=meta["status"],
+        log=text("test.log"),
+        xml=text("test.xml"),
+        build_output=text("build.txt"),
     )
     return run, meta
 

@@ -220,7 +220,11 @@ def main(argv=None):
         try:
             try:
                 expected = bazel_module.expected_tests(
-                    trusted, grader_root, lessons, cache_dir / "test-lists.json", work_dir / "trusted.log"
+                    trusted,
+                    grader_root,
+                    lessons,
+                    cache_dir / "test-lists.json",
+                    work_dir / "trusted.log",
                 )
             except (bazel_module.BazelError, OSError, subprocess.SubprocessError) as error:
                 results = grading.error_results(

@@ -10,6 +10,7 @@ import shutil
 _TOP_LEVEL_EXCLUDED = {".git", "solutions", ".threadkata", "user.bazelrc"}
 _NESTED_EXCLUDED = {"tests/grade_fixtures"}
 
+
 def _ignore(root, excluded):
     root = pathlib.Path(root).resolve()
     excluded = {pathlib.Path(path).resolve() for path in excluded}

@@ -38,10 +38,9 @@ def check_and_report(session, lesson, show_all=False):
         render.missing(out, lesson, missing)
         return None
     outcome = session.check(lesson)
-    logs = session.state / "logs"
     plain = outcome.plain
     if plain.kind != "pass":
-        render.verdict(out, lesson, plain, "default", logs / f"{lesson.id}-default.bazel.log", show_all)
+        render.verdict(out, lesson, plain, "default", session.log(lesson, "default"), show_all)
         return outcome
     count = f"all {len(plain.cases)} checks pass" if plain.cases else "the checks pass"
     out.print(f"[green]✓[/] {count}")
@@ -50,7 +49,7 @@ def check_and_report(session, lesson, show_all=False):
             "[red]✗[/] but not under ThreadSanitizer, which watches every memory access of "
             "every thread:\n"
         )
-        render.verdict(out, lesson, outcome.tsan, "tsan", logs / f"{lesson.id}-tsan.bazel.log", show_all)
+        render.verdict(out, lesson, outcome.tsan, "tsan", session.log(lesson, "tsan"), show_all)
         out.print("  A lesson is solved when its checks pass plain and under ThreadSanitizer.")
         return outcome
     out.print(f"[green]✓[/] {count} under ThreadSanitizer: no data race, no leaked thread\n")
@@ -86,7 +85,10 @@ def run(session, args):
     if outcome is None:
         return 1
     if args.verdict_json:
-        verdicts = {"default": outcome.plain.kind, "tsan": outcome.tsan.kind if outcome.tsan else None}
+        verdicts = {
+            "default": outcome.plain.kind,
+            "tsan": outcome.tsan.kind if outcome.tsan else None,
+        }
         pathlib.Path(args.verdict_json).write_text(json.dumps(verdicts) + "\n", encoding="utf-8")
     if outcome.solved:
         print_next(session)

@@ -14,7 +14,11 @@ def run(session, args):
     lesson = session.lesson(args.lesson)
     session.progress.choose(lesson.id)
     session.save()
-    state = " (solved: experiment freely, it stays solved)" if session.progress.is_solved(lesson.id) else ""
+    state = (
+        " (solved: experiment freely, it stays solved)"
+        if session.progress.is_solved(lesson.id)
+        else ""
+    )
     session.out.print(f"Now on lesson {lesson.id}: [bold]{escape(lesson.title)}[/]{state}")
     render.where_to_work(session.out, lesson)
     return 0

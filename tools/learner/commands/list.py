@@ -37,9 +37,7 @@ def run(session, args):
     out = session.out
     show(session)
     if args.no_prompt or not interactive():
-        out.print(
-            "\n[dim]Jump to a lesson: tools/kata go NN · reset one: tools/kata reset NN[/]"
-        )
+        out.print("\n[dim]Jump to a lesson: tools/kata go NN · reset one: tools/kata reset NN[/]")
         return 0
     while True:
         answer = out.input(
@@ -54,4 +52,3 @@ def run(session, args):
             show(session)
             continue
         out.print("[dim]g NN, r NN or q[/]")
-

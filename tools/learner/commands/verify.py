@@ -16,7 +16,9 @@ def run(session, args):
     passed = 0
     for lesson in session.lessons:
         if session.missing_files(lesson):
-            out.print(f"[yellow]![/] {lesson.id} {escape(lesson.title)}: [yellow]not in your checkout yet[/]")
+            out.print(
+                f"[yellow]![/] {lesson.id} {escape(lesson.title)}: [yellow]not in your checkout yet[/]"
+            )
             continue
         outcome = session.check(lesson)
         if outcome.solved:

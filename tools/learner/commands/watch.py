@@ -15,7 +15,10 @@ KEYS = "Enter: re-check · h: next hint · l: list · q or Ctrl-C: stop"
 
 def add_arguments(parser):
     parser.add_argument(
-        "lesson", nargs="?", metavar="LESSON", help="the lesson to start with (default: the one you are on)"
+        "lesson",
+        nargs="?",
+        metavar="LESSON",
+        help="the lesson to start with (default: the one you are on)",
     )
     parser.add_argument(
         "--manual", action="store_true", help="re-check when you press Enter instead of on save"
@@ -59,8 +62,10 @@ def _watch_one(session, lesson, waiter, manual):
     was_solved = session.progress.is_solved(lesson.id)
     while True:
         render.progress(out, session)
-        how = "Manual mode: press Enter to re-check" if manual or waiter.observer is None else (
-            f"Watching {lesson.editable[0]}: save it to re-check"
+        how = (
+            "Manual mode: press Enter to re-check"
+            if manual or waiter.observer is None
+            else (f"Watching {lesson.editable[0]}: save it to re-check")
         )
         out.print(f"[dim]{escape(how)} · {KEYS}[/]\n")
         outcome = check.check_and_report(session, lesson)
@@ -90,4 +95,3 @@ def _watch_one(session, lesson, waiter, manual):
             else:
                 out.print(f"[dim]{KEYS}[/]")
         out.print()
-

@@ -14,7 +14,9 @@ class HintsTest(unittest.TestCase):
             "# Hints\n\n## Hint 1\n\nJoin it.\n\n## Hint 2\n\n```cpp\n## not a heading\n"
             "t.join();\n```\n"
         )
-        self.assertEqual(hints.parse(text), ["Join it.", "```cpp\n## not a heading\nt.join();\n```"])
+        self.assertEqual(
+            hints.parse(text), ["Join it.", "```cpp\n## not a heading\nt.join();\n```"]
+        )
 
     def test_the_readme_is_read_only_when_the_lesson_has_no_hints_md(self):
         with tempfile.TemporaryDirectory() as temp:

@@ -7,7 +7,9 @@ from learner import progress
 from threadkata import lessons
 
 LESSONS = [
-    lessons.Lesson(id=f"0{i}", folder=f"0{i}_x", title="X", editable=(f"katas/0{i}_x/x.cc",), points=i)
+    lessons.Lesson(
+        id=f"0{i}", folder=f"0{i}_x", title="X", editable=(f"katas/0{i}_x/x.cc",), points=i
+    )
     for i in (1, 2, 3)
 ]
 

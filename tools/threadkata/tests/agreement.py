@@ -23,7 +23,9 @@ ROOT = HERE.parents[2]
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("fixtures", nargs="*", help="names under fixtures/ (default: all)")
-    parser.add_argument("--scratch", default=os.path.join(tempfile.gettempdir(), "threadkata-agreement"))
+    parser.add_argument(
+        "--scratch", default=os.path.join(tempfile.gettempdir(), "threadkata-agreement")
+    )
     args = parser.parse_args()
     names = args.fixtures or sorted(p.name for p in record.FIXTURES.iterdir() if p.is_dir())
     scratch = pathlib.Path(args.scratch)
@@ -49,7 +51,11 @@ def main():
         report.unlink(missing_ok=True)
         subprocess.run(
             [str(tree / "tools" / "kata"), "check", lesson, "--verdict-json", str(report)],
-            cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+            cwd=tree,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
         )
         target.write_bytes(original)
         verdicts = json.loads(report.read_text()) if report.exists() else {}
@@ -67,9 +73,23 @@ def main():
             (batch / name / "katas" / folder).mkdir(parents=True)
             shutil.copyfile(source, batch / name / "katas" / folder / source.name)
         subprocess.run(
-            [str(ROOT / "tools" / "grade"), "--batch", str(batch), "--out", str(out), "--lessons", lesson]
-            + ([f"--disk-cache={os.environ['THREADKATA_DISK_CACHE']}"] if os.environ.get("THREADKATA_DISK_CACHE") else []),
-            env=env, stdout=subprocess.DEVNULL, check=False,
+            [
+                str(ROOT / "tools" / "grade"),
+                "--batch",
+                str(batch),
+                "--out",
+                str(out),
+                "--lessons",
+                lesson,
+            ]
+            + (
+                [f"--disk-cache={os.environ['THREADKATA_DISK_CACHE']}"]
+                if os.environ.get("THREADKATA_DISK_CACHE")
+                else []
+            ),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            check=False,
         )
         for name in os.listdir(batch):
             results = out / name / "results.json"
@@ -80,7 +100,9 @@ def main():
     for name in fixtures:
         same = learner[name] == grader[name]
         failures += not same
-        print(f"{'ok  ' if same else 'FAIL'} {name}: tools/kata {learner[name]}, tools/grade {grader[name]}")
+        print(
+            f"{'ok  ' if same else 'FAIL'} {name}: tools/kata {learner[name]}, tools/grade {grader[name]}"
+        )
     print(f"verdict agreement: {len(fixtures) - failures} agree, {failures} differ")
     return 1 if failures else 0
 

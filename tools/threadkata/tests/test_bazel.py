@@ -17,10 +17,16 @@ class ParseEventsTest(unittest.TestCase):
             stderr = pathlib.Path(temp) / "stderr"
             stderr.write_text("katas/01_x/x.cc:3:1: error: expected ';'\n")
             events = [
-                {"id": {"namedSet": {"id": "0"}}, "namedSetOfFiles": {"files": [{"uri": "file:///b/solution_test"}]}},
+                {
+                    "id": {"namedSet": {"id": "0"}},
+                    "namedSetOfFiles": {"files": [{"uri": "file:///b/solution_test"}]},
+                },
                 {
                     "id": {"targetCompleted": {"label": "//tests/01_x:solution_test"}},
-                    "completed": {"success": True, "outputGroup": [{"name": "default", "fileSets": [{"id": "0"}]}]},
+                    "completed": {
+                        "success": True,
+                        "outputGroup": [{"name": "default", "fileSets": [{"id": "0"}]}],
+                    },
                 },
                 {
                     "id": {"testResult": {"label": "//tests/01_x:kata_test"}},
@@ -35,7 +41,12 @@ class ParseEventsTest(unittest.TestCase):
                 },
                 {
                     "id": {"actionCompleted": {"label": "//katas/02_y:y"}},
-                    "action": {"success": False, "label": "//katas/02_y:y", "type": "CppCompile", "stderr": {"uri": f"file://{stderr}"}},
+                    "action": {
+                        "success": False,
+                        "label": "//katas/02_y:y",
+                        "type": "CppCompile",
+                        "stderr": {"uri": f"file://{stderr}"},
+                    },
                 },
             ]
             runs, failed = bazel.parse_events(
@@ -44,7 +55,9 @@ class ParseEventsTest(unittest.TestCase):
             )
         self.assertEqual(runs["//tests/01_x:solution_test"].outputs, ["/b/solution_test"])
         kata = runs["//tests/01_x:kata_test"]
-        self.assertEqual((kata.status, kata.duration_ms, kata.log_path), ("FAILED", 1500, "/l/test.log"))
+        self.assertEqual(
+            (kata.status, kata.duration_ms, kata.log_path), ("FAILED", 1500, "/l/test.log")
+        )
         self.assertEqual(failed[0].label, "//katas/02_y:y")
         self.assertIn("expected ';'", failed[0].stderr)
 
@@ -68,9 +81,13 @@ class InterruptTest(unittest.TestCase):
     def test_ctrl_c_interrupts_the_child_and_waits_for_it(self):
         # A child that, like Bazel's client, needs a moment to stop after SIGINT.
         child = subprocess.Popen(
-            [sys.executable, "-c", "import os,signal,time\n"
-             "signal.signal(signal.SIGINT, lambda *a: (time.sleep(0.3), os._exit(8)))\n"
-             "time.sleep(60)"],
+            [
+                sys.executable,
+                "-c",
+                "import os,signal,time\n"
+                "signal.signal(signal.SIGINT, lambda *a: (time.sleep(0.3), os._exit(8)))\n"
+                "time.sleep(60)",
+            ],
             start_new_session=True,
         )
         time.sleep(0.5)

@@ -39,7 +39,9 @@ class Verdicts(unittest.TestCase):
         run, meta = engine.load_fixture(FIXTURES / "pass")
         first = classify.gtest_cases(run.xml)[0].name.split(".")[1]
         run = dataclasses.replace(run, xml=re.sub(rf'<testcase name="{first}"[^>]*/>', "", run.xml))
-        verdict = classify.judge(run, meta["expected_tests"], meta["editable"], {"test_timeout": 60})
+        verdict = classify.judge(
+            run, meta["expected_tests"], meta["editable"], {"test_timeout": 60}
+        )
         self.assertEqual(verdict.kind, classify.CRASH)
         self.assertEqual(len(verdict.missing), 1)
 

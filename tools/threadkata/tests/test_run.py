@@ -71,7 +71,9 @@ class JudgeLessonsTest(unittest.TestCase):
             "//tests/02_y:kata_test": bazel.TargetRun("//tests/02_y:kata_test"),
         }
         with self.assertRaises(bazel.BazelError):
-            engine.judge_lessons(FakeBazel(runs, []), "default", LESSONS, EXPECTED, self.dir / "log")
+            engine.judge_lessons(
+                FakeBazel(runs, []), "default", LESSONS, EXPECTED, self.dir / "log"
+            )
 
     def test_an_incomplete_test_is_the_graders_failure(self):
         run = self.passed("//tests/01_x:kata_test")
