@@ -68,7 +68,7 @@ def verdict(out, lesson, result, config, log, show_all=False):
             out.print(f"  here: [bold]{escape(', '.join(result.locations))}[/]")
         if result.test:
             out.print(f"  during the check {escape(result.test)}")
-        if result.report and kind != classify.CRASH:
+        if result.report:
             out.print("\n  [dim]The report:[/]")
             _lines(out, result.report, "    ", "dim", 40)
         out.print()

@@ -239,6 +239,10 @@ class Bazel:
             "--show_progress_rate_limit=30",
             "--experimental_ui_max_stdouterr_bytes=65536",
             f"--build_event_json_file={events}",
+            # Build options too: the same in every command, so that none discards the analysis.
+            f"--test_timeout={settings.test_timeout[config]}",
+            f"--test_env=THREADKATA_OUTPUT_LIMIT={settings.output_limit}",
+            f"--run_under={LIMITER_LABEL}",
         ]
         if settings.disk_cache:
             flags.append(f"--disk_cache={settings.disk_cache}")
@@ -295,19 +299,7 @@ class Bazel:
     def test(self, config, labels, log_path):
         """Runs the test targets LABELS under CONFIG ("default" or "tsan"), each test program
         under the output limiter."""
-        settings = self.settings
-        return self.run(
-            "test",
-            config,
-            labels,
-            log_path,
-            flags=[
-                "--test_output=summary",
-                f"--test_timeout={settings.test_timeout[config]}",
-                f"--test_env=THREADKATA_OUTPUT_LIMIT={settings.output_limit}",
-                f"--run_under={LIMITER_LABEL}",
-            ],
-        )
+        return self.run("test", config, labels, log_path, flags=["--test_output=summary"])
 
     def shutdown(self, configs=CONFIGS):
         """Stops the Bazel servers (nothing left running behind us)."""

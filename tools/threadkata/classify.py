@@ -258,12 +258,12 @@ def _sanitizer(log, learner_files):
         end = log.find("\n", end) if end >= 0 else match.end() + 8000
         block = log[match.start() : end if end >= 0 else len(log)]
         explanation = explain.sanitizer_kind(kind)
-        names = _GLOBAL.findall(block)
-        if names:
-            name = names[0].split("::")[-1]
-            explanation += " The variable: " + (
-                f"{name}." if name and name != "<null>" else "a global."
-            )
+        names = [n.split("::")[-1] for n in _GLOBAL.findall(block)]
+        named = [n for n in names if n and n != "<null>"]
+        if named:
+            explanation += f" The variable: {named[0]}."
+        elif names and not re.search(r"Location is (stack|heap)", block):
+            explanation += " The variable: a global."
         return Verdict(
             kind=SANITIZER,
             explanation=f"{match.group(1)}: {explanation}",
@@ -283,19 +283,22 @@ def _sanitizer(log, learner_files):
 
 
 def _crash_explanation(log, status, exited_early):
-    thrown = _THROWN.search(log)
-    if "terminate called without an active exception" in log:
-        return explain.TERMINATE
-    if thrown:
-        what = thrown.group(1) + (f": {thrown.group(2).strip()}" if thrown.group(2) else "")
-        return explain.thrown(what)
-    if status == 139 or "SEGV" in log or "Segmentation fault" in log:
-        return explain.SEGV
-    if status == 134:
-        return explain.ABORT
+    """How the program died, then its most likely cause."""
     if status == 0 and exited_early:
         return explain.EXITED_EARLY
-    return explain.died(status)
+    thrown = _THROWN.search(log)
+    if "terminate called without an active exception" in log:
+        cause = explain.TERMINATE
+    elif thrown:
+        what = thrown.group(1) + (f": {thrown.group(2).strip()}" if thrown.group(2) else "")
+        cause = explain.thrown(what)
+    elif status == 139 or "SEGV" in log or "Segmentation fault" in log:
+        cause = explain.SEGV
+    elif status == 134:
+        cause = explain.ABORT
+    else:
+        return explain.died(status) + "."
+    return f"{explain.died(status)}: {cause}"
 
 
 def compiler_errors(output, learner_files):
@@ -345,13 +348,15 @@ def judge(run, expected, learner_files, limits, refusal=None):
             kind=COMPILE_ERROR,
             explanation=explain.COMPILE_MINE if in_mine else explain.COMPILE_ELSEWHERE,
             report="\n".join(errors),
-            locations=sorted(
-                {
+            locations=[
+                location
+                for location in dict.fromkeys(
                     ":".join(l.split(":")[:2])
                     for l in errors
-                    if ": error:" in l and l.split(":")[0] in learner_files
-                }
-            ),
+                    if re.search(r": (?:fatal )?error:|required from here", l)
+                )
+                if location.split(":")[0] in learner_files
+            ],
         )
     if refusal:
         return Verdict(kind=REFUSED, explanation=refusal)
@@ -407,9 +412,9 @@ def judge(run, expected, learner_files, limits, refusal=None):
             cases=logged if xml_cases is None else cases,
             explanation=_crash_explanation(log, status, incomplete),
             test=running,
-            report=_printed(
-                log[log.rfind(markers.GTEST_RUN + running) :] if running else log[-2000:]
-            )[-MESSAGE_CAP:],
+            report=_shown_report(
+                _printed(log[log.rfind(markers.GTEST_RUN + running) :] if running else log)
+            )[:MESSAGE_CAP],
             locations=[where] if where else [],
         )
     if stopped:

@@ -100,15 +100,15 @@ def thrown(what):
 
 
 def died(status):
-    """How the program ended, from its exit status (as the limiter saw it)."""
+    """How the program ended, from its exit status (as the limiter saw it), without a full stop."""
     if status is None:
-        return "the test program died."
+        return "the test program died"
     if status > 128:
         try:
-            return f"the test program was killed by {signal.Signals(status - 128).name}."
+            return f"the test program was killed by {signal.Signals(status - 128).name}"
         except ValueError:
             pass
-    return f"the test program died (exit status {status})."
+    return f"the test program died (exit status {status})"
 
 
 def timeout_limit(seconds):

@@ -98,7 +98,9 @@ class InterruptTest(unittest.TestCase):
         self.assertEqual(child.returncode, 8, "the child was not interrupted, or not waited for")
 
     def test_a_time_limit_interrupts_the_child(self):
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(60)"], stderr=subprocess.DEVNULL
+        )
         started = time.monotonic()
         self.assertFalse(bazel.wait_interruptibly(child, timeout=0.5))
         self.assertIsNotNone(child.returncode)
