@@ -107,6 +107,12 @@ def main(argv=None):
         if args.command is None:
             return default(session)
         return COMMANDS[args.command].run(session, args)
+    except session_module.AllSolved:
+        session.out.print(
+            "Every lesson is solved. Name one to work on it again (e.g. tools/kata go 01), or "
+            "run tools/kata verify to re-check them all."
+        )
+        return 0
     except session_module.UsageError as error:
         errors.print(f"tools/kata: {ui.escape(str(error))}")
         return EXIT_USAGE

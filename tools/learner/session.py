@@ -26,6 +26,10 @@ class UsageError(Exception):
     """The learner asked for something that does not exist: exit status 2."""
 
 
+class AllSolved(Exception):
+    """Every lesson is solved and the learner named none."""
+
+
 @dataclasses.dataclass
 class Outcome:
     """One check of one lesson: the plain verdict, and the ThreadSanitizer one if it ran."""
@@ -63,7 +67,12 @@ class Session:
         return found
 
     def chosen_or_current(self, name):
-        return self.lesson(name) if name else self.progress.current()
+        """The lesson NAME names, else the current one; every lesson solved and none chosen:
+        a UsageError that says how to pick one."""
+        lesson = self.lesson(name) if name else self.progress.current()
+        if lesson is None:
+            raise AllSolved()
+        return lesson
 
     def missing_files(self, lesson):
         paths = [lesson.readme, *lesson.editable, f"tests/{lesson.folder}/BUILD.bazel"]
