@@ -18,15 +18,12 @@ def _lines(out, text, indent, style, limit):
         out.print(f"{indent}[{style}]...[/]")
 
 
-def failures(out, lesson, verdict, show_all):
-    failed = verdict.failed
+def failures(out, lesson, failed, show_all):
     if not failed:
         return
     shown = failed if show_all else failed[:SHOWN_TESTS]
     for case in shown:
         out.print(f"  [red]✗[/] [bold]{escape(case.name)}[/]")
-        if case.status == "error":
-            out.print("    [dim](this check was running when the program stopped)[/]")
         _lines(out, case.message, "    ", "yellow", 14)
         if case.location:
             out.print(f"      [dim]at {escape(case.location)}[/]")
@@ -54,16 +51,12 @@ def verdict(out, lesson, result, config, log, show_all=False):
     if kind == classify.FAIL:
         checks = "check" if len(result.cases) == 1 else "checks"
         out.print(f"[red]✗[/] {len(result.failed)} of {len(result.cases)} {checks} fail:\n")
-        failures(out, lesson, result, show_all)
+        failures(out, lesson, result.failed, show_all)
         if config == "tsan":
             out.print(f"  [dim]({escape(explain.UNDER_TSAN)})[/]\n")
     else:
-        heading = {
-            classify.SANITIZER: "found",
-            classify.CRASH: "the checks crashed:",
-            classify.TIMEOUT: "",
-        }[kind]
-        out.print(f"[red]✗[/] {heading} [bold]{escape(result.explanation)}[/]".replace("  ", " "))
+        heading = "the checks crashed: " if kind == classify.CRASH else ""
+        out.print(f"[red]✗[/] {heading}[bold]{escape(result.explanation)}[/]")
         if result.locations:
             out.print(f"  here: [bold]{escape(', '.join(result.locations))}[/]")
         if result.test:
@@ -72,9 +65,10 @@ def verdict(out, lesson, result, config, log, show_all=False):
             out.print("\n  [dim]The report:[/]")
             _lines(out, result.report, "    ", "dim", 40)
         out.print()
-        if result.failed:
+        failed = [case for case in result.cases if case.status == classify.FAIL]
+        if failed:
             out.print("  Before that, these checks failed:\n")
-            failures(out, lesson, result, show_all)
+            failures(out, lesson, failed, show_all)
         if result.missing and kind == classify.CRASH:
             out.print(f"  [dim]{len(result.missing)} checks never ran.[/]")
     out.print(f"  [dim]Full test output: {escape(str(log))}[/]")
