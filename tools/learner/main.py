@@ -3,6 +3,7 @@
 import argparse
 import os
 import pathlib
+import signal
 import sys
 
 from threadkata import bazel as bazel_module
@@ -93,6 +94,9 @@ def default(session):
 
 
 def main(argv=None):
+    # Ctrl-C stops every command cleanly (KeyboardInterrupt), even when started from a shell
+    # that ignores SIGINT in its background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args = parser().parse_args(argv)
     root = pathlib.Path(
         os.environ.get("THREADKATA_ROOT") or pathlib.Path(__file__).resolve().parents[2]
