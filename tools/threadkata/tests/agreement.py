@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 
+from learner import session
 from threadkata.tests import record
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -60,6 +61,9 @@ def main():
         target.write_bytes(original)
         verdicts = json.loads(report.read_text()) if report.exists() else {}
         learner[name] = verdicts.get("tsan") or verdicts.get("default") or "no verdict"
+
+    # tools/kata's Bazel servers for the scratch copy: nothing left running.
+    session.Session(tree).bazel.shutdown()
 
     grader = {}
     for lesson in sorted({lesson for lesson, _ in fixtures.values()}):
