@@ -2,13 +2,21 @@
 under ThreadSanitizer, and assembles results.json (see ../results.schema.json)."""
 
 import datetime
+import pathlib
 import re
+import sys
 import time
 
 from . import bazel as bazel_module
 from . import classify
 from . import submission as submission_module
 from . import tree as tree_module
+
+# The gate lives in the engine package, tools/threadkata (issue 13: checked before Bazel runs).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+from threadkata import gate as gate_module  # pylint: disable=wrong-import-position
+
+REFUSED = gate_module.REFUSED
 
 FORMAT = "threadkata-grade"
 FORMAT_VERSION = 1
@@ -25,6 +33,7 @@ _EXERCISM_STATUS = {
     classify.TIMEOUT: "error",
     classify.CRASH: "error",
     submission_module.REJECTED: "error",
+    REFUSED: "error",
 }
 
 
@@ -60,7 +69,15 @@ def _run_config(bazel, tree, config, lessons, work_dir, settings):
     return results
 
 
-def _kata_entry(lesson, outcomes, configs):
+def _gated(lesson, outcomes, settings):
+    """The gate's verdict on LESSON's accepted file (one editable file per lesson), or None."""
+    accepted = [o for o in outcomes if o.state == submission_module.ACCEPTED]
+    if len(accepted) != 1 or len(outcomes) != 1:
+        return None
+    return gate_module.check(lesson, accepted[0].path, accepted[0].content, settings.grader_root)
+
+
+def _kata_entry(lesson, outcomes, configs, verdict=None):
     """The tests[] entry of one kata (Exercism's per-test fields, Classroom's score)."""
     entry = {
         "name": f"{lesson.id} {lesson.title}",
@@ -82,6 +99,19 @@ def _kata_entry(lesson, outcomes, configs):
         message = "Not graded: " + "; ".join(f"{o.path} {o.reason}" for o in not_taken) + "."
         output = None
         duration = 0.0
+    elif verdict is not None and verdict.status != gate_module.ADMITTED:
+        grade = verdict.status
+        message = verdict.message()
+        output = None
+        duration = verdict.seconds
+        not_run = f"Not run: {'refused by the gate' if grade == REFUSED else 'no compilation'}."
+        entry["configs"]["default"] = (
+            classify.ConfigResult(status=classify.COMPILE_ERROR, message=message).to_json()
+            if grade == classify.COMPILE_ERROR
+            else classify.ConfigResult(status="skipped", message=not_run).to_json()
+        )
+        entry["configs"]["tsan"] = classify.ConfigResult(status="skipped", message=not_run).to_json()
+        entry["refusals"] = [refusal.to_json() for refusal in verdict.refusals]
     else:
         plain = configs["default"][lesson.id]
         sanitized = configs["tsan"].get(lesson.id)
@@ -150,17 +180,26 @@ def grade(submission, lessons, bazel, settings, work_dir, max_file_bytes):
     tree = tree_module.prepare(
         settings.grader_root, work_dir / "tree", outcomes, excluded=(settings.cache_dir,)
     )
-    complete = [
+    accepted = [
         lesson
         for lesson in lessons
         if all(o.state == submission_module.ACCEPTED for o in outcomes[lesson.id])
+    ]
+    verdicts = {lesson.id: _gated(lesson, outcomes[lesson.id], settings) for lesson in accepted}
+    complete = [
+        lesson
+        for lesson in accepted
+        if verdicts[lesson.id] is None or verdicts[lesson.id].status == gate_module.ADMITTED
     ]
     configs = {"default": _run_config(bazel, tree, "default", complete, work_dir, settings)}
     passed = [lesson for lesson in complete if configs["default"][lesson.id].status == "pass"]
     configs["tsan"] = _run_config(bazel, tree, "tsan", passed, work_dir, settings)
 
     results = _skeleton(submission, lessons, settings)
-    results["tests"] = [_kata_entry(lesson, outcomes[lesson.id], configs) for lesson in lessons]
+    results["tests"] = [
+        _kata_entry(lesson, outcomes[lesson.id], configs, verdicts.get(lesson.id))
+        for lesson in lessons
+    ]
     results["problems"] = [
         f"{o.path} {o.reason}"
         for files in outcomes.values()

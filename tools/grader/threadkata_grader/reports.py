@@ -15,6 +15,7 @@ _GRADE_LABEL = {
     "sanitizer": "⚠ data race (ThreadSanitizer)",
     "missing": "➖ missing",
     "rejected": "⛔ rejected",
+    "refused": "🚫 refused by the gate",
 }
 
 
