@@ -321,9 +321,7 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
         if tok.kind == "punct" and tok.text == "#" and tok.first:
             name = following.text if following and following.line == tok.line else ""
             if not raw:
-                refusals.append(
-                    Refusal(tok.line, f"#{name}", f"`#{name}`: a kata needs no pragma")
-                )
+                refusals.append(Refusal(tok.line, f"#{name}", f"`#{name}`: a kata needs no pragma"))
             elif name not in ("include", "define", "undef"):
                 refusals.append(
                     Refusal(
@@ -541,7 +539,12 @@ def _build(work, relative, config, flags):
 
 def _run_input(command, text, cwd):
     result = subprocess.run(
-        command, cwd=cwd, input=text.encode(), capture_output=True, timeout=COMPILE_TIME_LIMIT, check=False
+        command,
+        cwd=cwd,
+        input=text.encode(),
+        capture_output=True,
+        timeout=COMPILE_TIME_LIMIT,
+        check=False,
     )
     return result.returncode, result.stdout, result.stderr
 
@@ -745,7 +748,11 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
                     line,
                     pretty,
                     f"your file defines {pretty}"
-                    + (f", which belongs to {owner}" if owner else ", which is not in the lesson's API")
+                    + (
+                        f", which belongs to {owner}"
+                        if owner
+                        else ", which is not in the lesson's API"
+                    )
                     + f" ({where}); helpers belong in an anonymous namespace",
                 )
             )
@@ -835,7 +842,11 @@ def check(lesson, editable, content, root=ROOT):
         for include in build.direct_includes:
             if not _allowed_include(include, lesson_headers, extra_headers, dirs, cxx_dirs):
                 line = next(
-                    (t.line for t in source_tokens if t.kind == "string" and include.endswith(t.text.strip('"'))),
+                    (
+                        t.line
+                        for t in source_tokens
+                        if t.kind == "string" and include.endswith(t.text.strip('"'))
+                    ),
                     0,
                 )
                 refusals.append(
@@ -851,7 +862,9 @@ def check(lesson, editable, content, root=ROOT):
                 dataclasses.replace(r, line=number)
                 for r in check_tokens(tokens(line), namespaces, _RESERVED_FROM_MACROS, raw=False)
             ]
-        refusals += _symbol_refusals(build, lesson, (names, namespaces), classes, libc, source_tokens)
+        refusals += _symbol_refusals(
+            build, lesson, (names, namespaces), classes, libc, source_tokens
+        )
     plain = builds[0]
     for build in builds[1:]:
         if build.status != ADMITTED or plain.status != ADMITTED:

@@ -169,6 +169,11 @@ class Bazel:
             # Hostile code runs only in the sandbox: no fallback to unsandboxed execution.
             "--spawn_strategy=linux-sandbox",
             "--sandbox_default_allow_network=false",
+            # Private /tmp and /dev/shm per action: nothing a test leaves there reaches the next.
+            "--sandbox_tmpfs_path=/tmp",
+            "--sandbox_tmpfs_path=/dev/shm",
+            # A result is never taken from another submission's run.
+            "--nocache_test_results",
             f"--test_timeout={settings.test_timeout}",
             f"--test_env=THREADKATA_OUTPUT_LIMIT={settings.output_limit}",
             f"--run_under={tree_module.LIMITER_LABEL}",

@@ -19,6 +19,9 @@ EXIT_NOT_FULL_MARKS = 1
 EXIT_USAGE = 2
 EXIT_GRADER_ERROR = 3
 
+_BATCH_REPORTS = {"grades.csv", "grades.json"}
+_SANDBOX_WRITABLE = ("/tmp", "/dev/shm", "/var/tmp")
+
 DESCRIPTION = """\
 Grades a learner's submission of the threadkata katas, as CI does. Only each kata's editable
 file (katas/lessons.json) is taken from SUBMISSION, a copy of the repository or of its katas/
@@ -136,11 +139,14 @@ def _inside(path, folder):
 
 
 def _blocked_paths(grader_root, cache_dir, out_dir, graded):
-    """Paths hidden from every sandboxed action: the reference solutions, and the submissions
-    themselves (the pristine tree holds all a build needs), unless the grader works inside."""
-    paths = [grader_root / "solutions"]
+    """Paths hidden from every sandboxed action: the reference solutions, the grader's history,
+    the reports, and the submissions themselves (the pristine tree holds all a build needs),
+    unless the grader works inside them."""
+    paths = [grader_root / "solutions", grader_root / ".git"]
     if not (_inside(cache_dir, graded) or _inside(out_dir, graded) or _inside(grader_root, graded)):
         paths.append(graded)
+    if not (_inside(cache_dir, out_dir) or _inside(grader_root, out_dir)):
+        paths.append(out_dir)
     return tuple(str(p.resolve()) for p in paths if p.exists())
 
 
@@ -174,10 +180,26 @@ def main(argv=None):
         args.out or (".threadkata/grade-batch" if args.batch else ".threadkata/grade")
     ).resolve()
     cache_dir = pathlib.Path(args.cache_dir).resolve()
+    disk_cache = pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve()
+    for option, path in (
+        ("--out", out_dir),
+        ("--cache-dir", cache_dir),
+        ("--disk-cache", disk_cache),
+    ):
+        shared = next((p for p in _SANDBOX_WRITABLE if _inside(path, p)), None)
+        if shared:
+            # Tests may write there (Bazel's sandbox shares them): the grader's own files could be
+            # forged from inside.
+            print(
+                f"tools/grade: {option} {path} is under {shared}, which the tests can write: "
+                "choose a folder elsewhere",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     settings = bazel_module.Settings(
         grader_root=grader_root,
         cache_dir=cache_dir,
-        disk_cache=pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve(),
+        disk_cache=disk_cache,
         test_timeout=args.test_timeout,
         output_limit=args.output_limit,
         invocation_timeout=args.invocation_timeout,
@@ -225,7 +247,10 @@ def main(argv=None):
                 if entry.is_symlink():
                     print(f"tools/grade: skipping {entry.name}, a symlink", file=sys.stderr)
                     continue
-                print(f"tools/grade: grading {entry.name}", file=sys.stderr)
+                name = grading.display_name(entry.name)
+                print(f"tools/grade: grading {name}", file=sys.stderr)
+                # A submission named like a batch report keeps its reports beside it.
+                reports_dir = entry.name + (".d" if entry.name in _BATCH_REPORTS else "")
                 results, failed = _grade_one(
                     entry.resolve(),
                     lessons,
@@ -233,12 +258,12 @@ def main(argv=None):
                     settings,
                     work_dir,
                     args.max_file_bytes,
-                    out_dir / entry.name,
+                    out_dir / reports_dir,
                 )
                 any_failed = any_failed or failed
-                rows.append(reports.batch_row(entry.name, results))
+                rows.append(reports.batch_row(name, results))
                 print(
-                    f"tools/grade: {entry.name}: {results['status']}, "
+                    f"tools/grade: {name}: {results['status']}, "
                     f"{results['score']} / {results['max_score']} in {results['duration']:.0f} s",
                     file=sys.stderr,
                 )

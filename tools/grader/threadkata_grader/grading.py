@@ -2,6 +2,7 @@
 under ThreadSanitizer, and assembles results.json (see ../results.schema.json)."""
 
 import datetime
+import os
 import pathlib
 import re
 import sys
@@ -110,7 +111,9 @@ def _kata_entry(lesson, outcomes, configs, verdict=None):
             if grade == classify.COMPILE_ERROR
             else classify.ConfigResult(status="skipped", message=not_run).to_json()
         )
-        entry["configs"]["tsan"] = classify.ConfigResult(status="skipped", message=not_run).to_json()
+        entry["configs"]["tsan"] = classify.ConfigResult(
+            status="skipped", message=not_run
+        ).to_json()
         entry["refusals"] = [refusal.to_json() for refusal in verdict.refusals]
     else:
         plain = configs["default"][lesson.id]
@@ -142,12 +145,17 @@ def _kata_entry(lesson, outcomes, configs, verdict=None):
     return entry
 
 
+def display_name(path):
+    """PATH as text any report can hold: a folder name need not be UTF-8."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
 def _skeleton(submission, lessons, settings):
     return {
         "version": 3,
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "submission": str(submission),
+        "submission": display_name(submission),
         "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "lessons": [lesson.id for lesson in lessons],
         "settings": {
