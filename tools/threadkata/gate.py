@@ -781,6 +781,24 @@ def _libc_symbols():
     return {line.split()[-1].split("@")[0] for line in out.decode().splitlines() if line.strip()}
 
 
+def _included_names(toks):
+    """[(line, header as written)] of the #include directives among TOKS."""
+    found = []
+    for index, tok in enumerate(toks[:-2]):
+        if tok.text == "#" and tok.first and toks[index + 1].text == "include":
+            target = toks[index + 2]
+            if target.kind == "string":
+                found.append((tok.line, target.text.strip('"')))
+            elif target.text == "<":
+                name = ""
+                for inner in toks[index + 3 :]:
+                    if inner.text == ">" or inner.line != tok.line:
+                        break
+                    name += inner.text
+                found.append((tok.line, name))
+    return found
+
+
 def _dedupe(refusals):
     seen, result = set(), []
     for refusal in refusals:
@@ -836,17 +854,14 @@ def check(lesson, editable, content, root=ROOT):
         verdict.seconds = time.monotonic() - started
         return verdict
     extra_headers = LESSON_ALLOWANCES.get(lesson.folder, {}).get("headers", set())
+    included = _included_names(source_tokens)
     for build in builds:
         if build.status != ADMITTED:
             continue
         for include in build.direct_includes:
             if not _allowed_include(include, lesson_headers, extra_headers, dirs, cxx_dirs):
                 line = next(
-                    (
-                        t.line
-                        for t in source_tokens
-                        if t.kind == "string" and include.endswith(t.text.strip('"'))
-                    ),
+                    (n for n, name in included if include == name or include.endswith("/" + name)),
                     0,
                 )
                 refusals.append(
