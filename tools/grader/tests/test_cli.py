@@ -50,12 +50,20 @@ class UsageTest(unittest.TestCase):
         self.assertEqual(status, cli.EXIT_USAGE)
 
     def test_an_unknown_lesson(self):
-        with tempfile.TemporaryDirectory() as temp:
+        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
             status, message = self.run_main(
                 ["--lessons", "99", "--out", temp, "--cache-dir", temp, temp]
             )
         self.assertEqual(status, cli.EXIT_USAGE)
         self.assertIn("unknown lesson", message)
+
+    def test_reports_and_caches_where_the_tests_can_write(self):
+        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
+            for option in ("--out", "--cache-dir", "--disk-cache"):
+                with self.subTest(option=option):
+                    status, message = self.run_main([option, "/dev/shm/grade", temp])
+                    self.assertEqual(status, cli.EXIT_USAGE)
+                    self.assertIn("which the tests can write", message)
 
     def test_a_limit_that_is_not_a_positive_number(self):
         for argv in (["--test-timeout", "0", "/tmp"], ["--output-limit", "1MiB", "/tmp"]):

@@ -87,6 +87,10 @@ def _kata_entry(lesson, outcomes, configs, verdict=None):
         "folder": lesson.folder,
         "files": [o.path for o in outcomes],
         "max_score": lesson.points,
+        # Exercism's test_code and GitHub Classroom's line_no: how to run this kata's tests, and
+        # the learner's line the verdict is about (0 when it is about no line).
+        "test_code": f"bazel test {lesson.test_label}",
+        "line_no": 0,
         "configs": {},
     }
     not_taken = [o for o in outcomes if o.state != submission_module.ACCEPTED]
@@ -115,6 +119,7 @@ def _kata_entry(lesson, outcomes, configs, verdict=None):
             status="skipped", message=not_run
         ).to_json()
         entry["refusals"] = [refusal.to_json() for refusal in verdict.refusals]
+        entry["line_no"] = next((r.line for r in verdict.refusals if r.line), 0)
     else:
         plain = configs["default"][lesson.id]
         sanitized = configs["tsan"].get(lesson.id)
