@@ -71,11 +71,17 @@ def _run_config(bazel, tree, config, lessons, work_dir, settings):
 
 
 def _gated(lesson, outcomes, settings):
-    """The gate's verdict on LESSON's accepted file (one editable file per lesson), or None."""
-    accepted = [o for o in outcomes if o.state == submission_module.ACCEPTED]
-    if len(accepted) != 1 or len(outcomes) != 1:
-        return None
-    return gate_module.check(lesson, accepted[0].path, accepted[0].content, settings.grader_root)
+    """The gate's verdict on LESSON's accepted files: the first that is not admitted, refused
+    before compile_error."""
+    verdicts = [
+        gate_module.cached_check(
+            lesson, o.path, o.content, settings.grader_root, settings.cache_dir / "gate"
+        )
+        for o in outcomes
+        if o.state == submission_module.ACCEPTED
+    ]
+    order = {gate_module.REFUSED: 0, gate_module.COMPILE_ERROR: 1, gate_module.ADMITTED: 2}
+    return min(verdicts, key=lambda v: order[v.status], default=None)
 
 
 def _kata_entry(lesson, outcomes, configs, verdict=None):
