@@ -17,9 +17,10 @@ class BlockedPathsTest(unittest.TestCase):
                 root / "grader", root / "cache", root / "out", root / "submission"
             )
             self.assertEqual(
-                blocked,
+                blocked[:2],
                 (str((root / "grader/solutions").resolve()), str((root / "submission").resolve())),
             )
+            self.assertNotIn(str((root / "cache").resolve()), blocked)
 
     def test_does_not_hide_the_grader_working_inside_the_submission(self):
         with tempfile.TemporaryDirectory() as temp:
@@ -28,7 +29,8 @@ class BlockedPathsTest(unittest.TestCase):
             blocked = cli._blocked_paths(
                 root / "repo", root / "cache", root / "repo/out", root / "repo"
             )
-            self.assertEqual(blocked, (str((root / "repo/solutions").resolve()),))
+            self.assertEqual(blocked[0], str((root / "repo/solutions").resolve()))
+            self.assertNotIn(str((root / "repo").resolve()), blocked)
 
 
 class UsageTest(unittest.TestCase):

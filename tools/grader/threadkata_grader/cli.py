@@ -21,6 +21,9 @@ EXIT_GRADER_ERROR = 3
 
 _BATCH_REPORTS = {"grades.csv", "grades.json"}
 _SANDBOX_WRITABLE = ("/tmp", "/dev/shm", "/var/tmp")
+# Hidden from every action as well: the host's Unix sockets (a CI runner's docker.sock is the
+# host itself) and password hashes.
+_HOST_SECRETS = ("/run", "/var/run", "/etc/shadow", "/etc/gshadow")
 
 DESCRIPTION = """\
 Grades a learner's submission of the threadkata katas, as CI does. Only each kata's editable
@@ -147,7 +150,8 @@ def _blocked_paths(grader_root, cache_dir, out_dir, graded):
         paths.append(graded)
     if not (_inside(cache_dir, out_dir) or _inside(grader_root, out_dir)):
         paths.append(out_dir)
-    return tuple(str(p.resolve()) for p in paths if p.exists())
+    paths += [pathlib.Path(p) for p in _HOST_SECRETS]
+    return tuple(dict.fromkeys(str(p.resolve()) for p in paths if p.exists()))
 
 
 def _grade_one(submission, lessons, bazel, settings, work_dir, max_file_bytes, out_dir):
