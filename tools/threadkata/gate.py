@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 COMPILER = "g++"
@@ -815,8 +816,6 @@ def _dedupe(refusals):
 
 def check(lesson, editable, content, root=ROOT):
     """The gate's Verdict on CONTENT (bytes), the learner's EDITABLE file of LESSON."""
-    import time  # pylint: disable=import-outside-toplevel
-
     started = time.monotonic()
     root = pathlib.Path(root)
     text = content.decode("utf-8", "replace")
