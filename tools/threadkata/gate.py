@@ -494,7 +494,10 @@ def _build(work, relative, config, flags):
     status, out, err = _run(base + ["-E", "-H", relative], work)
     if status is None:
         build.status = REFUSED
-        build.output = f"preprocessing did not finish within {PREPROCESS_TIME_LIMIT} s"
+        build.output = (
+            f"your file did not preprocess within {PREPROCESS_TIME_LIMIT} s: does it #include "
+            "a device, a pipe or something without end?"
+        )
         return build
     text = err.decode("utf-8", "replace")
     if status != 0:
@@ -667,9 +670,9 @@ def _global_state(work, relative):
             continue
         if option in ("-Wglobal-constructors", "-Wexit-time-destructors"):
             what = (
-                "runs code before main (a global constructor)"
-                if option == "-Wglobal-constructors"
-                else "runs code after main (an exit-time destructor)"
+                "runs code after main (a destructor at exit)"
+                if "destructor" in diagnostic.spelling
+                else "runs code before main (a global constructor)"
             )
             refusals.append(
                 Refusal(
@@ -680,6 +683,18 @@ def _global_state(work, relative):
                 )
             )
     return refusals
+
+
+def _global_state_within_limit(work, relative):
+    """_global_state() in a child process: libclang reads the includes too, under a time limit."""
+    status, out, err = _run(
+        [sys.executable, "-B", __file__, "--global-state", relative], work, COMPILE_TIME_LIMIT
+    )
+    if status is None:
+        return [Refusal(0, "time limit", f"parsing did not finish within {COMPILE_TIME_LIMIT} s")]
+    if status != 0:
+        raise RuntimeError(f"the gate's libclang parse failed: {err.decode(errors='replace')}")
+    return [Refusal(**r) for r in json.loads(out)]
 
 
 def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
@@ -838,11 +853,11 @@ def check(lesson, editable, content, root=ROOT):
                     CONFIGS,
                 )
             )
-            global_state = pool.submit(_global_state, work, editable)
             libc = pool.submit(_libc_symbols)
             dirs, cxx_dirs = _system_dirs()
-            refusals += global_state.result()
             libc = libc.result()
+        if all(b.status != REFUSED for b in builds):
+            refusals += _global_state_within_limit(work, editable)
     verdict = Verdict(ADMITTED)
     timed_out = [b for b in builds if b.status == REFUSED]
     if timed_out:
@@ -955,6 +970,11 @@ def _lessons(root):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--global-state"]:
+        found = _global_state(".", argv[1])
+        print(json.dumps([dataclasses.asdict(r) for r in found]))
+        return 0
     parser = argparse.ArgumentParser(
         prog="tools/gate",
         description="Checks a learner's file the way the grader does before it builds or runs "
