@@ -82,7 +82,6 @@ _C_SYMBOLS = {
     "__cxa_guard_release",
     "__cxa_guard_abort",
     "__cxa_atexit",  # only for <iostream>'s own static: the file may define none (see above)
-    "__cxa_thread_atexit",
     "__dso_handle",
     "__stack_chk_fail",
     "_GLOBAL_OFFSET_TABLE_",
