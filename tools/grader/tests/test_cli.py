@@ -1,5 +1,7 @@
 import contextlib
+import csv
 import io
+import os
 import pathlib
 import tempfile
 import unittest
@@ -36,7 +38,7 @@ class BlockedPathsTest(unittest.TestCase):
 class UsageTest(unittest.TestCase):
     def run_main(self, argv):
         stderr = io.StringIO()
-        with contextlib.redirect_stderr(stderr):
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
             try:
                 return cli.main(argv), stderr.getvalue()
             except SystemExit as exit:
@@ -66,6 +68,25 @@ class UsageTest(unittest.TestCase):
                     status, message = self.run_main([option, "/dev/shm/grade", temp])
                     self.assertEqual(status, cli.EXIT_USAGE)
                     self.assertIn("which the tests can write", message)
+
+    def test_a_batch_of_any_folder_names(self):
+        # Empty submissions: every kata is missing, so nothing is built and the test is quick.
+        names = ["grades.csv", "=1+1", "-rf", "@home", os.fsdecode(b"caf\xe9")]
+        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
+            batch = pathlib.Path(temp) / "batch"
+            for name in names:
+                (batch / name).mkdir(parents=True)
+            out = pathlib.Path(temp) / "out"
+            cache = pathlib.Path(temp) / "cache"
+            status, _ = self.run_main(
+                ["--batch", str(batch), "--out", str(out), "--cache-dir", str(cache)]
+                + ["--lessons", "01"]
+            )
+            self.assertEqual(status, cli.EXIT_FULL_MARKS)
+            with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
+                cells = sorted(row[0] for row in list(csv.reader(handle))[1:])
+            self.assertEqual(cells, sorted(["grades.csv", "'=1+1", "'-rf", "'@home", "caf\\xe9"]))
+            self.assertTrue((out / "grades.csv.d" / "results.json").is_file())
 
     def test_a_limit_that_is_not_a_positive_number(self):
         for argv in (["--test-timeout", "0", "/tmp"], ["--output-limit", "1MiB", "/tmp"]):
