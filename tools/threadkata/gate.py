@@ -423,6 +423,8 @@ def _run(command, cwd, timeout=PREPROCESS_TIME_LIMIT):
     with subprocess.Popen(
         command,
         cwd=cwd,
+        # The compiler's messages as Bazel's sandbox prints them: plain ASCII quotes.
+        env=dict(os.environ, LC_ALL="C"),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
