@@ -206,12 +206,12 @@ def main():
                     f"ok   {fixture.name}: {results['score']}/{results['max_score']} ({grades}) in {results['duration']:.0f} s"
                 )
 
-    # The single-submission path and its exit statuses: a refused file needs no build; a Bazel
+    # The single-submission path and its exit statuses: a rejected file needs no build; a Bazel
     # that cannot run is the grader's failure (3), reported as such.
     if "01" in groups and any(f.name == "symlink" for f, _ in groups["01"]):
         for case, extra, want_status, want_grade in [
             ("symlink", [], 1, "rejected"),
-            ("compile_error", ["--bazel-arg=--spawn_strategy=no_such_strategy"], 3, None),
+            ("racy", ["--bazel-arg=--spawn_strategy=no_such_strategy"], 3, None),
         ]:
             out_dir = work / f"reports-single-{case}"
             command = [str(ROOT / "tools" / "grade"), "--lessons", "01", "--out", str(out_dir)]

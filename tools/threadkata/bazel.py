@@ -249,6 +249,8 @@ class Bazel:
         if settings.strict_sandbox:
             # Hostile code runs only in the sandbox: no fallback to unsandboxed execution.
             flags += ["--spawn_strategy=linux-sandbox", "--sandbox_default_allow_network=false"]
+            # Private /tmp and /dev/shm per action: nothing a test leaves there reaches the next.
+            flags += ["--sandbox_tmpfs_path=/tmp", "--sandbox_tmpfs_path=/dev/shm"]
             flags += [f"--sandbox_block_path={path}" for path in settings.blocked_paths]
         if config != "default":
             flags.append(f"--config={config}")
@@ -299,7 +301,11 @@ class Bazel:
     def test(self, config, labels, log_path):
         """Runs the test targets LABELS under CONFIG ("default" or "tsan"), each test program
         under the output limiter."""
-        return self.run("test", config, labels, log_path, flags=["--test_output=summary"])
+        flags = ["--test_output=summary"]
+        if self.settings.strict_sandbox:
+            # A result is never taken from another submission's run.
+            flags.append("--nocache_test_results")
+        return self.run("test", config, labels, log_path, flags=flags)
 
     def shutdown(self, configs=CONFIGS):
         """Stops the Bazel servers (nothing left running behind us)."""

@@ -1,10 +1,11 @@
 """Turns what one run of a lesson's tests left behind (Bazel's status, the test log and XML,
 the compiler's output) into a verdict, with one precedence order:
 
-    compile_error > refused > sanitizer > crash > timeout > fail > pass
+    refused > compile_error > sanitizer > crash > timeout > fail > pass
 
+- refused: the gate refused the file before it was built (tools/threadkata/gate.py); nothing of
+  it was compiled into a test or run.
 - compile_error: the learner's code (or the lesson) did not build.
-- refused: the gate refused the file before it was built (tools/threadkata/gate.py).
 - sanitizer: a sanitizer found a bug (a race, a leak, a use after free...), even after a failed
   assertion: the race is the deeper mistake.
 - crash: the program died on its own (a signal, std::terminate, exit() mid-test, a sanitizer's
@@ -32,7 +33,7 @@ CRASH = "crash"
 TIMEOUT = "timeout"
 FAIL = "fail"
 PASS = "pass"
-PRECEDENCE = (COMPILE_ERROR, REFUSED, SANITIZER, CRASH, TIMEOUT, FAIL, PASS)
+PRECEDENCE = (REFUSED, COMPILE_ERROR, SANITIZER, CRASH, TIMEOUT, FAIL, PASS)
 
 LOG_CAP = 4 * 1024 * 1024  # bytes of test.log read at most (the limiter caps it before that)
 XML_CAP = 4 * 1024 * 1024
@@ -85,6 +86,7 @@ class Verdict:
     cases: list = dataclasses.field(default_factory=list)
     report: str = ""  # the evidence: sanitizer report, compiler errors, watchdog line
     locations: list = dataclasses.field(default_factory=list)  # learner's file:line first
+    refusals: list = dataclasses.field(default_factory=list)  # the gate's, as gate.Refusal.to_json
     missing: list = dataclasses.field(default_factory=list)  # expected tests that never ran
     duration: float = 0.0
     cached: bool = False
@@ -337,12 +339,22 @@ def normalize_path_in_line(line):
     return re.sub(r"\S*/(?:proc/self/cwd|execroot/threadkata)/", "", line)
 
 
-def judge(run, expected, learner_files, limits, refusal=None):
+def refused(editable, refusals):
+    """The verdict on a file the gate refused: EDITABLE's REFUSALS (gate.Refusal)."""
+    return Verdict(
+        kind=REFUSED,
+        explanation=explain.REFUSED,
+        report="\n".join(f"- {r}" for r in refusals),
+        locations=list(dict.fromkeys(f"{editable}:{r.line}" for r in refusals if r.line)),
+        refusals=[r.to_json() for r in refusals],
+    )
+
+
+def judge(run, expected, learner_files, limits):
     """The verdict of RUN (a Run). EXPECTED: the test names the trusted build lists;
-    LEARNER_FILES: the paths the learner edits; LIMITS: {"test_timeout": seconds};
-    REFUSAL: the gate's reason, when it refused the file."""
+    LEARNER_FILES: the paths the learner edits; LIMITS: {"test_timeout": seconds}."""
     learner_files = set(learner_files)
-    if not run.status and run.build_output is not None and not refusal:
+    if not run.status and run.build_output is not None:
         errors, in_mine = compiler_errors(run.build_output, learner_files)
         return Verdict(
             kind=COMPILE_ERROR,
@@ -358,9 +370,6 @@ def judge(run, expected, learner_files, limits, refusal=None):
                 if location.split(":")[0] in learner_files
             ],
         )
-    if refusal:
-        return Verdict(kind=REFUSED, explanation=refusal)
-
     log, xml = run.log[:LOG_CAP], run.xml[:XML_CAP]
     xml_cases = gtest_cases(xml)
     logged = log_cases(log)

@@ -127,6 +127,10 @@ def output_limit(limit_line):
     )
 
 
+REFUSED = (
+    "your file uses something a kata may not (the gate checks it before building anything): "
+    "change the lines below."
+)
 COMPILE_MINE = "your code does not compile:"
 COMPILE_ELSEWHERE = "the lesson does not build (the error is not in your file):"
 UNDER_TSAN = (

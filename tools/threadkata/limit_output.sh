@@ -9,6 +9,10 @@
 #   [threadkata-grader] output limit of N bytes exceeded
 set -u
 limit=${THREADKATA_OUTPUT_LIMIT:-1048576}
+# Resource limits of the test program and all it starts: no file over 64 MiB, no core dump, at
+# most 512 processes of this user (the kernel does not apply that one to root). No memory
+# limit: the sanitizers reserve terabytes of address space.
+ulimit -f 65536 -c 0 -u 512
 
 capped() {
   head -c "$limit"

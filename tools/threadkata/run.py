@@ -8,6 +8,7 @@ import re
 
 from . import bazel as bazel_module
 from . import classify
+from . import gate
 
 
 def _read(path, limit):
@@ -51,13 +52,42 @@ def collect(invocation, lesson):
     )
 
 
-def judge_lessons(bazel, config, lessons, expected, log_path):
-    """Lesson id -> (classify.Run, classify.Verdict) for LESSONS under CONFIG."""
+def gated(root, lesson, cache_dir):
+    """(classify.Run, classify.Verdict) of LESSON's editable files in ROOT when the gate does not
+    admit one of them (refused first, then compile errors), else None. Nothing of the file is
+    built into a test or run before this."""
+    verdicts = [
+        (path, gate.cached_check(lesson, path, (root / path).read_bytes(), root, cache_dir))
+        for path in lesson.editable
+    ]
+    path, verdict = min(
+        verdicts,
+        key=lambda pair: (gate.REFUSED, gate.COMPILE_ERROR, gate.ADMITTED).index(pair[1].status),
+    )
+    if verdict.status == gate.REFUSED:
+        run = classify.Run(status="", build_output=verdict.message())
+        return run, classify.refused(path, verdict.refusals)
+    if verdict.status == gate.COMPILE_ERROR:
+        run = classify.Run(status="", build_output=verdict.compiler_output)
+        return run, classify.judge(run, [], lesson.editable, {})
+    return None
+
+
+def judge_lessons(bazel, config, lessons, expected, log_path, gatekeeper=gated):
+    """Lesson id -> (classify.Run, classify.Verdict) for LESSONS under CONFIG: the gate first
+    (GATEKEEPER, gated() but in unit tests), then Bazel for the lessons it admits."""
+    results = {}
+    for lesson in lessons:
+        verdict = gatekeeper(
+            pathlib.Path(bazel.workspace), lesson, bazel.settings.cache_dir / "gate"
+        )
+        if verdict:
+            results[lesson.id] = verdict
+    lessons = [lesson for lesson in lessons if lesson.id not in results]
     if not lessons:
-        return {}
+        return results
     invocation = bazel.test(config, [lesson.test_label for lesson in lessons], log_path)
     limits = {"test_timeout": bazel.settings.test_timeout[config]}
-    results = {}
     for lesson in lessons:
         run = collect(invocation, lesson)
         results[lesson.id] = (

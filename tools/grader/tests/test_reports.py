@@ -84,6 +84,15 @@ class ReportsTest(unittest.TestCase):
             self.assertEqual(table[1][0:4], ["alice", "fail", "5", "15"])
             self.assertEqual(table[1][5:], ["pass", "crash"])
 
+    def test_batch_table_cells_never_become_formulas(self):
+        with tempfile.TemporaryDirectory() as temp:
+            names = ["=1+1", "+cmd", "-2", "@SUM(A1)", "plain"]
+            rows = [reports.batch_row(name, sample_results()) for name in names]
+            reports.write_batch(temp, rows, LESSONS)
+            with open(pathlib.Path(temp) / "grades.csv", encoding="utf-8") as handle:
+                cells = [row[0] for row in list(csv.reader(handle))[1:]]
+            self.assertEqual(cells, ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "plain"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -21,6 +21,12 @@ EXIT_NOT_FULL_MARKS = 1
 EXIT_USAGE = 2
 EXIT_GRADER_ERROR = 3
 
+_BATCH_REPORTS = {"grades.csv", "grades.json"}
+_SANDBOX_WRITABLE = ("/tmp", "/dev/shm", "/var/tmp")
+# Hidden from every action as well: the host's Unix sockets (a CI runner's docker.sock is the
+# host itself) and password hashes.
+_HOST_SECRETS = ("/run", "/var/run", "/etc/shadow", "/etc/gshadow")
+
 DESCRIPTION = """\
 Grades a learner's submission of the threadkata katas, as CI does. Only each kata's editable
 file (katas/lessons.json) is taken from SUBMISSION, a copy of the repository or of its katas/
@@ -138,12 +144,16 @@ def _inside(path, folder):
 
 
 def _blocked_paths(grader_root, cache_dir, out_dir, graded):
-    """Paths hidden from every sandboxed action: the reference solutions, and the submissions
-    themselves (the pristine tree holds all a build needs), unless the grader works inside."""
-    paths = [grader_root / "solutions"]
+    """Paths hidden from every sandboxed action: the reference solutions, the grader's history,
+    the reports, and the submissions themselves (the pristine tree holds all a build needs),
+    unless the grader works inside them."""
+    paths = [grader_root / "solutions", grader_root / ".git"]
     if not (_inside(cache_dir, graded) or _inside(out_dir, graded) or _inside(grader_root, graded)):
         paths.append(graded)
-    return tuple(str(p.resolve()) for p in paths if p.exists())
+    if not (_inside(cache_dir, out_dir) or _inside(grader_root, out_dir)):
+        paths.append(out_dir)
+    paths += [pathlib.Path(p) for p in _HOST_SECRETS]
+    return tuple(dict.fromkeys(str(p.resolve()) for p in paths if p.exists()))
 
 
 def _grade_one(submission, lessons, bazel, expected, settings, work_dir, max_file_bytes, out_dir):
@@ -178,6 +188,22 @@ def main(argv=None):
         args.out or (".threadkata/grade-batch" if args.batch else ".threadkata/grade")
     ).resolve()
     cache_dir = pathlib.Path(args.cache_dir).resolve()
+    disk_cache = pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve()
+    for option, path in (
+        ("--out", out_dir),
+        ("--cache-dir", cache_dir),
+        ("--disk-cache", disk_cache),
+    ):
+        shared = next((p for p in _SANDBOX_WRITABLE if _inside(path, p)), None)
+        if shared:
+            # Tests may write there (Bazel's sandbox shares them): the grader's own files could be
+            # forged from inside.
+            print(
+                f"tools/grade: {option} {path} is under {shared}, which the tests can write: "
+                "choose a folder elsewhere",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     settings = grading.Settings(
         grader_root=grader_root,
         cache_dir=cache_dir,
@@ -191,7 +217,7 @@ def main(argv=None):
             cache_dir=cache_dir / folder,
             test_timeout={config: args.test_timeout for config in bazel_module.CONFIGS},
             output_limit=args.output_limit,
-            disk_cache=pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve(),
+            disk_cache=disk_cache,
             invocation_timeout=args.invocation_timeout,
             strict_sandbox=strict,
             blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded) if strict else (),
@@ -257,7 +283,10 @@ def main(argv=None):
                 if entry.is_symlink():
                     print(f"tools/grade: skipping {entry.name}, a symlink", file=sys.stderr)
                     continue
-                print(f"tools/grade: grading {entry.name}", file=sys.stderr)
+                name = grading.display_name(entry.name)
+                print(f"tools/grade: grading {name}", file=sys.stderr)
+                # A submission named like a batch report keeps its reports beside it.
+                reports_dir = entry.name + (".d" if entry.name in _BATCH_REPORTS else "")
                 results, failed = _grade_one(
                     entry.resolve(),
                     lessons,
@@ -266,12 +295,12 @@ def main(argv=None):
                     settings,
                     work_dir,
                     args.max_file_bytes,
-                    out_dir / entry.name,
+                    out_dir / reports_dir,
                 )
                 any_failed = any_failed or failed
-                rows.append(reports.batch_row(entry.name, results))
+                rows.append(reports.batch_row(name, results))
                 print(
-                    f"tools/grade: {entry.name}: {results['status']}, "
+                    f"tools/grade: {name}: {results['status']}, "
                     f"{results['score']} / {results['max_score']} in {results['duration']:.0f} s",
                     file=sys.stderr,
                 )

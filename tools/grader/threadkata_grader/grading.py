@@ -3,6 +3,7 @@ under ThreadSanitizer, and assembles results.json (see ../results.schema.json)."
 
 import dataclasses
 import datetime
+import os
 import pathlib
 import time
 
@@ -92,6 +93,15 @@ def config_json(verdict):
     }
 
 
+def _learner_line(verdict, lesson):
+    """The first line of the learner's file that VERDICT points at, 0 if none."""
+    for location in verdict.locations:
+        path, _, line = location.partition(":")
+        if path in lesson.editable and line.split(":")[0].isdigit():
+            return int(line.split(":")[0])
+    return 0
+
+
 def _kata_entry(lesson, outcomes, configs):
     """The tests[] entry of one kata (Exercism's per-test fields, Classroom's score)."""
     entry = {
@@ -101,6 +111,10 @@ def _kata_entry(lesson, outcomes, configs):
         "folder": lesson.folder,
         "files": [o.path for o in outcomes],
         "max_score": lesson.points,
+        # Exercism's test_code and GitHub Classroom's line_no: how to run this kata's tests, and
+        # the learner's line the verdict is about (0 when it is about no line).
+        "test_code": f"bazel test {lesson.test_label}",
+        "line_no": 0,
         "configs": {},
     }
     not_taken = [o for o in outcomes if o.state != submission_module.ACCEPTED]
@@ -128,6 +142,10 @@ def _kata_entry(lesson, outcomes, configs):
             "tests": [],
         }
         deciding = plain if plain["status"] != classify.PASS or sanitized is None else sanitized
+        verdict = configs["default" if deciding is plain else "tsan"][lesson.id][1]
+        if verdict.refusals:
+            entry["refusals"] = verdict.refusals
+        entry["line_no"] = _learner_line(verdict, lesson)
         grade = deciding["status"]
         message = deciding["message"]
         if deciding is sanitized and grade != classify.PASS:
@@ -147,12 +165,17 @@ def _kata_entry(lesson, outcomes, configs):
     return entry
 
 
+def display_name(path):
+    """PATH as text any report can hold: a folder name need not be UTF-8."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
 def _skeleton(submission, lessons, settings):
     return {
         "version": 3,
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "submission": str(submission),
+        "submission": display_name(submission),
         "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "lessons": [lesson.id for lesson in lessons],
         "settings": {
@@ -213,8 +236,11 @@ def grade(submission, lessons, bazel, expected, settings, work_dir, max_file_byt
     configs["tsan"] = engine.judge_lessons(
         bazel, "tsan", passed, expected, work_dir / "bazel-tsan.log"
     )
+
     results = _skeleton(submission, lessons, settings)
-    results["tests"] = [_kata_entry(lesson, outcomes[lesson.id], configs) for lesson in lessons]
+    results["tests"] = [
+_kata_entry(lesson, outcomes[lesson.id], configs) for lesson in lessons
+    ]
     results["problems"] = [
         f"{o.path} {o.reason}"
         for files in outcomes.values()
