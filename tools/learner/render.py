@@ -46,7 +46,14 @@ def verdict(out, lesson, result, config, log, show_all=False):
         out.print()
         return
     if kind == classify.REFUSED:
-        out.print(f"[red]✗[/] [bold]your file was refused:[/] {escape(result.explanation)}\n")
+        out.print(f"[red]✗[/] [bold]{escape(result.explanation)}[/]\n")
+        for refusal in result.refusals:
+            where = next(
+                (f"{l}: " for l in result.locations if l.endswith(f":{refusal['line']}")), ""
+            )
+            out.print(f"  [red]{escape(where)}[bold]{escape(refusal['construct'])}[/][/]")
+            out.print(f"    {escape(refusal['message'])}")
+        out.print()
         return
     if kind == classify.FAIL:
         checks = "check" if len(result.cases) == 1 else "checks"

@@ -238,9 +238,7 @@ def grade(submission, lessons, bazel, expected, settings, work_dir, max_file_byt
     )
 
     results = _skeleton(submission, lessons, settings)
-    results["tests"] = [
-_kata_entry(lesson, outcomes[lesson.id], configs) for lesson in lessons
-    ]
+    results["tests"] = [_kata_entry(lesson, outcomes[lesson.id], configs) for lesson in lessons]
     results["problems"] = [
         f"{o.path} {o.reason}"
         for files in outcomes.values()

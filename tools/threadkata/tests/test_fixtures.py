@@ -6,13 +6,17 @@ import dataclasses
 import json
 import pathlib
 import re
+import shutil
+import tempfile
 import unittest
 
 from threadkata import classify
 from threadkata import explain
+from threadkata import lessons
 from threadkata import run as engine
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+ROOT = FIXTURES.parents[3]
 
 
 def judged(name):
@@ -109,6 +113,35 @@ class Verdicts(unittest.TestCase):
         self.assertIn("static assertion failed", verdict.report)
         self.assertIn("katas/01_sequential/sequential.cc", verdict.report)
         self.assertIn("required from here", verdict.report)
+
+
+class GatedFixtures(unittest.TestCase):
+    """The fixtures the gate decides on (no run.json): their source goes through the real gate."""
+
+    def gated(self, name, source):
+        wanted = json.loads((FIXTURES / name / "expected.json").read_text())
+        lesson = lessons.find(lessons.load(ROOT), wanted["lesson"])
+        with tempfile.TemporaryDirectory() as scratch:
+            root = pathlib.Path(scratch)
+            folder = root / "katas" / lesson.folder
+            folder.mkdir(parents=True)
+            shutil.copyfile(ROOT / ".bazelrc", root / ".bazelrc")
+            for header in (ROOT / "katas" / lesson.folder).glob("*.h"):
+                shutil.copyfile(header, folder / header.name)
+            shutil.copyfile(source, root / lesson.editable[0])
+            return wanted, engine.gated(root, lesson, root / "gate-cache")
+
+    def test_a_refused_file_is_refused_at_its_line_and_never_built(self):
+        wanted, (run, verdict) = self.gated("refused", FIXTURES / "refused" / "sequential.cc")
+        self.assertEqual(verdict.kind, wanted["verdict"])
+        self.assertEqual(run.status, "")
+        self.assertEqual(verdict.locations, ["katas/01_sequential/sequential.cc:9"])
+        self.assertIn("format_seconds", verdict.report)
+        self.assertIn("anonymous namespace", verdict.report)
+
+    def test_the_reference_solution_is_admitted(self):
+        _, verdict = self.gated("refused", ROOT / "solutions" / "01_sequential" / "sequential.cc")
+        self.assertIsNone(verdict)
 
 
 if __name__ == "__main__":
