@@ -56,10 +56,14 @@ def gated(root, lesson, cache_dir):
     """(classify.Run, classify.Verdict) of LESSON's editable files in ROOT when the gate does not
     admit one of them (refused first, then compile errors), else None. Nothing of the file is
     built into a test or run before this."""
+    # A file that is not there is Bazel's to report (a missing source), not the gate's.
     verdicts = [
         (path, gate.cached_check(lesson, path, (root / path).read_bytes(), root, cache_dir))
         for path in lesson.editable
+        if (root / path).is_file()
     ]
+    if not verdicts:
+        return None
     path, verdict = min(
         verdicts,
         key=lambda pair: (gate.REFUSED, gate.COMPILE_ERROR, gate.ADMITTED).index(pair[1].status),
