@@ -12,7 +12,6 @@ import pathlib
 import shutil
 import subprocess
 import sys
-import tempfile
 
 from learner import session
 from threadkata.tests import record
@@ -24,9 +23,9 @@ ROOT = HERE.parents[2]
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("fixtures", nargs="*", help="names under fixtures/ (default: all)")
-    parser.add_argument(
-        "--scratch", default=os.path.join(tempfile.gettempdir(), "threadkata-agreement")
-    )
+    # Not under /tmp: the grader refuses reports where the tests could write them.
+    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    parser.add_argument("--scratch", default=os.path.join(cache_home, "threadkata-agreement"))
     args = parser.parse_args()
     names = args.fixtures or sorted(p.name for p in record.FIXTURES.iterdir() if p.is_dir())
     scratch = pathlib.Path(args.scratch)
