@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/support/markers.h"
+
 namespace threadkata::testing {
 
 void AbortHungTest(Duration limit, std::string_view what, std::string_view hint) {
   const std::string message =
-      "[  TIMEOUT ] " + std::string(what) + " did not finish within " + DescribeDuration(limit) +
+      kWatchdogMarker + std::string(what) + " did not finish within " + DescribeDuration(limit) +
       ": probably a deadlock or a thread never joined. " + std::string(hint) + "\n";
   std::fputs(message.c_str(), stdout);
   std::fflush(stdout);

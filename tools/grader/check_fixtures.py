@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ElementTree
 
 import jsonschema
 
-from threadkata_grader import manifest
+from threadkata import lessons as lessons_module
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -145,7 +145,7 @@ def main():
     if work.exists():
         shutil.rmtree(work)
     schema = json.loads((HERE / "results.schema.json").read_text(encoding="utf-8"))
-    lessons = manifest.load(ROOT)
+    lessons = lessons_module.load(ROOT)
     fixtures_dir = ROOT / "tests" / "grade_fixtures"
     all_ids = [i for i in args.all_lessons.split(",") if i]
 
@@ -157,7 +157,9 @@ def main():
         ids = all_ids if expected["lessons"] == "all" else expected["lessons"]
         group = "all" if expected["lessons"] == "all" else ",".join(ids)
         groups.setdefault(group, []).append((fixture, expected))
-        assemble(fixture, expected, manifest.select(lessons, ids), work / group / fixture.name)
+        assemble(
+            fixture, expected, lessons_module.select(lessons, ids), work / group / fixture.name
+        )
 
     failures = 0
     for group, fixtures in groups.items():
@@ -189,7 +191,7 @@ def main():
                 continue
             results = json.loads(results_path.read_text(encoding="utf-8"))
             ids = all_ids if expected["lessons"] == "all" else expected["lessons"]
-            max_score = sum(lesson.points for lesson in manifest.select(lessons, ids))
+            max_score = sum(lesson.points for lesson in lessons_module.select(lessons, ids))
             problems = check(expected, results, out_dir / fixture.name, schema, max_score)
             if f"\n{fixture.name}," not in table:
                 problems.append("no row in grades.csv")
@@ -204,12 +206,12 @@ def main():
                     f"ok   {fixture.name}: {results['score']}/{results['max_score']} ({grades}) in {results['duration']:.0f} s"
                 )
 
-    # The single-submission path and its exit statuses: a refused file needs no build; a Bazel
+    # The single-submission path and its exit statuses: a rejected file needs no build; a Bazel
     # that cannot run is the grader's failure (3), reported as such.
     if "01" in groups and any(f.name == "symlink" for f, _ in groups["01"]):
         for case, extra, want_status, want_grade in [
             ("symlink", [], 1, "rejected"),
-            ("compile_error", ["--bazel-arg=--spawn_strategy=no_such_strategy"], 3, None),
+            ("racy", ["--bazel-arg=--spawn_strategy=no_such_strategy"], 3, None),
         ]:
             out_dir = work / f"reports-single-{case}"
             command = [str(ROOT / "tools" / "grade"), "--lessons", "01", "--out", str(out_dir)]

@@ -85,37 +85,6 @@ def threadkata_repositories():
         package = "librapidcheck-dev",
     )
     system_library(
-        name = "nlohmann_json",
-        build_file = "//tools/workspace:nlohmann_json.BUILD",
-        links = {"/usr/include/nlohmann": "include/nlohmann"},
-        package = "nlohmann-json3-dev",
-    )
-    system_library(
-        name = "cli11",
-        build_file = "//tools/workspace:cli11.BUILD",
-        links = {"/usr/include/CLI": "include/CLI"},
-        package = "libcli11-dev",
-    )
-    system_library(
-        name = "fmt",
-        build_file = "//tools/workspace:fmt.BUILD",
-        links = {
-            "/usr/include/fmt": "include/fmt",
-            "/usr/lib/x86_64-linux-gnu/libfmt.so": "lib/libfmt.so",
-        },
-        package = "libfmt-dev",
-    )
-    system_library(
-        name = "pugixml",
-        build_file = "//tools/workspace:pugixml.BUILD",
-        links = {
-            "/usr/include/pugiconfig.hpp": "include/pugiconfig.hpp",
-            "/usr/include/pugixml.hpp": "include/pugixml.hpp",
-            "/usr/lib/x86_64-linux-gnu/libpugixml.a": "lib/libpugixml.a",
-        },
-        package = "libpugixml-dev",
-    )
-    system_library(
         name = "benchmark",
         build_file = "//tools/workspace:benchmark.BUILD",
         links = {

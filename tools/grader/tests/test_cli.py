@@ -1,5 +1,7 @@
 import contextlib
+import csv
 import io
+import os
 import pathlib
 import tempfile
 import unittest
@@ -17,9 +19,10 @@ class BlockedPathsTest(unittest.TestCase):
                 root / "grader", root / "cache", root / "out", root / "submission"
             )
             self.assertEqual(
-                blocked,
+                blocked[:2],
                 (str((root / "grader/solutions").resolve()), str((root / "submission").resolve())),
             )
+            self.assertNotIn(str((root / "cache").resolve()), blocked)
 
     def test_does_not_hide_the_grader_working_inside_the_submission(self):
         with tempfile.TemporaryDirectory() as temp:
@@ -28,13 +31,14 @@ class BlockedPathsTest(unittest.TestCase):
             blocked = cli._blocked_paths(
                 root / "repo", root / "cache", root / "repo/out", root / "repo"
             )
-            self.assertEqual(blocked, (str((root / "repo/solutions").resolve()),))
+            self.assertEqual(blocked[0], str((root / "repo/solutions").resolve()))
+            self.assertNotIn(str((root / "repo").resolve()), blocked)
 
 
 class UsageTest(unittest.TestCase):
     def run_main(self, argv):
         stderr = io.StringIO()
-        with contextlib.redirect_stderr(stderr):
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
             try:
                 return cli.main(argv), stderr.getvalue()
             except SystemExit as exit:
@@ -50,12 +54,39 @@ class UsageTest(unittest.TestCase):
         self.assertEqual(status, cli.EXIT_USAGE)
 
     def test_an_unknown_lesson(self):
-        with tempfile.TemporaryDirectory() as temp:
+        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
             status, message = self.run_main(
                 ["--lessons", "99", "--out", temp, "--cache-dir", temp, temp]
             )
         self.assertEqual(status, cli.EXIT_USAGE)
         self.assertIn("unknown lesson", message)
+
+    def test_reports_and_caches_where_the_tests_can_write(self):
+        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
+            for option in ("--out", "--cache-dir", "--disk-cache"):
+                with self.subTest(option=option):
+                    status, message = self.run_main([option, "/dev/shm/grade", temp])
+                    self.assertEqual(status, cli.EXIT_USAGE)
+                    self.assertIn("which the tests can write", message)
+
+    def test_a_batch_of_any_folder_names(self):
+        # Empty submissions: every kata is missing, so nothing is built and the test is quick.
+        names = ["grades.csv", "=1+1", "-rf", "@home", os.fsdecode(b"caf\xe9")]
+        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
+            batch = pathlib.Path(temp) / "batch"
+            for name in names:
+                (batch / name).mkdir(parents=True)
+            out = pathlib.Path(temp) / "out"
+            cache = pathlib.Path(temp) / "cache"
+            status, _ = self.run_main(
+                ["--batch", str(batch), "--out", str(out), "--cache-dir", str(cache)]
+                + ["--lessons", "01"]
+            )
+            self.assertEqual(status, cli.EXIT_FULL_MARKS)
+            with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
+                cells = sorted(row[0] for row in list(csv.reader(handle))[1:])
+            self.assertEqual(cells, sorted(["grades.csv", "'=1+1", "'-rf", "'@home", "caf\\xe9"]))
+            self.assertTrue((out / "grades.csv.d" / "results.json").is_file())
 
     def test_a_limit_that_is_not_a_positive_number(self):
         for argv in (["--test-timeout", "0", "/tmp"], ["--output-limit", "1MiB", "/tmp"]):

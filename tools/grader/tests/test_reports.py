@@ -7,35 +7,36 @@ import xml.etree.ElementTree as ElementTree
 
 import jsonschema
 
-from threadkata_grader import bazel, grading, manifest, reports, submission, classify
+from threadkata import classify
+from threadkata import lessons
+from threadkata_grader import grading, reports, submission
 
 SCHEMA = json.loads(
     (pathlib.Path(__file__).resolve().parents[1] / "results.schema.json").read_text()
 )
 LESSONS = [
-    manifest.Lesson("01", "01_x", "X", ("katas/01_x/x.cc",), 5),
-    manifest.Lesson("02", "02_y", "Y", ("katas/02_y/y.cc",), 10),
+    lessons.Lesson("01", "01_x", "X", ("katas/01_x/x.cc",), 5),
+    lessons.Lesson("02", "02_y", "Y", ("katas/02_y/y.cc",), 10),
 ]
-SETTINGS = bazel.Settings(
+SETTINGS = grading.Settings(
     grader_root=pathlib.Path("/g"),
     cache_dir=pathlib.Path("/c"),
-    disk_cache=pathlib.Path("/d"),
     test_timeout=60,
     output_limit=1000,
-    invocation_timeout=600,
 )
 
 
 def sample_results():
     results = grading._skeleton("/s", LESSONS, SETTINGS)
-    passed = classify.ConfigResult(
-        status="pass", duration=1.0, cases=[classify.Case("S.T", "pass")]
-    )
-    crashed = classify.ConfigResult(
-        status="crash",
-        message="killed by SIGSEGV \x00\x1b[31m <&>",
-        output="\x07 bell",
-        cases=[classify.Case("S.T", "error", "boom \x01")],
+    passed = (None, classify.Verdict("pass", duration=1.0, cases=[classify.Case("S.T", "pass")]))
+    crashed = (
+        None,
+        classify.Verdict(
+            "crash",
+            explanation="killed by SIGSEGV \x00\x1b[31m <&>",
+            report="\x07 bell",
+            cases=[classify.Case("S.T", "error", "boom \x01")],
+        ),
     )
     configs = {"default": {"01": passed, "02": crashed}, "tsan": {"01": passed}}
     ok = [submission.FileOutcome("katas/01_x/x.cc", submission.ACCEPTED)]
@@ -82,6 +83,15 @@ class ReportsTest(unittest.TestCase):
             )
             self.assertEqual(table[1][0:4], ["alice", "fail", "5", "15"])
             self.assertEqual(table[1][5:], ["pass", "crash"])
+
+    def test_batch_table_cells_never_become_formulas(self):
+        with tempfile.TemporaryDirectory() as temp:
+            names = ["=1+1", "+cmd", "-2", "@SUM(A1)", "plain"]
+            rows = [reports.batch_row(name, sample_results()) for name in names]
+            reports.write_batch(temp, rows, LESSONS)
+            with open(pathlib.Path(temp) / "grades.csv", encoding="utf-8") as handle:
+                cells = [row[0] for row in list(csv.reader(handle))[1:]]
+            self.assertEqual(cells, ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "plain"])
 
 
 if __name__ == "__main__":

@@ -3,10 +3,11 @@ import pathlib
 import tempfile
 import unittest
 
-from threadkata_grader import manifest, submission
+from threadkata import lessons as lessons_module
+from threadkata_grader import submission
 
 
-LESSON = manifest.Lesson("01", "01_x", "X", ("katas/01_x/x.cc",), 5)
+LESSON = lessons_module.Lesson("01", "01_x", "X", ("katas/01_x/x.cc",), 5)
 
 
 class ReadEditableTest(unittest.TestCase):
@@ -92,16 +93,16 @@ class ManifestTest(unittest.TestCase):
             '[{"id": "01", "folder": "01_x", "title": "X", "editable": ["tests/01_x/t.cc"], '
             '"points": 5}]'
         )
-        with self.assertRaises(manifest.ManifestError):
-            manifest.load(root)
+        with self.assertRaises(lessons_module.ManifestError):
+            lessons_module.load(root)
 
     def test_refuses_a_path_climbing_out(self):
         root = self.write(
             '[{"id": "01", "folder": "01_x", "title": "X", "editable": ["katas/01_x/../../a"], '
             '"points": 5}]'
         )
-        with self.assertRaises(manifest.ManifestError):
-            manifest.load(root)
+        with self.assertRaises(lessons_module.ManifestError):
+            lessons_module.load(root)
 
     def test_selects_lessons(self):
         root = self.write(
@@ -109,11 +110,11 @@ class ManifestTest(unittest.TestCase):
             '"points": 5}, {"id": "02", "folder": "02_y", "title": "Y", '
             '"editable": ["katas/02_y/y.cc"], "points": 10}]'
         )
-        lessons = manifest.load(root)
-        self.assertEqual([l.id for l in manifest.select(lessons, ["02"])], ["02"])
-        self.assertEqual(len(manifest.select(lessons, [])), 2)
+        lessons = lessons_module.load(root)
+        self.assertEqual([l.id for l in lessons_module.select(lessons, ["02"])], ["02"])
+        self.assertEqual(len(lessons_module.select(lessons, [])), 2)
         with self.assertRaises(ValueError):
-            manifest.select(lessons, ["07"])
+            lessons_module.select(lessons, ["07"])
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ class PrepareTest(unittest.TestCase):
                 "solutions/01_x/x.cc": "solution",
                 "tests/01_x/t.cc": "test",
                 "tests/grade_fixtures/a/katas/01_x/x.cc": "fixture",
-                "tools/grader/limit_output.sh": "",
                 "user.bazelrc": "",
             }.items():
                 (grader / path).parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +41,6 @@ class PrepareTest(unittest.TestCase):
             self.assertFalse((out / "bazel-out").exists())
             self.assertFalse((out / "katas/02_y").exists())
             self.assertFalse((out / "cache").exists())
-            self.assertIn("limit_output", (out / "tools/grader/BUILD.bazel").read_text())
 
             # The next submission: its own file, the stub where it has none, nothing left over.
             (out / "stray.txt").write_text("left by a build")

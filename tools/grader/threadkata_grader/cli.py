@@ -5,19 +5,27 @@ import contextlib
 import fcntl
 import os
 import pathlib
+import subprocess
 import sys
 import time
 import traceback
 
-from . import bazel as bazel_module
+from threadkata import bazel as bazel_module
+from threadkata import lessons as lessons_module
+
 from . import grading
-from . import manifest
 from . import reports
 
 EXIT_FULL_MARKS = 0
 EXIT_NOT_FULL_MARKS = 1
 EXIT_USAGE = 2
 EXIT_GRADER_ERROR = 3
+
+_BATCH_REPORTS = {"grades.csv", "grades.json"}
+_SANDBOX_WRITABLE = ("/tmp", "/dev/shm", "/var/tmp")
+# Hidden from every action as well: the host's Unix sockets (a CI runner's docker.sock is the
+# host itself) and password hashes.
+_HOST_SECRETS = ("/run", "/var/run", "/etc/shadow", "/etc/gshadow")
 
 DESCRIPTION = """\
 Grades a learner's submission of the threadkata katas, as CI does. Only each kata's editable
@@ -173,22 +181,28 @@ def _inside(path, folder):
 
 
 def _blocked_paths(grader_root, cache_dir, out_dir, graded):
-    """Paths hidden from every sandboxed action: the reference solutions, and the submissions
-    themselves (the pristine tree holds all a build needs), unless the grader works inside."""
-    paths = [grader_root / "solutions"]
+    """Paths hidden from every sandboxed action: the reference solutions, the grader's history,
+    the reports, and the submissions themselves (the pristine tree holds all a build needs),
+    unless the grader works inside them."""
+    paths = [grader_root / "solutions", grader_root / ".git"]
     if not (_inside(cache_dir, graded) or _inside(out_dir, graded) or _inside(grader_root, graded)):
         paths.append(graded)
-    return tuple(str(p.resolve()) for p in paths if p.exists())
+    if not (_inside(cache_dir, out_dir) or _inside(grader_root, out_dir)):
+        paths.append(out_dir)
+    paths += [pathlib.Path(p) for p in _HOST_SECRETS]
+    return tuple(dict.fromkeys(str(p.resolve()) for p in paths if p.exists()))
 
 
-def _grade_one(submission, lessons, bazel, settings, work_dir, max_file_bytes, out_dir):
+def _grade_one(submission, lessons, bazel, expected, settings, work_dir, max_file_bytes, out_dir):
     """Grades SUBMISSION into OUT_DIR; returns (results, grader_failed)."""
     started = time.monotonic()
     work_dir.mkdir(parents=True, exist_ok=True)
     try:
-        results = grading.grade(submission, lessons, bazel, settings, work_dir, max_file_bytes)
+        results = grading.grade(
+            submission, lessons, bazel, expected, settings, work_dir, max_file_bytes
+        )
         failed = False
-    except (bazel_module.GraderError, OSError) as error:
+    except (bazel_module.BazelError, OSError) as error:
         results = grading.error_results(submission, lessons, settings, str(error), started)
         failed = True
     except Exception:  # pylint: disable=broad-except
@@ -214,21 +228,47 @@ def main(argv=None):
         args.out or (".threadkata/grade-batch" if args.batch else ".threadkata/grade")
     ).resolve()
     cache_dir = pathlib.Path(args.cache_dir).resolve()
-    settings = bazel_module.Settings(
+    disk_cache = pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve()
+    for option, path in (
+        ("--out", out_dir),
+        ("--cache-dir", cache_dir),
+        ("--disk-cache", disk_cache),
+    ):
+        shared = next((p for p in _SANDBOX_WRITABLE if _inside(path, p)), None)
+        if shared:
+            # Tests may write there (Bazel's sandbox shares them): the grader's own files could be
+            # forged from inside.
+            print(
+                f"tools/grade: {option} {path} is under {shared}, which the tests can write: "
+                "choose a folder elsewhere",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    settings = grading.Settings(
         grader_root=grader_root,
         cache_dir=cache_dir,
-        disk_cache=pathlib.Path(args.disk_cache or cache_dir / "disk-cache").resolve(),
         test_timeout=args.test_timeout,
         output_limit=args.output_limit,
-        invocation_timeout=args.invocation_timeout,
-        blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded),
-        extra_args=(remote_cache_args(args.remote_cache) if args.remote_cache else ())
-        + tuple(args.bazel_arg),
     )
+    work_dir = cache_dir / "work"
+
+    def engine_settings(folder, strict):
+        return bazel_module.Settings(
+            cache_dir=cache_dir / folder,
+            test_timeout={config: args.test_timeout for config in bazel_module.CONFIGS},
+            output_limit=args.output_limit,
+            disk_cache=disk_cache,
+            invocation_timeout=args.invocation_timeout,
+            strict_sandbox=strict,
+            blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded) if strict else (),
+            extra_args=(remote_cache_args(args.remote_cache) if args.remote_cache else ())
+            + tuple(args.bazel_arg),
+        )
+
     try:
-        lessons = manifest.select(manifest.load(grader_root), args.lessons)
-        manifest.check_tree(grader_root, lessons)
-    except manifest.ManifestError as error:
+        lessons = lessons_module.select(lessons_module.load(grader_root), args.lessons)
+        lessons_module.check_tree(grader_root, lessons)
+    except lessons_module.ManifestError as error:
         print(f"tools/grade: {error}", file=sys.stderr)
         results = grading.error_results(
             graded.resolve(), [], settings, str(error), time.monotonic()
@@ -238,16 +278,34 @@ def main(argv=None):
     except ValueError as error:
         print(f"tools/grade: {error}", file=sys.stderr)
         return EXIT_USAGE
-    work_dir = cache_dir / "work"
-    bazel = bazel_module.Bazel(settings, work_dir)
+    # Learners' code runs in the pristine tree, sandboxed; the list of tests every run must
+    # report comes from the grader's own tree, where the tests are linked with the reference.
+    bazel = bazel_module.Bazel(work_dir / "tree", engine_settings("bazel", strict=True))
+    trusted = bazel_module.Bazel(grader_root, engine_settings("trusted", strict=False))
     out_dir.mkdir(parents=True, exist_ok=True)
     with _locked(cache_dir):
         try:
+            try:
+                expected = bazel_module.expected_tests(
+                    trusted,
+                    grader_root,
+                    lessons,
+                    cache_dir / "test-lists.json",
+                    work_dir / "trusted.log",
+                )
+            except (bazel_module.BazelError, OSError, subprocess.SubprocessError) as error:
+                results = grading.error_results(
+                    graded.resolve(), lessons, settings, str(error), time.monotonic()
+                )
+                reports.write_submission(out_dir, results)
+                print(f"tools/grade: {error}", file=sys.stderr)
+                return EXIT_GRADER_ERROR
             if not args.batch:
                 results, failed = _grade_one(
                     graded.resolve(),
                     lessons,
                     bazel,
+                    expected,
                     settings,
                     work_dir,
                     args.max_file_bytes,
@@ -264,20 +322,24 @@ def main(argv=None):
                 if entry.is_symlink():
                     print(f"tools/grade: skipping {entry.name}, a symlink", file=sys.stderr)
                     continue
-                print(f"tools/grade: grading {entry.name}", file=sys.stderr)
+                name = grading.display_name(entry.name)
+                print(f"tools/grade: grading {name}", file=sys.stderr)
+                # A submission named like a batch report keeps its reports beside it.
+                reports_dir = entry.name + (".d" if entry.name in _BATCH_REPORTS else "")
                 results, failed = _grade_one(
                     entry.resolve(),
                     lessons,
                     bazel,
+                    expected,
                     settings,
                     work_dir,
                     args.max_file_bytes,
-                    out_dir / entry.name,
+                    out_dir / reports_dir,
                 )
                 any_failed = any_failed or failed
-                rows.append(reports.batch_row(entry.name, results))
+                rows.append(reports.batch_row(name, results))
                 print(
-                    f"tools/grade: {entry.name}: {results['status']}, "
+                    f"tools/grade: {name}: {results['status']}, "
                     f"{results['score']} / {results['max_score']} in {results['duration']:.0f} s",
                     file=sys.stderr,
                 )
@@ -287,4 +349,5 @@ def main(argv=None):
             return EXIT_GRADER_ERROR if any_failed else EXIT_FULL_MARKS
         finally:
             if (work_dir / "tree").exists():
-                bazel.shutdown(work_dir / "tree")
+                bazel.shutdown()
+            trusted.shutdown(("default",))

@@ -1,12 +1,15 @@
 """Grades one submission: takes its editable files, builds and tests each kata plainly and then
 under ThreadSanitizer, and assembles results.json (see ../results.schema.json)."""
 
+import dataclasses
 import datetime
-import re
+import os
+import pathlib
 import time
 
-from . import bazel as bazel_module
-from . import classify
+from threadkata import classify
+from threadkata import run as engine
+
 from . import submission as submission_module
 from . import tree as tree_module
 
@@ -24,40 +27,79 @@ _EXERCISM_STATUS = {
     classify.COMPILE_ERROR: "error",
     classify.TIMEOUT: "error",
     classify.CRASH: "error",
+    classify.REFUSED: "error",
     submission_module.REJECTED: "error",
 }
 
 
-def _belongs_to(action, lesson):
-    return re.match(rf"^//(katas|tests)/{re.escape(lesson.folder)}[:/]", action.label) is not None
+MESSAGE_CAP = 2000  # characters of one test's failure message
+KATA_MESSAGE_CAP = 4000  # characters of a kata's message (e.g. compiler errors)
+OUTPUT_CAP = 500  # characters of output, as Exercism's test runners cap it
 
 
-def _run_config(bazel, tree, config, lessons, work_dir, settings):
-    """Lesson id -> ConfigResult for LESSONS under CONFIG."""
-    if not lessons:
-        return {}
-    invocation = bazel.test(
-        tree, config, [lesson.test_label for lesson in lessons], work_dir / f"bazel-{config}.log"
-    )
-    results = {}
-    for lesson in lessons:
-        run = invocation.runs[lesson.test_label]
-        if run.status in ("PASSED", "FAILED", "TIMEOUT"):
-            results[lesson.id] = classify.classify_run(run, settings.test_timeout)
-            continue
-        if run.status:
-            # INCOMPLETE, REMOTE_FAILURE...: Bazel, not the kata, failed.
-            raise bazel_module.GraderError(
-                f"{lesson.test_label} ({config}) ended as {run.status}; see {invocation.log_path}"
-            )
-        actions = [a for a in invocation.failed_actions if _belongs_to(a, lesson)]
-        if not actions:
-            raise bazel_module.GraderError(
-                f"{lesson.test_label} ({config}) neither ran nor failed to compile: "
-                f"{run.failure or 'no reason given'}; see {invocation.log_path}"
-            )
-        results[lesson.id] = classify.classify_build_failure(actions)
-    return results
+def cap(text, limit):
+    """TEXT cut to LIMIT characters, saying so when it was cut."""
+    if text is None or len(text) <= limit:
+        return text
+    note = f"\n... [{len(text) - limit} more characters cut]"
+    return text[: max(0, limit - len(note))] + note
+
+
+def _failed_summary(verdict):
+    failed = verdict.failed
+    lines = [f"{len(failed)} of {len(verdict.cases)} tests failed:"]
+    lines += [f"- {case.name}" for case in failed[:20]]
+    if len(failed) > 20:
+        lines.append(f"- and {len(failed) - 20} more")
+    if failed:
+        first = failed[0]
+        where = f" ({first.location})" if first.location else ""
+        lines += ["", f"The first, {first.name}{where}:", cap(first.message, MESSAGE_CAP)]
+    return "\n".join(lines)
+
+
+def config_json(verdict):
+    """One configuration's entry of results.json, from the engine's verdict."""
+    message = verdict.explanation
+    if verdict.test:
+        message += f"\nDuring {verdict.test}."
+    if verdict.locations:
+        message += "\nAt " + ", ".join(verdict.locations) + "."
+    if verdict.missing and verdict.kind != classify.PASS:
+        message += f"\n{len(verdict.missing)} expected tests never ran."
+    if verdict.report:
+        message += "\n" + verdict.report
+    if verdict.failed and verdict.kind != classify.COMPILE_ERROR:
+        message += "\n\n" + _failed_summary(verdict)
+    output = verdict.report or (verdict.failed[0].message if verdict.failed else None)
+    return {
+        "status": verdict.kind,
+        "message": cap(message, KATA_MESSAGE_CAP) if verdict.kind != classify.PASS else None,
+        "output": cap(output, OUTPUT_CAP) if verdict.kind != classify.PASS else None,
+        "duration": round(verdict.duration, 3),
+        "cached": verdict.cached,
+        "tests": [
+            {
+                "name": case.name,
+                "status": case.status,
+                "message": cap(
+                    (f"{case.location}\n" if case.location else "") + case.message, MESSAGE_CAP
+                )
+                or None,
+                "duration": round(case.duration, 3),
+            }
+            for case in verdict.cases
+        ],
+    }
+
+
+def _learner_line(verdict, lesson):
+    """The first line of the learner's file that VERDICT points at, 0 if none."""
+    for location in verdict.locations:
+        path, _, line = location.partition(":")
+        if path in lesson.editable and line.split(":")[0].isdigit():
+            return int(line.split(":")[0])
+    return 0
 
 
 def _kata_entry(lesson, outcomes, configs):
@@ -69,6 +111,10 @@ def _kata_entry(lesson, outcomes, configs):
         "folder": lesson.folder,
         "files": [o.path for o in outcomes],
         "max_score": lesson.points,
+        # Exercism's test_code and GitHub Classroom's line_no: how to run this kata's tests, and
+        # the learner's line the verdict is about (0 when it is about no line).
+        "test_code": f"bazel test {lesson.test_label}",
+        "line_no": 0,
         "configs": {},
     }
     not_taken = [o for o in outcomes if o.state != submission_module.ACCEPTED]
@@ -83,28 +129,35 @@ def _kata_entry(lesson, outcomes, configs):
         output = None
         duration = 0.0
     else:
-        plain = configs["default"][lesson.id]
+        plain = config_json(configs["default"][lesson.id][1])
         sanitized = configs["tsan"].get(lesson.id)
-        entry["configs"]["default"] = plain.to_json()
-        if sanitized is None:
-            entry["configs"]["tsan"] = classify.ConfigResult(
-                status="skipped", message="Not run: the plain run did not pass."
-            ).to_json()
-        else:
-            entry["configs"]["tsan"] = sanitized.to_json()
-        deciding = plain if plain.status != classify.PASS or sanitized is None else sanitized
-        grade = deciding.status
-        message = deciding.message
+        sanitized = config_json(sanitized[1]) if sanitized else None
+        entry["configs"]["default"] = plain
+        entry["configs"]["tsan"] = sanitized or {
+            "status": "skipped",
+            "message": "Not run: the plain run did not pass.",
+            "output": None,
+            "duration": 0.0,
+            "cached": False,
+            "tests": [],
+        }
+        deciding = plain if plain["status"] != classify.PASS or sanitized is None else sanitized
+        verdict = configs["default" if deciding is plain else "tsan"][lesson.id][1]
+        if verdict.refusals:
+            entry["refusals"] = verdict.refusals
+        entry["line_no"] = _learner_line(verdict, lesson)
+        grade = deciding["status"]
+        message = deciding["message"]
         if deciding is sanitized and grade != classify.PASS:
             message = "Under ThreadSanitizer: " + (message or "")
-        output = deciding.output
-        duration = plain.duration + (sanitized.duration if sanitized else 0.0)
+        output = deciding["output"]
+        duration = plain["duration"] + (sanitized["duration"] if sanitized else 0.0)
     entry.update(
         {
             "status": _EXERCISM_STATUS[grade],
             "grade": grade,
-            "message": classify.cap(message, classify.KATA_MESSAGE_CAP),
-            "output": classify.cap(output, classify.OUTPUT_CAP),
+            "message": cap(message, KATA_MESSAGE_CAP),
+            "output": cap(output, OUTPUT_CAP),
             "score": lesson.points if grade == classify.PASS else 0,
             "duration": round(duration, 3),
         }
@@ -112,12 +165,17 @@ def _kata_entry(lesson, outcomes, configs):
     return entry
 
 
+def display_name(path):
+    """PATH as text any report can hold: a folder name need not be UTF-8."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
 def _skeleton(submission, lessons, settings):
     return {
         "version": 3,
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "submission": str(submission),
+        "submission": display_name(submission),
         "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "lessons": [lesson.id for lesson in lessons],
         "settings": {
@@ -143,21 +201,41 @@ def error_results(submission, lessons, settings, message, started):
     return results
 
 
-def grade(submission, lessons, bazel, settings, work_dir, max_file_bytes):
-    """results.json's content for SUBMISSION. Raises bazel.GraderError when Bazel fails."""
+@dataclasses.dataclass
+class Settings:
+    """What a grading needs beyond Bazel's settings (bazel.Settings, in the engine)."""
+
+    grader_root: pathlib.Path
+    cache_dir: pathlib.Path
+    test_timeout: int
+    output_limit: int
+
+
+def grade(submission, lessons, bazel, expected, settings, work_dir, max_file_bytes):
+    """results.json's content for SUBMISSION, graded in BAZEL's workspace (the pristine tree);
+    EXPECTED: lesson id -> the tests every run must report. Raises bazel.BazelError when Bazel
+    fails."""
     started = time.monotonic()
     outcomes = submission_module.collect(str(submission), lessons, max_file_bytes)
-    tree = tree_module.prepare(
-        settings.grader_root, work_dir / "tree", outcomes, excluded=(settings.cache_dir,)
+    tree_module.prepare(
+        settings.grader_root, bazel.workspace, outcomes, excluded=(settings.cache_dir,)
     )
     complete = [
         lesson
         for lesson in lessons
         if all(o.state == submission_module.ACCEPTED for o in outcomes[lesson.id])
     ]
-    configs = {"default": _run_config(bazel, tree, "default", complete, work_dir, settings)}
-    passed = [lesson for lesson in complete if configs["default"][lesson.id].status == "pass"]
-    configs["tsan"] = _run_config(bazel, tree, "tsan", passed, work_dir, settings)
+    configs = {
+        "default": engine.judge_lessons(
+            bazel, "default", complete, expected, work_dir / "bazel-default.log"
+        )
+    }
+    passed = [
+        lesson for lesson in complete if configs["default"][lesson.id][1].kind == classify.PASS
+    ]
+    configs["tsan"] = engine.judge_lessons(
+        bazel, "tsan", passed, expected, work_dir / "bazel-tsan.log"
+    )
 
     results = _skeleton(submission, lessons, settings)
     results["tests"] = [_kata_entry(lesson, outcomes[lesson.id], configs) for lesson in lessons]

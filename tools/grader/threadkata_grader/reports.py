@@ -15,6 +15,7 @@ _GRADE_LABEL = {
     "sanitizer": "⚠ data race (ThreadSanitizer)",
     "missing": "➖ missing",
     "rejected": "⛔ rejected",
+    "refused": "🚫 refused by the gate",
 }
 
 
@@ -148,6 +149,12 @@ def batch_row(name, results):
     }
 
 
+def _csv_cell(value):
+    """VALUE as a CSV cell no spreadsheet reads as a formula (a folder may be named "=1+1")."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_batch(out_dir, rows, lessons):
     out_dir = pathlib.Path(out_dir)
     write_json(
@@ -162,6 +169,7 @@ def write_batch(out_dir, rows, lessons):
         )
         for row in rows:
             writer.writerow(
-                [row["submission"], row["status"], row["score"], row["max_score"], row["duration"]]
+                [_csv_cell(row["submission"])]
+                + [row["status"], row["score"], row["max_score"], row["duration"]]
                 + [row["katas"].get(lesson.id, "") for lesson in lessons]
             )

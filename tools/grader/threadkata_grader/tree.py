@@ -10,17 +10,6 @@ import shutil
 _TOP_LEVEL_EXCLUDED = {".git", "solutions", ".threadkata", "user.bazelrc"}
 _NESTED_EXCLUDED = {"tests/grade_fixtures"}
 
-# The output cap wrapper, as a target so that it also reaches remote executors.
-_LIMITER_BUILD = """\
-# Written by the grader into its pristine tree only.
-sh_binary(
-    name = "limit_output",
-    srcs = ["limit_output.sh"],
-    visibility = ["//visibility:public"],
-)
-"""
-LIMITER_LABEL = "//tools/grader:limit_output"
-
 
 def _ignore(root, excluded):
     root = pathlib.Path(root).resolve()
@@ -61,7 +50,6 @@ def _desired(grader_root, outcomes, excluded):
                 files[relative] = ("link", os.readlink(path))
             elif path.is_file():
                 files[relative] = (path.read_bytes(), path.stat().st_mode & 0o777)
-    files["tools/grader/BUILD.bazel"] = (_LIMITER_BUILD.encode(), 0o644)
     for outcome_list in outcomes.values():
         for outcome in outcome_list:
             if outcome.state == "accepted":

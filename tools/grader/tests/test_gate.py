@@ -1,0 +1,107 @@
+"""The gate's rules on source tokens and symbol names (tools/threadkata/gate.py); the compiling
+half is exercised by the hostile fixtures of tests/grade_fixtures."""
+
+import unittest
+
+from threadkata import gate
+
+NAMESPACES = {"threadkata", "threadkata::when_threads_pay"}
+
+
+def refused(source):
+    found = gate.check_tokens(gate.tokens(source), NAMESPACES, gate._RESERVED_ALLOWED, raw=True)
+    return [refusal.construct for refusal in found]
+
+
+class SourceRulesTest(unittest.TestCase):
+    def test_a_plain_kata_is_admitted(self):
+        source = """#include "katas/01_sequential/sequential.h"
+#include <thread>
+#define UNITS 3
+namespace threadkata {
+namespace {
+[[nodiscard]] int twice(int x) { return 2 * x; }  // __attribute__ in a comment is fine
+}  // namespace
+namespace chrono = std::chrono;
+const char* text = "__asm__ in a string is fine";
+const char* raw = R"x(#ifdef in a raw string)x";
+}  // namespace threadkata
+namespace threadkata::when_threads_pay {}
+"""
+        self.assertEqual(refused(source), [])
+
+    def test_directives_but_include_and_define(self):
+        for source in ("#ifdef X\n#endif\n", "#if 1\n#endif\n", "#pragma GCC optimize(0)\n"):
+            with self.subTest(source=source):
+                self.assertTrue(refused(source))
+
+    def test_a_computed_include(self):
+        self.assertEqual(refused("#define H <cstdio>\n#include H\n"), ["#include"])
+
+    def test_reserved_identifiers_asm_and_attributes(self):
+        cases = {
+            "__attribute__((constructor)) void f() {}": "__attribute__",
+            "int f() { return __builtin_expect(1, 1); }": "__builtin_expect",
+            'void f() { asm("syscall"); }': "asm",
+            "[[gnu::weak]] void f() {}": "[[gnu]]",
+            "[[using gnu: constructor]] void f() {}": "[[using]]",
+            "int x = __SANITIZE_THREAD__;": "__SANITIZE_THREAD__",
+            '_Pragma("GCC optimize 0")': "_Pragma",
+        }
+        for source, construct in cases.items():
+            with self.subTest(source=source):
+                self.assertIn(construct, refused(source))
+
+    def test_language_linkage_and_foreign_namespaces(self):
+        self.assertIn('extern "C"', refused('extern "C" int clock_gettime();'))
+        self.assertIn("namespace testing", refused("namespace testing { void f(); }"))
+        self.assertIn("namespace threadkata::testing", refused("namespace threadkata::testing { }"))
+
+    def test_lines_are_the_learners(self):
+        found = gate.check_tokens(
+            gate.tokens('int a;\n/* two\nlines */\nasm("nop");\n'),
+            NAMESPACES,
+            gate._RESERVED_ALLOWED,
+            raw=True,
+        )
+        self.assertEqual([refusal.line for refusal in found], [4])
+
+
+class SymbolNamesTest(unittest.TestCase):
+    def test_outer_namespaces_of_mangled_names(self):
+        cases = {
+            "_ZN10threadkata12do_somethingEv": ("threadkata", "do_something"),
+            "_ZTVN10threadkata7testing3FooE": ("threadkata", "testing"),
+            "_ZZN10threadkata3fooEvE1x": ("threadkata", "foo"),
+            "_ZNSt6thread4joinEv": ("std", ""),
+            "_ZTCSo0_NSt7__cxx1119basic_osyncstreamE": ("std", ""),
+            "_ZN7testing4TestC2Ev": ("testing", "Test"),
+            "clock_gettime": ("", ""),
+        }
+        for name, (first, second) in cases.items():
+            with self.subTest(name=name):
+                self.assertEqual(gate._first_component(name), first)
+                self.assertEqual(gate._second_component(name), second)
+
+    def test_owners_named_in_refusals(self):
+        libc = {"clock_gettime"}
+        self.assertEqual(gate._owner("clock_gettime", libc), "the C library")
+        self.assertEqual(gate._owner("_ZN7testing4TestC2Ev", libc), "GoogleTest")
+        self.assertEqual(gate._owner("__tsan_func_entry", libc), "the sanitizer runtime")
+        self.assertEqual(
+            gate._owner("_ZN10threadkata7testing8TimeUnitEv", libc), "the tests' support library"
+        )
+
+
+class FlagsTest(unittest.TestCase):
+    def test_flags_come_from_bazelrc(self):
+        plain = gate.config_flags(gate.ROOT, "default")
+        tsan = gate.config_flags(gate.ROOT, "tsan")
+        self.assertIn("-std=c++20", plain)
+        self.assertNotIn("-fsanitize=thread", plain)
+        self.assertIn("-fsanitize=thread", tsan)
+        self.assertNotIn("-g", tsan)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,387 @@
+"""Runs Bazel and reads back what happened to each target from the Build Event Protocol (JSON),
+never from Bazel's human-readable output.
+
+One output base per configuration (plain, tsan): switching one server between them would throw
+its analysis cache away at every switch. A run is interruptible: Ctrl-C (KeyboardInterrupt)
+interrupts the Bazel client, which cancels the server's work, and waits for the client to end,
+so no client is left behind holding the server's lock."""
+
+import dataclasses
+import hashlib
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import time
+import urllib.parse
+
+CONFIGS = ("default", "tsan")
+LIMITER_LABEL = "//tools/threadkata:limit_output"
+
+# Bazel's exit codes that still mean "the build and tests ran": 0 all passed, 1 some target
+# failed to build, 3 some test failed, 4 no test to run.
+_RAN_EXIT_CODES = {0, 1, 3, 4}
+_STDERR_CAP = 64 * 1024
+_INTERRUPT_GRACE = 20  # seconds the client gets to stop after Ctrl-C before it is killed
+
+
+class BazelError(Exception):
+    """Bazel itself could not run or finish: there is no verdict to give."""
+
+
+@dataclasses.dataclass
+class FailedAction:
+    label: str
+    kind: str
+    stderr: str
+
+
+@dataclasses.dataclass
+class TargetRun:
+    """What Bazel reported for one target."""
+
+    label: str
+    built: bool = False
+    status: str = ""  # Bazel's test status: PASSED, FAILED, TIMEOUT, ... ("" if it never ran)
+    log_path: str = ""
+    xml_path: str = ""
+    outputs: list = dataclasses.field(default_factory=list)  # files a build-only target made
+    duration_ms: int = 0
+    failure: str = ""  # why the target did not build, when it did not
+    cached: bool = False
+
+
+@dataclasses.dataclass
+class Invocation:
+    runs: dict  # label -> TargetRun
+    failed_actions: list  # FailedAction, with their stderr read
+    log_path: str
+
+
+@dataclasses.dataclass
+class Settings:
+    """How Bazel runs. The learner's mode and the grading mode differ only here."""
+
+    cache_dir: pathlib.Path  # output bases, event files, logs
+    test_timeout: dict  # config -> seconds
+    output_limit: int
+    disk_cache: pathlib.Path = None
+    invocation_timeout: int = None  # seconds; None: no limit
+    strict_sandbox: bool = False  # hostile code: linux-sandbox only, no network
+    blocked_paths: tuple = ()
+    extra_args: tuple = ()
+
+    def output_base(self, config):
+        return self.cache_dir / f"output_base-{config}"
+
+
+def _uri_path(uri):
+    parsed = urllib.parse.urlparse(uri)
+    return urllib.parse.unquote(parsed.path) if parsed.scheme == "file" else ""
+
+
+def _read_uri(uri, cap):
+    path = _uri_path(uri)
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(cap).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def parse_events(lines, labels):
+    """Reads BEP JSON LINES into per-label TargetRuns and the failed actions."""
+    runs = {label: TargetRun(label) for label in labels}
+    files = {}  # named set id -> (file uris, nested set ids)
+    failed = []
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        event = json.loads(line)
+        ident = event.get("id", {})
+        if "namedSet" in ident:
+            named = event.get("namedSetOfFiles", {})
+            files[ident["namedSet"]["id"]] = (
+                [f.get("uri", "") for f in named.get("files", [])],
+                [s.get("id") for s in named.get("fileSets", [])],
+            )
+        elif "targetCompleted" in ident:
+            label = ident["targetCompleted"].get("label")
+            if label in runs:
+                completed = event.get("completed", {})
+                runs[label].built = bool(completed.get("success"))
+                runs[label].failure = completed.get("failureDetail", {}).get("message", "")
+                if "aborted" in event:
+                    runs[label].failure = event["aborted"].get("description", "aborted")
+                for group in completed.get("outputGroup", []):
+                    if group.get("name") == "default":
+                        for file_set in group.get("fileSets", []):
+                            runs[label].outputs += _expand(files, file_set.get("id"))
+        elif "targetConfigured" in ident and "aborted" in event:
+            label = ident["targetConfigured"].get("label")
+            if label in runs:
+                runs[label].failure = event["aborted"].get("description", "aborted")
+        elif "testResult" in ident:
+            label = ident["testResult"].get("label")
+            result = event.get("testResult", {})
+            if label in runs:
+                run = runs[label]
+                run.status = result.get("status", "")
+                run.duration_ms = int(result.get("testAttemptDurationMillis", 0))
+                run.cached = bool(result.get("cachedLocally")) or bool(
+                    result.get("executionInfo", {}).get("cachedRemotely")
+                )
+                for output in result.get("testActionOutput", []):
+                    if output.get("name") == "test.log":
+                        run.log_path = _uri_path(output.get("uri", ""))
+                    elif output.get("name") == "test.xml":
+                        run.xml_path = _uri_path(output.get("uri", ""))
+        elif "actionCompleted" in ident and "action" in event:
+            action = event["action"]
+            if not action.get("success", False):
+                stderr = action.get("stderr", {}).get("uri", "")
+                stdout = action.get("stdout", {}).get("uri", "")
+                text = _read_uri(stderr, _STDERR_CAP) if stderr else ""
+                if stdout:
+                    text += _read_uri(stdout, _STDERR_CAP)
+                failed.append(
+                    FailedAction(
+                        label=action.get("label", ident["actionCompleted"].get("label", "")),
+                        kind=action.get("type", ""),
+                        stderr=text,
+                    )
+                )
+    return runs, failed
+
+
+def _expand(files, set_id, seen=None):
+    seen = set() if seen is None else seen
+    if set_id in seen or set_id not in files:
+        return []
+    seen.add(set_id)
+    uris, nested = files[set_id]
+    paths = [_uri_path(uri) for uri in uris if _uri_path(uri)]
+    for child in nested:
+        paths += _expand(files, child, seen)
+    return paths
+
+
+def _tail(path, lines=30):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def wait_interruptibly(process, timeout=None):
+    """Waits for PROCESS; on Ctrl-C (or TIMEOUT) interrupts it as Ctrl-C would and waits for it
+    to end, killing it only if it will not. Re-raises KeyboardInterrupt; returns False on a
+    timeout."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                _stop(process)
+                return False
+            try:
+                process.wait(timeout=0.2 if left is None else min(0.2, left))
+                return True
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        _stop(process)
+        raise
+
+
+def _stop(process):
+    # Interrupting the client cancels the server's build too; killing it would not.
+    try:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=_INTERRUPT_GRACE)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    except KeyboardInterrupt:
+        # A second Ctrl-C: no more patience.
+        process.kill()
+        process.wait()
+        raise
+
+
+class Bazel:
+    """Bazel servers for one workspace, one per configuration."""
+
+    def __init__(self, workspace, settings):
+        self.workspace = pathlib.Path(workspace)
+        self.settings = settings
+        self.settings.cache_dir.mkdir(parents=True, exist_ok=True)
+
+    def _startup(self, config):
+        return [
+            "bazel",
+            f"--output_base={self.settings.output_base(config)}",
+            "--max_idle_secs=900",
+        ]
+
+    def _common(self, config, events):
+        settings = self.settings
+        flags = [
+            "--keep_going",
+            "--symlink_prefix=/",
+            "--color=no",
+            "--curses=no",
+            "--show_progress_rate_limit=30",
+            "--experimental_ui_max_stdouterr_bytes=65536",
+            f"--build_event_json_file={events}",
+            # Build options too: the same in every command, so that none discards the analysis.
+            f"--test_timeout={settings.test_timeout[config]}",
+            f"--test_env=THREADKATA_OUTPUT_LIMIT={settings.output_limit}",
+            f"--run_under={LIMITER_LABEL}",
+        ]
+        if settings.disk_cache:
+            flags.append(f"--disk_cache={settings.disk_cache}")
+        if settings.strict_sandbox:
+            # Hostile code runs only in the sandbox: no fallback to unsandboxed execution.
+            flags += ["--spawn_strategy=linux-sandbox", "--sandbox_default_allow_network=false"]
+            # Private /tmp and /dev/shm per action: nothing a test leaves there reaches the next.
+            flags += ["--sandbox_tmpfs_path=/tmp", "--sandbox_tmpfs_path=/dev/shm"]
+            flags += [f"--sandbox_block_path={path}" for path in settings.blocked_paths]
+        if config != "default":
+            flags.append(f"--config={config}")
+        return flags + list(settings.extra_args)
+
+    def run(self, verb, config, labels, log_path, flags=()):
+        """Runs `bazel VERB` on LABELS under CONFIG; returns an Invocation."""
+        events = self.settings.cache_dir / f"bep-{config}.json"
+        if events.exists():
+            events.unlink()
+        command = (
+            self._startup(config)
+            + [verb]
+            + self._common(config, events)
+            + list(flags)
+            + ["--"]
+            + list(labels)
+        )
+        log_path = pathlib.Path(log_path)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "wb") as log:
+            try:
+                # A session of its own: the terminal's Ctrl-C reaches us, and we pass it on once.
+                process = subprocess.Popen(
+                    command,
+                    cwd=self.workspace,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            except OSError as error:
+                raise BazelError(f"cannot run bazel: {error}") from error
+            if not wait_interruptibly(process, self.settings.invocation_timeout):
+                raise BazelError(
+                    f"bazel {verb} ({config}) did not finish within "
+                    f"{self.settings.invocation_timeout} s"
+                )
+        if process.returncode not in _RAN_EXIT_CODES or not events.exists():
+            raise BazelError(
+                f"bazel {verb} ({config}) failed with exit status {process.returncode}; "
+                f"its output: {log_path}\n{_tail(log_path)}"
+            )
+        with open(events, encoding="utf-8") as lines:
+            runs, failed = parse_events(lines, labels)
+        return Invocation(runs=runs, failed_actions=failed, log_path=str(log_path))
+
+    def test(self, config, labels, log_path):
+        """Runs the test targets LABELS under CONFIG ("default" or "tsan"), each test program
+        under the output limiter."""
+        # One run, one log and one verdict per kata: a sharded test reports a result per shard,
+        # and parse_events keeps one per label.
+        flags = ["--test_output=summary", "--test_sharding_strategy=disabled"]
+        if self.settings.strict_sandbox:
+            # A result is never taken from another submission's run.
+            flags.append("--nocache_test_results")
+        return self.run("test", config, labels, log_path, flags=flags)
+
+    def shutdown(self, configs=CONFIGS):
+        """Stops the Bazel servers (nothing left running behind us)."""
+        for config in configs:
+            if not self.settings.output_base(config).exists():
+                continue
+            subprocess.run(
+                self._startup(config) + ["shutdown"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=120,
+                check=False,
+                cwd=self.workspace,
+            )
+
+
+def _tests_key(root, lesson):
+    digest = hashlib.sha256()
+    for folder in (f"tests/{lesson.folder}", "tests/support"):
+        for path in sorted((pathlib.Path(root) / folder).rglob("*")):
+            if path.is_file() and "mutants" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def parse_test_list(text):
+    """The test names `--gtest_list_tests` printed, as Suite.Name (disabled tests left out)."""
+    names = []
+    suite = None
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            suite = line.split("#")[0].strip().rstrip(".")
+            continue
+        name = line.strip().split("#")[0].strip()
+        if suite and not suite.startswith("DISABLED_") and not name.startswith("DISABLED_"):
+            names.append(f"{suite}.{name}")
+    return names
+
+
+def expected_tests(bazel, root, lessons, cache_file, log_path):
+    """Lesson id -> the tests every run must report as run and passed: listed by the lesson's
+    tests linked against the reference solution (a trusted build) in ROOT, with BAZEL (a
+    Bazel for ROOT). Kept in CACHE_FILE until the lesson's tests change."""
+    cache_file = pathlib.Path(cache_file)
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    keys = {lesson.id: _tests_key(root, lesson) for lesson in lessons}
+    stale = [lesson for lesson in lessons if cache.get(lesson.id, {}).get("key") != keys[lesson.id]]
+    if stale:
+        labels = [lesson.trusted_label for lesson in stale]
+        invocation = bazel.run("build", "default", labels, log_path)
+        for lesson in stale:
+            run = invocation.runs[lesson.trusted_label]
+            binaries = [p for p in run.outputs if os.access(p, os.X_OK)]
+            if not run.built or not binaries:
+                raise BazelError(
+                    f"cannot build {lesson.trusted_label} to list the tests: "
+                    f"{run.failure or 'no binary'}; see {invocation.log_path}"
+                )
+            listed = subprocess.run(
+                [binaries[0], "--gtest_list_tests"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            cache[lesson.id] = {"key": keys[lesson.id], "tests": parse_test_list(listed.stdout)}
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        cache_file.write_text(json.dumps(cache, indent=1), encoding="utf-8")
+    return {lesson.id: cache[lesson.id]["tests"] for lesson in lessons}

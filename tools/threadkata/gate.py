@@ -1,0 +1,1006 @@
+"""The gate: what a learner's file is, checked before anything of it is built into a test or run.
+
+Everything here is an allow-list. A file is admitted only if
+- its own source uses no directive but #include and #define/#undef, no reserved identifier
+  (__attribute__, __asm__, __builtin_*, __has_include, __SANITIZE_THREAD__, _Pragma...), no
+  `asm`, no attribute but the standard ones, no language linkage (extern "C"), and opens no
+  namespace but the lesson's own and anonymous ones;
+- it includes only its lesson's header and standard headers (read from the compiler's -H
+  output), and preprocesses within a time limit to the same lines in every configuration,
+  with the same rules on what the macros expanded to;
+- it has no namespace-scope object with a dynamic initialiser or an exit-time destructor
+  (clang's -Wglobal-constructors and -Wexit-time-destructors, through libclang);
+- its object file, compiled with the flags of every configuration of .bazelrc, defines only the
+  lesson's API and what the compiler generates (template and inline instances, local statics,
+  functions with internal linkage), references only allowed symbols, and under ThreadSanitizer
+  every function it defines that touches memory or calls out is instrumented.
+
+Usage: tools/gate LESSON FILE   (exit status 0 admitted, 1 refused, 2 wrong usage)
+"""
+
+import argparse
+import concurrent.futures
+import dataclasses
+import hashlib
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import lessons as lessons_module
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+COMPILER = "g++"
+PREPROCESS_TIME_LIMIT = 30  # seconds: a file that includes a device or a pipe hangs the compiler
+COMPILE_TIME_LIMIT = 180
+CONFIGS = ("default", "tsan", "asan")
+CONFIG_NAMES = {"default": "the plain build", "tsan": "ThreadSanitizer", "asan": "ASan+UBSan"}
+
+ADMITTED = "admitted"
+REFUSED = "refused"
+COMPILE_ERROR = "compile_error"
+
+# Standard C headers a kata may include by their C name (the C++ ones live in libstdc++'s own
+# folders and are allowed whole).
+_C_HEADERS = {
+    "assert.h",
+    "ctype.h",
+    "errno.h",
+    "float.h",
+    "inttypes.h",
+    "limits.h",
+    "math.h",
+    "stdarg.h",
+    "stdbool.h",
+    "stddef.h",
+    "stdint.h",
+    "stdio.h",
+    "stdlib.h",
+    "string.h",
+    "time.h",
+}
+
+# What a kata's object may reference outside the C++ standard library (std::, the C++ runtime
+# and the sanitizers' instrumentation), for every lesson. Each name is a C symbol.
+_C_SYMBOLS = {
+    # The C++ runtime: exceptions, statics, the stack protector.
+    "__gxx_personality_v0",
+    "_Unwind_Resume",
+    "__cxa_allocate_exception",
+    "__cxa_begin_catch",
+    "__cxa_end_catch",
+    "__cxa_free_exception",
+    "__cxa_init_primary_exception",
+    "__cxa_pure_virtual",
+    "__cxa_rethrow",
+    "__cxa_throw",
+    "__cxa_guard_acquire",
+    "__cxa_guard_release",
+    "__cxa_guard_abort",
+    "__cxa_atexit",  # only for <iostream>'s own static: the file may define none (see above)
+    "__dso_handle",
+    "__stack_chk_fail",
+    "_GLOBAL_OFFSET_TABLE_",
+    "__assert_fail",
+    "__errno_location",
+    "__libc_single_threaded",
+    # Memory and strings.
+    "memcpy",
+    "memmove",
+    "memset",
+    "memcmp",
+    "memchr",
+    "strlen",
+    "strcmp",
+    "strncmp",
+    "strchr",
+    "strerror",
+    "snprintf",
+    "sprintf",
+    "strtod",
+    "strtol",
+    "strtoul",
+    "strtoll",
+    "strtoull",
+    # Output to the standard streams only (a FILE* can come from nothing else: fopen, fdopen,
+    # freopen and tmpfile are not allowed).
+    "printf",
+    "puts",
+    "putchar",
+    "fputs",
+    "fputc",
+    "fwrite",
+    "fprintf",
+    "fflush",
+    "stdout",
+    "stderr",
+    # Threads, as the standard library's inline code reaches them, and time.
+    "nanosleep",
+    "sched_yield",
+    "pthread_self",
+    "pthread_equal",
+    "pthread_once",
+    "pthread_mutex_lock",
+    "pthread_mutex_trylock",
+    "pthread_mutex_unlock",
+    "pthread_mutex_timedlock",
+    "pthread_mutex_clocklock",
+    "pthread_cond_wait",
+    "pthread_cond_timedwait",
+    "pthread_cond_clockwait",
+    "pthread_cond_signal",
+    "pthread_cond_broadcast",
+    "pthread_cond_destroy",
+    "__once_proxy",
+    "abort",
+    # Arithmetic.
+    "abs",
+    "labs",
+    "llabs",
+    "fabs",
+    "sqrt",
+    "pow",
+    "floor",
+    "ceil",
+    "round",
+    "lround",
+    "llround",
+    "trunc",
+    "fmod",
+    "exp",
+    "log",
+    "log2",
+    "log10",
+}
+
+# The symbols that are allowed only when the standard library's inline code references them,
+# never when the learner's file names them itself (libstdc++'s std::atomic<T>::wait makes the
+# futex system call with syscall()).
+_ONLY_THROUGH_STD = {"syscall"}
+
+# Per-lesson allowances, in one place: lesson folder -> extra headers (as included, relative to
+# a system include folder) and extra C symbols. Lesson 11 runs workers in processes.
+LESSON_ALLOWANCES = {
+    "11_process_pool": {
+        "headers": {
+            "unistd.h",
+            "signal.h",
+            "poll.h",
+            "sys/types.h",
+            "sys/wait.h",
+            "sys/socket.h",
+        },
+        "symbols": {
+            "fork",
+            "waitpid",
+            "wait",
+            "_exit",
+            "kill",
+            "getpid",
+            "socketpair",
+            "pipe",
+            "pipe2",
+            "send",
+            "recv",
+            "read",
+            "write",
+            "close",
+            "shutdown",
+            "poll",
+            "strsignal",
+            "sigabbrev_np",
+        },
+    },
+}
+
+# Families of the standard library that reach files: a kata has no business there.
+_STD_DENIED = re.compile(r"basic_[io]?fstream|basic_filebuf|__basic_file|filesystem")
+
+# Reserved identifiers a file may write: everything else that starts with __ or _X is the
+# compiler's or the library's business (__attribute__, __asm__, __builtin_*...).
+_RESERVED_ALLOWED = {"__func__", "__FILE__", "__LINE__"}
+# What the standard library's macros leave in the learner's lines once expanded (assert, errno,
+# NULL, INT_MAX...).
+_RESERVED_FROM_MACROS = _RESERVED_ALLOWED | {
+    "__assert_fail",
+    "__errno_location",
+    "__extension__",
+    "__null",
+    "__PRETTY_FUNCTION__",
+    "__ASSERT_FUNCTION",
+}
+_STANDARD_ATTRIBUTES = {
+    "nodiscard",
+    "maybe_unused",
+    "likely",
+    "unlikely",
+    "fallthrough",
+    "noreturn",
+    "deprecated",
+    "no_unique_address",
+    "carries_dependency",
+}
+_KEYWORDS = set(
+    """alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t
+    char16_t char32_t class compl concept const consteval constexpr constinit const_cast continue
+    co_await co_return co_yield decltype default delete do double dynamic_cast else enum explicit
+    export extern false float for friend goto if inline int long mutable namespace new noexcept
+    not not_eq nullptr operator or or_eq private protected public register reinterpret_cast
+    requires return short signed sizeof static static_assert static_cast struct switch template
+    this thread_local throw true try typedef typeid typename union unsigned using virtual void
+    volatile wchar_t while xor xor_eq""".split()
+)
+
+_TOKEN = re.compile(
+    r"""
+    (?P<nl>\n)
+  | (?P<ws>[ \t\f\v\r]+|\\\n)
+  | (?P<comment>//(?:[^\n\\]|\\.)*|/\*.*?\*/)
+  | (?P<raw>(?:u8|u|U|L)?R"(?P<delim>[^ ()\\\t\n]{0,16})\(.*?\)(?P=delim)")
+  | (?P<string>(?:u8|u|U|L)?"(?:\\.|[^"\\\n])*")
+  | (?P<char>(?:u8|u|U|L)?'(?:\\.|[^'\\\n])*')
+  | (?P<number>\.?[0-9](?:[eEpP][+-]|['\w.])*)
+  | (?P<ident>(?:[A-Za-z_]|[^\x00-\x7f])(?:\w|[^\x00-\x7f])*)
+  | (?P<punct>\[\[|\]\]|::|\#\#|[^\s\w])
+    """,
+    re.S | re.X,
+)
+_LINE_MARKER = re.compile(r'^# (\d+) "((?:\\.|[^"\\])*)"')
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    line: int  # in the learner's file; 0 when the refusal is about the file as a whole
+    construct: str
+    message: str
+
+    def __str__(self):
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+    def to_json(self):
+        return {"line": self.line or None, "construct": self.construct, "message": self.message}
+
+
+@dataclasses.dataclass
+class Verdict:
+    status: str  # ADMITTED, REFUSED or COMPILE_ERROR
+    refusals: list = dataclasses.field(default_factory=list)
+    compiler_output: str = ""
+    seconds: float = 0.0
+
+    def message(self):
+        if self.status == COMPILE_ERROR:
+            return "The kata does not compile:\n" + self.compiler_output
+        if self.status == REFUSED:
+            return "Refused by the gate, before anything of it ran:\n" + "\n".join(
+                f"- {r}" for r in self.refusals
+            )
+        return "Admitted by the gate."
+
+
+@dataclasses.dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    line: int
+    first: bool  # first token of its (logical) line
+
+
+def tokens(text):
+    """TEXT's preprocessing tokens, without whitespace and comments, with their lines."""
+    result = []
+    line = 1
+    first = True
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup if match.lastgroup != "delim" else "raw"
+        if kind == "nl":
+            line += 1
+            first = True
+            continue
+        value = match.group(0)
+        if kind not in ("ws", "comment"):
+            result.append(Token(kind, value, line, first))
+            first = False
+        line += value.count("\n")
+    return result
+
+
+def _reserved(name):
+    return name.startswith("__") or (len(name) > 1 and name[0] == "_" and name[1].isupper())
+
+
+def check_tokens(toks, namespaces, allowed_reserved, raw):
+    """Refusals from one file's tokens (RAW: the learner's source as written, where directives
+    are checked; else the preprocessed lines)."""
+    refusals = []
+    for index, tok in enumerate(toks):
+        following = toks[index + 1] if index + 1 < len(toks) else None
+        after = toks[index + 2] if index + 2 < len(toks) else None
+        if tok.kind == "punct" and tok.text == "#" and tok.first:
+            name = following.text if following and following.line == tok.line else ""
+            if not raw:
+                refusals.append(Refusal(tok.line, f"#{name}", f"`#{name}`: a kata needs no pragma"))
+            elif name not in ("include", "define", "undef"):
+                refusals.append(
+                    Refusal(
+                        tok.line,
+                        f"#{name}",
+                        f"`#{name}`: a kata's file may use #include and #define only; code "
+                        "that depends on how it is built (#if, #ifdef...) is not allowed",
+                    )
+                )
+            elif name == "include" and not (
+                after and after.line == tok.line and (after.kind == "string" or after.text == "<")
+            ):
+                refusals.append(
+                    Refusal(tok.line, "#include", "an #include must name its header literally")
+                )
+            elif name in ("define", "undef") and after and after.kind == "ident":
+                if after.text in _KEYWORDS:
+                    refusals.append(
+                        Refusal(
+                            tok.line,
+                            f"#define {after.text}",
+                            f"`#{name} {after.text}` redefines a C++ keyword",
+                        )
+                    )
+        elif tok.kind == "ident":
+            if _reserved(tok.text) and tok.text not in allowed_reserved:
+                refusals.append(
+                    Refusal(
+                        tok.line,
+                        tok.text,
+                        f"`{tok.text}` is reserved to the compiler and the standard library "
+                        "(attributes, inline assembly, builtins and build checks are not "
+                        "allowed in a kata)",
+                    )
+                )
+            elif tok.text == "asm":
+                refusals.append(Refusal(tok.line, "asm", "inline assembly (`asm`) is not allowed"))
+            elif tok.text == "extern" and following and following.kind == "string":
+                refusals.append(
+                    Refusal(
+                        tok.line,
+                        f"extern {following.text}",
+                        f"`extern {following.text}`: a kata declares no C functions of its "
+                        "own; include the standard header instead",
+                    )
+                )
+            elif tok.text == "namespace" and following and following.kind == "ident":
+                parts = [following.text]
+                rest = toks[index + 2 :]
+                while len(rest) >= 2 and rest[0].text == "::" and rest[1].kind == "ident":
+                    parts.append(rest[1].text)
+                    rest = rest[2:]
+                opened = "::".join(parts)
+                if rest and rest[0].text != "=" and opened not in namespaces:
+                    refusals.append(
+                        Refusal(
+                            tok.line,
+                            f"namespace {opened}",
+                            f"`namespace {opened}`: a kata adds only to its lesson's namespaces "
+                            f"({', '.join(sorted(namespaces))}) or an anonymous one",
+                        )
+                    )
+        elif tok.kind == "punct" and tok.text == "[[":
+            names = []
+            for inner in toks[index + 1 :]:
+                if inner.text == "]]":
+                    break
+                if inner.kind == "ident":
+                    names.append(inner.text)
+            bad = [n for n in names if n not in _STANDARD_ATTRIBUTES]
+            if bad:
+                refusals.append(
+                    Refusal(
+                        tok.line,
+                        f"[[{bad[0]}]]",
+                        f"the attribute `[[{', '.join(names)}]]` is not allowed; only the "
+                        "standard ones are (nodiscard, maybe_unused, likely, ...)",
+                    )
+                )
+    return refusals
+
+
+def config_flags(root, config):
+    """The C++ compiler flags of CONFIG, read from ROOT's .bazelrc (the one place they are)."""
+    flags = []
+    pattern = re.compile(r"^build(?::(\w+))?\s+--(copt|cxxopt)=(\S+)\s*$")
+    for line in (pathlib.Path(root) / ".bazelrc").read_text(encoding="utf-8").splitlines():
+        match = pattern.match(line.strip())
+        if match and match.group(1) in (None, None if config == "default" else config):
+            flags.append(match.group(3))
+    # Debug information changes no symbol and costs a third of the time.
+    return [flag for flag in flags if flag != "-g"]
+
+
+def _run(command, cwd, timeout=PREPROCESS_TIME_LIMIT, env=None):
+    """(exit status or None on timeout, stdout, stderr) of COMMAND, killed whole on timeout."""
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        # The compiler's messages as Bazel's sandbox prints them: plain ASCII quotes.
+        env=dict(os.environ, LC_ALL="C", **(env or {})),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return None, b"", b""
+    return process.returncode, out, err
+
+
+def _system_dirs():
+    """The compiler's system include folders, and which of them are the C++ library's."""
+    status, _, err = _run([COMPILER, "-xc++", "-E", "-v", "/dev/null"], cwd="/")
+    text = err.decode("utf-8", "replace")
+    inside = text.split("#include <...> search starts here:", 1)[-1].split("End of search", 1)[0]
+    dirs = [pathlib.Path(line.strip()).resolve() for line in inside.splitlines() if line.strip()]
+    return dirs, [d for d in dirs if "/c++/" in d.as_posix()]
+
+
+def _allowed_include(path, lesson_headers, extra_headers, dirs, cxx_dirs):
+    if path in lesson_headers:
+        return True
+    resolved = pathlib.Path(path).resolve()
+    if any(resolved.is_relative_to(d) for d in cxx_dirs):
+        return True
+    for d in dirs:
+        if resolved.is_relative_to(d):
+            relative = resolved.relative_to(d).as_posix()
+            return relative in _C_HEADERS or relative in extra_headers
+    return False
+
+
+def _learner_lines(preprocessed, name):
+    """[(line, text)] of the preprocessed output that comes from the learner's file NAME."""
+    lines = []
+    current, number = None, 0
+    for text in preprocessed.splitlines():
+        marker = _LINE_MARKER.match(text)
+        if marker:
+            number = int(marker.group(1))
+            current = marker.group(2)
+            continue
+        if current == name and text.strip():
+            lines.append((number, text))
+        number += 1
+    return lines
+
+
+@dataclasses.dataclass
+class _Build:
+    config: str
+    status: str = ADMITTED
+    output: str = ""
+    direct_includes: list = dataclasses.field(default_factory=list)
+    lines: list = dataclasses.field(default_factory=list)
+    symbols: list = dataclasses.field(default_factory=list)  # (type, mangled, demangled)
+    relocations: dict = dataclasses.field(default_factory=dict)  # section -> [symbol]
+
+
+def _build(work, relative, config, flags):
+    """Preprocesses and compiles the learner's file under CONFIG in WORK."""
+    build = _Build(config)
+    base = [COMPILER] + flags + ["-iquote", ".", "-x", "c++"]
+    status, out, err = _run(base + ["-E", "-H", relative], work)
+    if status is None:
+        build.status = REFUSED
+        build.output = (
+            f"your file did not preprocess within {PREPROCESS_TIME_LIMIT} s: does it #include "
+            "a device, a pipe or something without end?"
+        )
+        return build
+    text = err.decode("utf-8", "replace")
+    if status != 0:
+        build.status = COMPILE_ERROR
+        build.output = text
+        return build
+    for line in text.splitlines():
+        if line.startswith(". "):
+            build.direct_includes.append(line[2:])
+    build.lines = _learner_lines(out.decode("utf-8", "replace"), relative)
+    obj = f"gate-{config}.o"
+    status, _, err = _run(
+        base + ["-c", "-ffunction-sections", "-fdata-sections", relative, "-o", obj],
+        work,
+        COMPILE_TIME_LIMIT,
+    )
+    if status is None:
+        build.status = REFUSED
+        build.output = f"compilation did not finish within {COMPILE_TIME_LIMIT} s"
+        return build
+    if status != 0:
+        build.status = COMPILE_ERROR
+        build.output = err.decode("utf-8", "replace")
+        return build
+    _, out, _ = _run(["nm", "-P", obj], work)
+    entries = [line.split()[:2] for line in out.decode().splitlines() if line.strip()]
+    _, demangled, _ = _run_input(["c++filt"], "\n".join(name for name, _ in entries), work)
+    build.symbols = [
+        (kind, name, pretty)
+        for (name, kind), pretty in zip(entries, demangled.decode().splitlines())
+    ]
+    _, out, _ = _run(["readelf", "-rW", obj], work)
+    section = None
+    for line in out.decode().splitlines():
+        header = re.match(r"^Relocation section '\.rela(\S+)'", line)
+        if header:
+            section = header.group(1)
+            build.relocations[section] = []
+        elif section and re.match(r"^[0-9a-f]{16} ", line):
+            fields = line.split()
+            if len(fields) >= 5:
+                build.relocations[section].append(fields[4])
+    return build
+
+
+def _run_input(command, text, cwd):
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        input=text.encode(),
+        capture_output=True,
+        timeout=COMPILE_TIME_LIMIT,
+        check=False,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+# What precedes the entity in a special name: vtable, typeinfo and its name, VTT, construction
+# vtable, guard variable, thread-local wrappers, thunks.
+_SPECIAL = re.compile(r"^(T[VISTHWC]|G[VR]|Thn?\d+_|Tvn?\d+_n?\d+_)")
+
+
+def _first_component(mangled):
+    """The outermost namespace of an Itanium-mangled name ("std", "threadkata", ...), or "" for
+    the global namespace (C symbols and ::f)."""
+    name = mangled
+    if not name.startswith("_Z"):
+        return ""
+    name = _SPECIAL.sub("", name[2:])
+    while name.startswith("Z"):  # a local entity: the namespace of the function around it
+        name = name[1:]
+    if name.startswith("N"):
+        name = name[1:].lstrip("rVKRO")
+    if name.startswith("St") or name[:2] in ("Sa", "Sb", "Ss", "Si", "So", "Sd"):
+        return "std"
+    match = re.match(r"^(\d+)", name)
+    if not match:
+        return ""
+    length = int(match.group(1))
+    return name[len(match.group(1)) : len(match.group(1)) + length]
+
+
+def _second_component(mangled):
+    name = _SPECIAL.sub("", mangled[2:]) if mangled.startswith("_Z") else ""
+    match = re.match(r"^Z*N[rVKRO]*(\d+)", name)
+    if not match:
+        return ""
+    rest = name[match.end() + int(match.group(1)) :]
+    inner = re.match(r"^(\d+)", rest)
+    return rest[len(inner.group(1)) : len(inner.group(1)) + int(inner.group(1))] if inner else ""
+
+
+def _owner(name, libc):
+    """Who a symbol belongs to, for a refusal's message."""
+    if name.startswith(("__tsan_", "__asan_", "__ubsan_", "__sanitizer_", "__lsan_")):
+        return "the sanitizer runtime"
+    first = _first_component(name)
+    if first == "testing":
+        return "GoogleTest"
+    if first == "rc":
+        return "RapidCheck"
+    if first in ("std", "__gnu_cxx", "__cxxabiv1"):
+        return "the C++ standard library"
+    if first == "threadkata" and _second_component(name) == "testing":
+        return "the tests' support library"
+    if name in libc:
+        return "the C library"
+    return ""
+
+
+def _api(root, lesson):
+    """(qualified names the lesson's header declares, its namespaces, its classes)."""
+    import clang.cindex  # pylint: disable=import-outside-toplevel
+
+    names, namespaces, classes = set(), set(), set()
+    index = clang.cindex.Index.create()
+    for header in sorted((pathlib.Path(root) / "katas" / lesson.folder).glob("*.h")):
+        unit = index.parse(str(header), args=["-x", "c++", "-std=c++20", f"-iquote{root}"])
+
+        def walk(cursor, scope):
+            for child in cursor.get_children():
+                if child.location.file is None or pathlib.Path(child.location.file.name) != header:
+                    continue
+                kind = child.kind.name
+                qualified = "::".join(scope + [child.spelling])
+                if kind == "NAMESPACE":
+                    namespaces.add(qualified)
+                    walk(child, scope + [child.spelling])
+                elif kind in ("CLASS_DECL", "STRUCT_DECL", "CLASS_TEMPLATE"):
+                    classes.add(qualified)
+                    walk(child, scope + [child.spelling])
+                elif kind in (
+                    "FUNCTION_DECL",
+                    "CXX_METHOD",
+                    "CONSTRUCTOR",
+                    "DESTRUCTOR",
+                    "VAR_DECL",
+                    "FUNCTION_TEMPLATE",
+                    "CONVERSION_FUNCTION",
+                ):
+                    names.add(qualified)
+
+        walk(unit.cursor, [])
+    return names, namespaces, classes
+
+
+def _global_state(work, relative):
+    """Refusals for namespace-scope objects built before main or destroyed after it."""
+    import clang.cindex  # pylint: disable=import-outside-toplevel
+
+    index = clang.cindex.Index.create()
+    unit = index.parse(
+        relative,
+        args=[
+            "-x",
+            "c++",
+            "-std=c++20",
+            "-iquote",
+            ".",
+            "-Wglobal-constructors",
+            "-Wexit-time-destructors",
+            f"-working-directory={work}",
+        ],
+    )
+    refusals = []
+    for diagnostic in unit.diagnostics:
+        option = diagnostic.option or ""
+        location = diagnostic.location
+        if location.file is None or not location.file.name.endswith(relative):
+            continue
+        if option in ("-Wglobal-constructors", "-Wexit-time-destructors"):
+            what = (
+                "runs code after main (a destructor at exit)"
+                if "destructor" in diagnostic.spelling
+                else "runs code before main (a global constructor)"
+            )
+            refusals.append(
+                Refusal(
+                    location.line,
+                    option[2:],
+                    f"{diagnostic.spelling}: this object {what}; keep state inside your "
+                    "classes and functions, or make it constinit with a trivial destructor",
+                )
+            )
+    return refusals
+
+
+def _global_state_within_limit(work, relative):
+    """_global_state() in a child process: libclang reads the includes too, under a time limit."""
+    status, out, err = _run(
+        [sys.executable, "-B", "-m", __spec__.name, "--global-state", relative],
+        work,
+        COMPILE_TIME_LIMIT,
+        env={"PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])},
+    )
+    if status is None:
+        return [Refusal(0, "time limit", f"parsing did not finish within {COMPILE_TIME_LIMIT} s")]
+    if status != 0:
+        raise RuntimeError(f"the gate's libclang parse failed: {err.decode(errors='replace')}")
+    return [Refusal(**r) for r in json.loads(out)]
+
+
+def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
+    """Refusals for what BUILD's object defines and references."""
+    refusals = []
+    named = {}
+    for token in source_tokens:
+        if token.kind == "ident":
+            # The first mention: C++ declares a name before it uses it.
+            named.setdefault(token.text, token.line)
+    extra = LESSON_ALLOWANCES.get(lesson.folder, {}).get("symbols", set())
+    where = CONFIG_NAMES[build.config]
+    defined_functions = set()
+    for kind, name, pretty in build.symbols:
+        plain = re.sub(r"\[abi:\w+\]", "", pretty).split("(", 1)[0]
+        short = re.split(r"::|\s", plain)[-1] if plain else name
+        line = named.get(short, named.get(name, 0))
+        if kind in ("U", "w", "v"):
+            allowed = (
+                name in _C_SYMBOLS
+                or name in extra
+                or (name in _ONLY_THROUGH_STD and name not in named)
+                or (build.config == "tsan" and name.startswith("__tsan_"))
+                or (build.config == "asan" and name.startswith(("__asan_", "__ubsan_")))
+                or re.match(r"^_Z(n[wa]|d[la])", name)
+                or (
+                    _first_component(name) in ("std", "__gnu_cxx", "__cxxabiv1")
+                    and not _STD_DENIED.search(pretty)
+                )
+                or (_first_component(name) in api[1] and _second_component(name) != "testing")
+            )
+            if not allowed:
+                owner = _owner(name, libc)
+                refusals.append(
+                    Refusal(
+                        line,
+                        pretty,
+                        f"your file uses {pretty}"
+                        + (f", from {owner}" if owner else "")
+                        + f" ({where}): a kata of lesson {lesson.id} may not use it",
+                    )
+                )
+            continue
+        # Lower case: local to the object (a static function, the anonymous namespace), but for
+        # u (a unique global: a static local of an inline function) and i (an ifunc).
+        if (kind.islower() and kind not in ("u", "i")) or kind in ("N", "?") or not name:
+            if kind == "t":
+                defined_functions.add(name)
+            continue
+        if kind in ("T", "W"):
+            defined_functions.add(name)
+        first = _first_component(name)
+        is_api = (
+            first in api[1]
+            and _second_component(name) != "testing"
+            and (
+                plain in api[0]
+                # The members of a class the header only declares (an Impl behind a pointer).
+                or any(plain.startswith(f"{cls}::") for cls in classes)
+                or any(
+                    plain.startswith(f"{prefix} {cls}") for cls in classes for prefix in _CLASS_DATA
+                )
+            )
+        )
+        compiler_generated = kind in ("W", "V", "u") and (
+            name in _PLACEMENT_NEW
+            or name.startswith("DW.ref.")
+            or first in ("std", "__gnu_cxx")
+            or (first in api[1] and _second_component(name) != "testing")
+        )
+        if kind == "i" or not (is_api or compiler_generated):
+            owner = _owner(name, libc)
+            refusals.append(
+                Refusal(
+                    line,
+                    pretty,
+                    f"your file defines {pretty}"
+                    + (
+                        f", which belongs to {owner}"
+                        if owner
+                        else ", which is not in the lesson's API"
+                    )
+                    + f" ({where}); helpers belong in an anonymous namespace",
+                )
+            )
+    if build.config == "tsan":
+        for name in sorted(defined_functions):
+            targets = build.relocations.get(f".text.{name}", [])
+            if targets and not any(t.startswith("__tsan_") for t in targets):
+                pretty = next((p for _, n, p in build.symbols if n == name), name)
+                refusals.append(
+                    Refusal(
+                        0,
+                        pretty,
+                        f"{pretty} is not instrumented by ThreadSanitizer",
+                    )
+                )
+    return refusals
+
+
+# <new>'s inline placement forms of operator new and delete (replacing the others is refused).
+_PLACEMENT_NEW = {"_ZnwmPv", "_ZnamPv", "_ZdlPvS_", "_ZdaPvS_"}
+_CLASS_DATA = ("vtable for", "typeinfo for", "typeinfo name for", "VTT for")
+
+
+def _libc_symbols():
+    status, out, _ = _run(["nm", "-D", "--defined-only", "/lib/x86_64-linux-gnu/libc.so.6"], "/")
+    return {line.split()[-1].split("@")[0] for line in out.decode().splitlines() if line.strip()}
+
+
+def _included_names(toks):
+    """[(line, header as written)] of the #include directives among TOKS."""
+    found = []
+    for index, tok in enumerate(toks[:-2]):
+        if tok.text == "#" and tok.first and toks[index + 1].text == "include":
+            target = toks[index + 2]
+            if target.kind == "string":
+                found.append((tok.line, target.text.strip('"')))
+            elif target.text == "<":
+                name = ""
+                for inner in toks[index + 3 :]:
+                    if inner.text == ">" or inner.line != tok.line:
+                        break
+                    name += inner.text
+                found.append((tok.line, name))
+    return found
+
+
+def _dedupe(refusals):
+    seen, result = set(), []
+    for refusal in refusals:
+        key = (refusal.line, refusal.construct)
+        if key not in seen:
+            seen.add(key)
+            result.append(refusal)
+    return sorted(result, key=lambda r: (r.line or 10**9, r.construct))
+
+
+def check(lesson, editable, content, root=ROOT):
+    """The gate's Verdict on CONTENT (bytes), the learner's EDITABLE file of LESSON."""
+    started = time.monotonic()
+    root = pathlib.Path(root)
+    text = content.decode("utf-8", "replace")
+    source_tokens = tokens(text)
+    names, namespaces, classes = _api(root, lesson)
+    refusals = check_tokens(source_tokens, namespaces, _RESERVED_ALLOWED, raw=True)
+    with tempfile.TemporaryDirectory(prefix="threadkata-gate-") as work:
+        folder = pathlib.Path(work) / "katas" / lesson.folder
+        folder.mkdir(parents=True)
+        lesson_headers = set()
+        for header in (root / "katas" / lesson.folder).glob("*.h"):
+            shutil.copyfile(header, folder / header.name)
+            lesson_headers.add(f"./katas/{lesson.folder}/{header.name}")
+            lesson_headers.add(f"katas/{lesson.folder}/{header.name}")
+        (pathlib.Path(work) / editable).write_bytes(content)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(CONFIGS)) as pool:
+            builds = list(
+                pool.map(
+                    lambda config: _build(work, editable, config, config_flags(root, config)),
+                    CONFIGS,
+                )
+            )
+            libc = pool.submit(_libc_symbols)
+            dirs, cxx_dirs = _system_dirs()
+            libc = libc.result()
+        if all(b.status != REFUSED for b in builds):
+            refusals += _global_state_within_limit(work, editable)
+    verdict = Verdict(ADMITTED)
+    timed_out = [b for b in builds if b.status == REFUSED]
+    if timed_out:
+        verdict.status = REFUSED
+        verdict.refusals = [Refusal(0, "time limit", timed_out[0].output)]
+        verdict.seconds = time.monotonic() - started
+        return verdict
+    failed = [b for b in builds if b.status == COMPILE_ERROR]
+    if failed and not refusals:
+        verdict.status = COMPILE_ERROR
+        verdict.compiler_output = failed[0].output
+        verdict.seconds = time.monotonic() - started
+        return verdict
+    extra_headers = LESSON_ALLOWANCES.get(lesson.folder, {}).get("headers", set())
+    included = _included_names(source_tokens)
+    for build in builds:
+        if build.status != ADMITTED:
+            continue
+        for include in build.direct_includes:
+            if not _allowed_include(include, lesson_headers, extra_headers, dirs, cxx_dirs):
+                line = next(
+                    (n for n, name in included if include == name or include.endswith("/" + name)),
+                    0,
+                )
+                refusals.append(
+                    Refusal(
+                        line,
+                        f"#include {include}",
+                        f"your file includes {include}: a kata of lesson {lesson.id} may include "
+                        "its lesson's header and standard library headers only",
+                    )
+                )
+        for number, line in build.lines:
+            refusals += [
+                dataclasses.replace(r, line=number)
+                for r in check_tokens(tokens(line), namespaces, _RESERVED_FROM_MACROS, raw=False)
+            ]
+        refusals += _symbol_refusals(
+            build, lesson, (names, namespaces), classes, libc, source_tokens
+        )
+    plain = builds[0]
+    for build in builds[1:]:
+        if build.status != ADMITTED or plain.status != ADMITTED:
+            continue
+        if build.lines != plain.lines:
+            number = next(
+                (a[0] for a, b in zip(plain.lines, build.lines) if a != b),
+                (plain.lines or build.lines or [(0, "")])[-1][0],
+            )
+            refusals.append(
+                Refusal(
+                    number,
+                    "build-dependent code",
+                    f"this line preprocesses differently under {CONFIG_NAMES[build.config]} "
+                    "than in the plain build: a kata must not ask which build it is in",
+                )
+            )
+    if failed and refusals:
+        verdict.compiler_output = failed[0].output
+    verdict.refusals = _dedupe(refusals)
+    verdict.status = REFUSED if verdict.refusals else ADMITTED
+    verdict.seconds = time.monotonic() - started
+    return verdict
+
+
+def cached_check(lesson, editable, content, root, cache_dir):
+    """check(), remembered in CACHE_DIR by everything the verdict depends on: this file, the
+    flags, the lesson's headers and the learner's bytes (identical stubs cost nothing)."""
+    root = pathlib.Path(root)
+    key = hashlib.sha256()
+    parts = [pathlib.Path(__file__).read_bytes(), (root / ".bazelrc").read_bytes()]
+    parts += [h.read_bytes() for h in sorted((root / "katas" / lesson.folder).glob("*.h"))]
+    parts += [lesson.folder.encode(), editable.encode(), content]
+    for part in parts:
+        key.update(len(part).to_bytes(8, "big") + part)
+    path = pathlib.Path(cache_dir) / f"{key.hexdigest()}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Verdict(
+            status=data["status"],
+            refusals=[
+                Refusal(r["line"] or 0, r["construct"], r["message"]) for r in data["refusals"]
+            ],
+            compiler_output=data["compiler_output"],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    verdict = check(lesson, editable, content, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(
+        json.dumps(
+            {
+                "status": verdict.status,
+                "refusals": [r.to_json() for r in verdict.refusals],
+                "compiler_output": verdict.compiler_output,
+            }
+        ),
+        encoding="utf-8",
+    )
+    partial.replace(path)
+    return verdict
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--global-state"]:
+        found = _global_state(".", argv[1])
+        print(json.dumps([dataclasses.asdict(r) for r in found]))
+        return 0
+    parser = argparse.ArgumentParser(
+        prog="tools/gate",
+        description="Checks a learner's file the way the grader does before it builds or runs "
+        "anything of it. Exit status: 0 admitted, 1 refused (the reasons are printed), "
+        "2 wrong usage.",
+    )
+    parser.add_argument("lesson", help="the lesson: 03, 3 or 03_starting_threads")
+    parser.add_argument("file", help="the learner's file for that lesson")
+    args = parser.parse_args(argv)
+    lessons = lessons_module.load(ROOT)
+    wanted = args.lesson.zfill(2) if args.lesson.isdigit() else args.lesson
+    lesson = next((l for l in lessons if wanted in (l.id, l.folder)), None)
+    if lesson is None:
+        parser.error(f"no lesson {args.lesson}")
+    try:
+        content = pathlib.Path(args.file).read_bytes()
+    except OSError as error:
+        parser.error(str(error))
+    verdict = check(lesson, lesson.editable[0], content)
+    print(verdict.message())
+    print(f"({verdict.seconds:.1f} s)", file=sys.stderr)
+    return 0 if verdict.status == ADMITTED else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
