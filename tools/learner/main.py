@@ -14,7 +14,7 @@ from . import session as session_module
 from . import ui
 from .commands import check, go, hint
 from .commands import list as list_command
-from .commands import reset, solution, verify, watch
+from .commands import reset, solution, timeline, verify, watch
 
 COMMANDS = {
     "list": list_command,
@@ -25,6 +25,7 @@ COMMANDS = {
     "reset": reset,
     "solution": solution,
     "verify": verify,
+    "timeline": timeline,
 }
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130

@@ -129,7 +129,9 @@ def problems(root, lessons):
         shipped = {pathlib.PurePath(editable).name for editable in lesson.editable}
         for stub in sorted(stubs.glob("*")):
             if stub.name not in shipped:
-                found.append(f"{where}: {stub.relative_to(root)} is the pristine copy of no editable file")
+                found.append(
+                    f"{where}: {stub.relative_to(root)} is the pristine copy of no editable file"
+                )
     listed = {lesson.folder for lesson in lessons}
     for folder in sorted((root / "katas").glob("[0-9][0-9]_*")):
         if folder.is_dir() and folder.name not in listed:
