@@ -588,5 +588,32 @@ RC_GTEST_PROP(ExecutorProperty, RunsRandomTaskSetsWithinItsLimit, ()) {
   }
 }
 
+// Pins "submit() ... may be called from any thread": a thread that never synchronised with the
+// owner calls submit() after the owner's shutdown() and gets std::runtime_error. Only a sleep
+// orders the two calls, and a sleep is no happens-before edge, so under tsan a "shutting down"
+// flag read before taking the mutex is a reported race on every run, whatever the timing.
+TEST(Submit, FromAnotherThreadAfterShutdownThrows) {
+  Executor executor(2);
+  const Duration wait_for_shutdown = Units(3);
+  const Duration shutdown_limit = Units(30);
+  bool refused = false;
+  std::thread submitter([&] {
+    std::this_thread::sleep_for(wait_for_shutdown);
+    try {
+      executor.submit(Add, 1, 2);
+    } catch (const std::runtime_error&) {
+      refused = true;
+    }
+  });
+  FinishesWithin(shutdown_limit, "Executor::shutdown()",
+                 "Do the workers leave once shutdown has begun and the queue is empty?",
+                 [&] { executor.shutdown(); });
+  submitter.join();
+  EXPECT_TRUE(refused) << "submit() from another thread after shutdown() must throw "
+                          "std::runtime_error: read the \"shutting down\" flag under the mutex "
+                          "that shutdown() holds when it sets it, then push the task in the "
+                          "same locked section";
+}
+
 }  // namespace
 }  // namespace threadkata

@@ -35,6 +35,7 @@ namespace threadkata {
 namespace {
 
 using testing::ConcurrencyGauge;
+using testing::Duration;
 using testing::FinishesWithin;
 using testing::Hammer;
 using testing::ThreadCensus;
@@ -500,6 +501,32 @@ TEST(ProcessPool, SubmitRacingShutdownEitherThrowsOrRuns) {
       ASSERT_EQ(Value(std::move(result)), std::to_string(t));
     }
   }
+}
+
+// Pins "Thread-safe: submit() ... and shutdown() may be called from any threads at once": a
+// thread that never synchronised with the owner calls submit() after the owner's shutdown()
+// and gets std::runtime_error. Only a sleep orders the two calls, and a sleep is no
+// happens-before edge, so under tsan a "stopping" flag read before taking the mutex is a
+// reported race on every run, whatever the timing (a flag read under the mutex is not).
+TEST(ProcessPool, SubmitFromAnotherThreadAfterShutdownThrows) {
+  ProcessPool pool(1, Tasks());
+  const Duration wait_for_shutdown = Units(3);
+  const Duration shutdown_limit = Units(50);
+  bool refused = false;
+  std::thread submitter([&] {
+    std::this_thread::sleep_for(wait_for_shutdown);
+    try {
+      pool.submit("echo", "late");
+    } catch (const std::runtime_error&) {
+      refused = true;
+    }
+  });
+  FinishesWithin(shutdown_limit, "shutdown()", kHangHint, [&] { pool.shutdown(); });
+  submitter.join();
+  EXPECT_TRUE(refused) << "submit() from another thread after shutdown() must throw "
+                          "std::runtime_error: read the stopping flag under the mutex that "
+                          "shutdown() holds when it sets it, then queue the job in the same "
+                          "locked section";
 }
 
 // Pins shutdown() "ends the worker processes and waits for each of them": the threads the pool
