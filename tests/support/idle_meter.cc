@@ -8,10 +8,16 @@ namespace {
 
 constexpr double kMaxCpuFraction = 0.05;
 constexpr double kCpuFloorUnits = 0.05;
+constexpr double kMaxRunnableFraction = 0.1;
+constexpr double kRunnableFloorUnits = 0.25;
 constexpr long kSpareWakeups = 3;
 
 std::string TaskFile(pid_t tid, const char* name) {
   return "/proc/self/task/" + std::to_string(tid) + "/" + name;
+}
+
+Duration FractionOf(double fraction, Duration elapsed) {
+  return std::chrono::duration_cast<Duration>(fraction * elapsed);
 }
 
 }  // namespace
@@ -19,18 +25,19 @@ std::string TaskFile(pid_t tid, const char* name) {
 std::optional<ThreadActivity> ActivityOf(pid_t tid) {
   std::ifstream schedstat(TaskFile(tid, "schedstat"));
   long long cpu_ns = 0;
-  if (!(schedstat >> cpu_ns)) return std::nullopt;
+  long long run_queue_ns = 0;
+  long times_run = 0;
+  if (!(schedstat >> cpu_ns >> run_queue_ns >> times_run)) return std::nullopt;
   std::ifstream status(TaskFile(tid, "status"));
-  long wakeups = -1;
-  long preemptions = -1;
+  constexpr std::string_view kVoluntary = "voluntary_ctxt_switches:";
   for (std::string line; std::getline(status, line);) {
-    constexpr std::string_view kVoluntary = "voluntary_ctxt_switches:";
-    constexpr std::string_view kInvoluntary = "nonvoluntary_ctxt_switches:";
-    if (line.starts_with(kVoluntary)) wakeups = std::stol(line.substr(kVoluntary.size()));
-    if (line.starts_with(kInvoluntary)) preemptions = std::stol(line.substr(kInvoluntary.size()));
+    if (line.starts_with(kVoluntary)) {
+      return ThreadActivity{std::chrono::nanoseconds(cpu_ns),
+                            std::chrono::nanoseconds(run_queue_ns), times_run,
+                            std::stol(line.substr(kVoluntary.size()))};
+    }
   }
-  if (wakeups < 0 || preemptions < 0) return std::nullopt;
-  return ThreadActivity{std::chrono::nanoseconds(cpu_ns), wakeups, preemptions};
+  return std::nullopt;
 }
 
 IdleMeter::IdleMeter(std::set<pid_t> threads) {
@@ -46,26 +53,18 @@ IdleMeter::IdleMeter(std::set<pid_t> threads) {
     return ::testing::AssertionFailure()
            << "no thread to watch for " << who << ": it had already ended. ";
   }
-  const Duration max_cpu =
-      Units(kCpuFloorUnits) + std::chrono::duration_cast<Duration>(kMaxCpuFraction * elapsed);
+  const Duration max_cpu = Units(kCpuFloorUnits) + FractionOf(kMaxCpuFraction, elapsed);
+  const Duration max_runnable =
+      Units(kRunnableFloorUnits) + FractionOf(kMaxRunnableFraction, elapsed);
   const long max_wakeups =
       allowed_wakeups + kSpareWakeups + static_cast<long>(elapsed / TimeUnit());
   for (const auto& [tid, before] : before_) {
     const auto after = ActivityOf(tid);
     if (!after) continue;
     const Duration cpu = after->cpu - before.cpu;
+    const Duration runnable = cpu + after->run_queue - before.run_queue;
+    const long times_run = after->times_run - before.times_run;
     const long wakeups = after->wakeups - before.wakeups;
-    const long preemptions = after->preemptions - before.preemptions;
-    if (cpu >= max_cpu || preemptions > max_wakeups) {
-      return ::testing::AssertionFailure()
-             << who << " (thread " << tid << ") used " << DescribeDuration(cpu) << " of CPU in "
-             << DescribeDuration(elapsed) << " while it had nothing to do (at most "
-             << DescribeDuration(max_cpu) << "), and was taken off the CPU " << preemptions
-             << " times (at most " << max_wakeups << ")"
-             << ": it is spinning (a loop on yield(), on an atomic or on try_lock) instead of "
-                "sleeping until it is woken. Wait on a std::condition_variable (or a "
-                "std::future, a join()) instead. ";
-    }
     if (wakeups > max_wakeups) {
       return ::testing::AssertionFailure()
              << who << " (thread " << tid << ") woke up " << wakeups << " times in "
@@ -75,6 +74,18 @@ IdleMeter::IdleMeter(std::set<pid_t> threads) {
                 "that checks whether there is something to do) instead of sleeping until it "
                 "is woken. Wait on a std::condition_variable with a predicate, and have the "
                 "thread that changes the state notify it. ";
+    }
+    if (cpu >= max_cpu || runnable >= max_runnable || times_run > max_wakeups) {
+      return ::testing::AssertionFailure()
+             << who << " (thread " << tid << ") was running or waiting for a CPU for "
+             << DescribeDuration(runnable) << " (" << DescribeDuration(cpu) << " of it running) in "
+             << DescribeDuration(elapsed) << " while it had nothing to do (at most "
+             << DescribeDuration(max_runnable) << ", and " << DescribeDuration(max_cpu)
+             << " running), and was put back on a CPU " << times_run << " times (at most "
+             << max_wakeups
+             << "): it is spinning (a loop on yield(), on an atomic or on try_lock) instead of "
+                "sleeping until it is woken. Wait on a std::condition_variable (or a "
+                "std::future, a join()) instead. ";
     }
   }
   return ::testing::AssertionSuccess();

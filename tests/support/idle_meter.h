@@ -15,9 +15,10 @@ namespace threadkata::testing {
 
 // What a thread of this process has done so far, as the kernel counts it.
 struct ThreadActivity {
-  Duration cpu{0};       // CPU time it has used (/proc/self/task/TID/schedstat)
-  long wakeups = 0;      // times it went to sleep and was woken (voluntary context switches)
-  long preemptions = 0;  // times it was taken off the CPU while it wanted to run (involuntary)
+  Duration cpu{0};        // time it ran on a CPU (first field of /proc/self/task/TID/schedstat)
+  Duration run_queue{0};  // time it was ready to run but waited for a CPU (second field)
+  long times_run = 0;     // times the scheduler switched it onto a CPU (third field)
+  long wakeups = 0;       // times it went to sleep and was woken (voluntary context switches)
 };
 
 // The activity of thread `tid` of this process (see ProcessThreadIds() and CurrentThreadId()
@@ -25,10 +26,13 @@ struct ThreadActivity {
 std::optional<ThreadActivity> ActivityOf(pid_t tid);
 
 // "Idle means asleep": where a thread should be waiting (an idle worker, a join_for, a daemon
-// between ticks), it sleeps in the kernel until it is woken, and burns next to no CPU. A thread
-// that spins (a loop on std::this_thread::yield() or on an atomic) burns CPU all the time; one
-// that polls (a loop of short sleeps) wakes up hundreds of times a second. Watch the threads
-// over a window of several units in which nothing happens, and check both.
+// between ticks), it sleeps in the kernel until it is woken: it is neither running nor waiting
+// for a CPU, and it is switched onto a CPU once per wakeup. A thread that spins (a loop on
+// std::this_thread::yield() or on an atomic) is runnable all the time: on an idle machine it
+// burns a core; on a loaded one it gets little CPU but waits for it in the run queue, and a
+// yield() spinner is switched back onto the CPU after every other thread's turn. A thread that
+// polls (a loop of short sleeps) wakes up dozens or hundreds of times a second. Watch the
+// threads over a window of several units in which nothing happens, and check all of it.
 //
 // Thread-compatible.
 class IdleMeter {
@@ -37,12 +41,12 @@ class IdleMeter {
   // blocks the caller, or ThreadCensus::NewThreads() for the workers an object started.
   explicit IdleMeter(std::set<pid_t> threads);
 
-  // Succeeds if, since construction, each watched thread used less than 5% of the elapsed time
-  // in CPU (plus a floor for start-up), and was woken, or taken off the CPU, at most
-  // `allowed_wakeups` times plus one per elapsed unit and a few more. A condition variable
-  // waited on without a timeout wakes once per notification and is never taken off the CPU; a
-  // 10 ms polling loop wakes 10 times per unit, a 1 ms one 100 times; a spinning thread uses
-  // the CPU whenever it gets it and, on a busy machine, is taken off it again and again.
+  // Succeeds if, since construction, each watched thread
+  // - was woken at most `allowed_wakeups` times, plus one per elapsed unit and a few more
+  //   (else it is polling: a 5 ms loop wakes 20 times per unit, a 1 ms one 100 times);
+  // - was runnable (running, or waiting for a CPU) less than a tenth of the elapsed time plus a
+  //   quarter of a unit, used less than 5% of it in CPU, and was switched onto a CPU at most as
+  //   often as it was allowed to wake (else it is spinning: runnable the whole time).
   // `who` names the waiting thread in the message, e.g. "an idle executor worker".
   ::testing::AssertionResult StayedAsleep(std::string_view who, long allowed_wakeups = 0) const;
 

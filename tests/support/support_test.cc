@@ -1,6 +1,7 @@
 // The contract checks themselves are proven: each must pass the right behaviour and fail the
 // wrong one it exists to catch, or a lesson's test built on it could never fail.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -77,9 +78,36 @@ TEST(OutputRecorder, RecordsEachPieceWithItsThreadAndTime) {
   EXPECT_FALSE(recorder.FirstContaining("third"));
 }
 
-// A thread that waits in one of the ways under test until `stop`, and reports its kernel id.
+// How busy the machine is while the idle meter watches.
+enum class Load { kIdle, kEveryCoreBusy };
+
+// Keeps every core busy with a spinning thread (as other tests and builds do on a loaded CI
+// machine) for as long as it lives, if `load` says so.
+class CoreHogs {
+ public:
+  explicit CoreHogs(Load load) {
+    if (load == Load::kIdle) return;
+    for (unsigned n = 0; n < std::max(1u, std::thread::hardware_concurrency()); ++n) {
+      hogs_.emplace_back([this] {
+        while (!stop_.load(std::memory_order_relaxed)) {
+        }
+      });
+    }
+  }
+  ~CoreHogs() {
+    stop_ = true;
+    for (std::thread& hog : hogs_) hog.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> hogs_;
+};
+
+// Runs a thread that waits in one of the ways under test until `stop`, watches it for 3 units
+// under `load`, and checks the idle meter's verdict on it.
 template <class Wait>
-void MeasureWaiter(Wait wait, bool expect_asleep, const char* what) {
+void MeasureWaiter(Wait wait, bool expect_asleep, const char* what, Load load) {
   std::atomic<pid_t> tid{0};
   std::atomic<bool> stop{false};
   std::mutex mutex;
@@ -89,20 +117,38 @@ void MeasureWaiter(Wait wait, bool expect_asleep, const char* what) {
     wait(stop, mutex, stopped);
   });
   while (tid.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  const IdleMeter meter({tid.load()});
-  std::this_thread::sleep_for(Units(3));
-  const auto result = meter.StayedAsleep(what);
+  ::testing::AssertionResult result = ::testing::AssertionSuccess();
+  {
+    const CoreHogs hogs(load);
+    const IdleMeter meter({tid.load()});
+    std::this_thread::sleep_for(Units(3));
+    result = meter.StayedAsleep(what);
+  }
   {
     std::lock_guard lock(mutex);
     stop = true;
   }
   stopped.notify_all();
   waiter.join();
-  EXPECT_EQ(static_cast<bool>(result), expect_asleep) << what << ": " << result.message();
+  EXPECT_EQ(static_cast<bool>(result), expect_asleep)
+      << what << (load == Load::kIdle ? " on an idle machine: " : " with every core busy: ")
+      << result.message();
+}
+
+// The same verdict on an idle machine and with every core busy.
+template <class Wait>
+void ExpectVerdict(Wait wait, bool expect_asleep, const char* what) {
+  MeasureWaiter(wait, expect_asleep, what, Load::kIdle);
+  MeasureWaiter(wait, expect_asleep, what, Load::kEveryCoreBusy);
+}
+
+template <int kMilliseconds>
+void PollBySleeping(std::atomic<bool>& stop, std::mutex&, std::condition_variable&) {
+  while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(kMilliseconds));
 }
 
 TEST(IdleMeter, PassesAConditionVariableWait) {
-  MeasureWaiter(
+  ExpectVerdict(
       [](std::atomic<bool>& stop, std::mutex& mutex, std::condition_variable& stopped) {
         std::unique_lock lock(mutex);
         stopped.wait(lock, [&] { return stop.load(); });
@@ -111,23 +157,32 @@ TEST(IdleMeter, PassesAConditionVariableWait) {
 }
 
 TEST(IdleMeter, CatchesSpinningOnYield) {
-  MeasureWaiter(
+  ExpectVerdict(
       [](std::atomic<bool>& stop, std::mutex&, std::condition_variable&) {
         while (!stop) std::this_thread::yield();
       },
-      false, "a spinner");
+      false, "a yield() spinner");
+}
+
+TEST(IdleMeter, CatchesSpinningOnAnAtomic) {
+  ExpectVerdict(
+      [](std::atomic<bool>& stop, std::mutex&, std::condition_variable&) {
+        while (!stop) {
+        }
+      },
+      false, "a busy loop on an atomic");
+}
+
+TEST(IdleMeter, CatchesPollingEveryMillisecond) {
+  ExpectVerdict(PollBySleeping<1>, false, "a 1 ms poller");
 }
 
 TEST(IdleMeter, CatchesPollingEvery5Ms) {
-  MeasureWaiter(
-      [](std::atomic<bool>& stop, std::mutex&, std::condition_variable&) {
-        while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      },
-      false, "a 5 ms poller");
+  ExpectVerdict(PollBySleeping<5>, false, "a 5 ms poller");
 }
 
 TEST(IdleMeter, CatchesPollingWithAShortWaitFor) {
-  MeasureWaiter(
+  ExpectVerdict(
       [](std::atomic<bool>& stop, std::mutex& mutex, std::condition_variable& stopped) {
         std::unique_lock lock(mutex);
         while (!stop) stopped.wait_for(lock, std::chrono::milliseconds(10));
