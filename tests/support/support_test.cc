@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <latch>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -198,6 +199,33 @@ TEST(Hammer, ReleasesEveryCallerTogetherWithTheOwner) {
       kThreads, 100, [&](int) { calls.fetch_add(1); }, [&] { owner_ran = true; });
   EXPECT_EQ(calls.load(), kThreads * 100);
   EXPECT_TRUE(owner_ran.load());
+}
+
+TEST(ThreadCensus, CatchesAThreadDetachedAndJoinedByAHelperThatEndedInTime) {
+  ThreadCensus census;
+  std::thread worker([] {});
+  // Shared: the helper may still be inside count_down() when the wait returns.
+  const auto joined = std::make_shared<std::latch>(1);
+  // The helper runs no test code that LingerAtThreadExit could slow: it may be gone by the check.
+  std::thread([joined, worker = std::move(worker)]() mutable {
+    worker.join();
+    joined->count_down();
+  }).detach();
+  joined->wait();
+  const auto result = census.NoThreadLeftRunning("the detaching code");
+  EXPECT_FALSE(result) << "a detached thread passed the census";
+  EXPECT_NE(std::string(result.message()).find("detach"), std::string::npos) << result.message();
+  EXPECT_NE(std::string(result.message()).find("the detaching code"), std::string::npos)
+      << result.message();
+}
+
+TEST(ThreadCensus, CountsADetachOnlyAfterItsConstruction) {
+  const auto done = std::make_shared<std::latch>(1);
+  std::thread([done] { done->count_down(); }).detach();
+  done->wait();
+  ThreadCensus census;
+  std::thread([] {}).join();
+  EXPECT_TRUE(census.NoThreadLeftRunning("the joining code"));
 }
 
 }  // namespace

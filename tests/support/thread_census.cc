@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/detach_counter.h"
+
 namespace threadkata::testing {
 namespace {
 
@@ -64,11 +66,19 @@ void LingerAtThreadExit(Duration linger) {
   exit_linger.linger = linger;
 }
 
-ThreadCensus::ThreadCensus() : before_(ProcessThreadIds()) {}
+ThreadCensus::ThreadCensus() : before_(ProcessThreadIds()), detaches_before_(DetachesSoFar()) {}
 
 std::set<pid_t> ThreadCensus::NewThreads() const { return Difference(ProcessThreadIds(), before_); }
 
 ::testing::AssertionResult ThreadCensus::NoThreadLeftRunning(std::string_view what) const {
+  const std::uint64_t detached = DetachesSoFar() - detaches_before_;
+  if (detached > 0) {
+    return ::testing::AssertionFailure()
+           << what << " detached " << detached
+           << " thread(s): std::thread::detach() leaves a thread running after the call "
+              "returns, with nothing to wait for its end (a latch, promise or counter it "
+              "signals is not its end); join() every thread you start before returning. ";
+  }
   const Clock::time_point give_up = Clock::now() + Units(kReapGraceUnits);
   std::set<pid_t> left = NewThreads();
   while (!left.empty() && Clock::now() < give_up) {

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <set>
 #include <string_view>
 
@@ -27,17 +28,20 @@ void LingerAtThreadExit(Duration linger);
 // "No thread of the call is left running when it returns": take a census before the call, and
 // check NoThreadLeftRunning() after it. Compares the threads alive before and after, never an
 // absolute count (sanitizer runtimes and the test's own helpers start threads of their own).
+// A thread detached in between fails the check too, even one that has ended by then: nothing
+// waited for it, so only luck let it end before the call returned.
 //
 // Thread-compatible.
 class ThreadCensus {
  public:
-  // Notes the threads alive now.
+  // Notes the threads alive now and the detaches so far.
   ThreadCensus();
 
   // Threads alive now that were not alive at construction.
   std::set<pid_t> NewThreads() const;
 
-  // Succeeds if every thread started since construction has ended. A thread that has been
+  // Succeeds if no thread was detached since construction and every thread started since
+  // construction has ended. A thread that has been
   // joined can stay listed for a moment until the kernel has reaped it, so new threads get a
   // grace of Units(0.3) to disappear; a thread still running (sleeping, destroying its task,
   // see LingerAtThreadExit) outlives the grace and fails the check. `what` names the call in
@@ -46,6 +50,7 @@ class ThreadCensus {
 
  private:
   std::set<pid_t> before_;
+  std::uint64_t detaches_before_;
 };
 
 }  // namespace threadkata::testing
