@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tools.threadkata import timeline
+from threadkata import timeline
 
 RUN_TIMEOUT_S = 600
 FAILED_TEST = re.compile(r"^\[  FAILED  \] (\S+\.\S+)", re.MULTILINE)

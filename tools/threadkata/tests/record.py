@@ -3,7 +3,7 @@ file goes into a scratch copy of the repository in place of the lesson's editabl
 engine runs the lesson's tests under the fixture's configuration, and what the run left behind
 (Bazel's status, test.log, test.xml, the compiler's output) is saved beside the source.
 
-Usage (from the repository): python3 -m tools.threadkata.tests.record [FIXTURE...]
+Usage (from the repository): PYTHONPATH=tools python3 -m threadkata.tests.record [FIXTURE...]
    or: cd tools && python3 -m threadkata.tests.record [FIXTURE...]
 The fixtures' unit tests (test_fixtures.py) then judge the saved runs; tools/checks/
 verdict_agreement runs both tools over the same sources."""

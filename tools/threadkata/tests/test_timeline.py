@@ -6,7 +6,7 @@ import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from tools.threadkata import flake, timeline
+from threadkata import flake, timeline
 
 
 def event(kind, tid, ts, **args):
