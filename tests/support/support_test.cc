@@ -61,6 +61,22 @@ TEST(ThreadIdentities, TellsTheCallerFromOtherThreads) {
   b.join();
   EXPECT_TRUE(on_threads.EachRanOnceOnItsOwnThread(2));
   EXPECT_FALSE(on_threads.EachRanOnceOnItsOwnThread(3)) << "task 2 never ran";
+
+  // Threads one after another: the second may get the first's std::thread::id, but it is
+  // another thread.
+  ThreadIdentities in_turn;
+  std::thread([&] { in_turn.Ran(0); }).join();
+  std::thread([&] { in_turn.Ran(1); }).join();
+  EXPECT_TRUE(in_turn.EachRanOnceOnItsOwnThread(2));
+  EXPECT_EQ(in_turn.DistinctThreads(), 2);
+
+  ThreadIdentities one_thread;
+  std::thread([&] {
+    one_thread.Ran(0);
+    one_thread.Ran(1);
+  }).join();
+  EXPECT_FALSE(one_thread.EachRanOnceOnItsOwnThread(2));
+  EXPECT_EQ(one_thread.DistinctThreads(), 1);
 }
 
 TEST(OutputRecorder, RecordsEachPieceWithItsThreadAndTime) {

@@ -1,15 +1,30 @@
 #include "tests/support/thread_identity.h"
 
+#include <atomic>
+#include <cstdint>
 #include <set>
 
 namespace threadkata::testing {
+namespace {
+
+// A number for the calling thread that no other thread of the process ever gets: a
+// std::thread::id can be given again to a thread started after its own was joined.
+std::uint64_t ThisThreadsSerial() {
+  static std::atomic<std::uint64_t> next{1};
+  thread_local const std::uint64_t serial = next.fetch_add(1);
+  return serial;
+}
+
+}  // namespace
 
 ThreadIdentities::ThreadIdentities() : caller_(std::this_thread::get_id()) {}
 
 void ThreadIdentities::Ran(int task) {
   const std::thread::id self = std::this_thread::get_id();
+  const std::uint64_t serial = ThisThreadsSerial();
   std::lock_guard lock(mutex_);
   runs_[task].push_back(self);
+  serials_[task].push_back(serial);
 }
 
 std::vector<std::thread::id> ThreadIdentities::ThreadsOf(int task) const {
@@ -21,8 +36,8 @@ std::vector<std::thread::id> ThreadIdentities::ThreadsOf(int task) const {
 
 int ThreadIdentities::DistinctThreads() const {
   std::lock_guard lock(mutex_);
-  std::set<std::thread::id> threads;
-  for (const auto& [task, ids] : runs_) threads.insert(ids.begin(), ids.end());
+  std::set<std::uint64_t> threads;
+  for (const auto& [task, serials] : serials_) threads.insert(serials.begin(), serials.end());
   return static_cast<int>(threads.size());
 }
 
@@ -69,9 +84,10 @@ int ThreadIdentities::DistinctThreads() const {
 
 ::testing::AssertionResult ThreadIdentities::EachRanOnceOnItsOwnThread(int tasks) const {
   if (auto off = EachRanOnceOffCaller(tasks); !off) return off;
-  std::map<std::thread::id, int> first_task_on;
+  std::map<std::uint64_t, int> first_task_on;
+  std::lock_guard lock(mutex_);
   for (int task = 0; task < tasks; ++task) {
-    const auto [it, fresh] = first_task_on.emplace(ThreadsOf(task).front(), task);
+    const auto [it, fresh] = first_task_on.emplace(serials_.at(task).front(), task);
     if (!fresh) {
       return ::testing::AssertionFailure()
              << "tasks " << it->second << " and " << task << " of " << tasks

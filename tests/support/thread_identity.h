@@ -1,6 +1,7 @@
 #ifndef THREADKATA_TESTS_SUPPORT_THREAD_IDENTITY_H_
 #define THREADKATA_TESTS_SUPPORT_THREAD_IDENTITY_H_
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -29,7 +30,8 @@ class ThreadIdentities {
   // Every thread that ran task `task`, in the order of its runs (empty if it never ran).
   std::vector<std::thread::id> ThreadsOf(int task) const;
 
-  // Number of different threads that ran any task.
+  // Number of different threads that ran any task (told apart even when a thread started
+  // after another was joined got the joined one's std::thread::id).
   int DistinctThreads() const;
 
   // Each of tasks 0..tasks-1 ran exactly once, on the caller's thread.
@@ -39,8 +41,9 @@ class ThreadIdentities {
   ::testing::AssertionResult EachRanOnceOffCaller(int tasks) const;
 
   // Each of tasks 0..tasks-1 ran exactly once, not on the caller's thread, and no two of them
-  // on the same thread. Only for tasks whose threads are all alive at once: the id of a thread
-  // that has been joined can be reused by the next thread started.
+  // on the same thread. A thread started after another was joined counts as another thread,
+  // even when it gets the joined one's std::thread::id: tasks run one after another on threads
+  // of their own pass this (their timing is for other checks to judge).
   ::testing::AssertionResult EachRanOnceOnItsOwnThread(int tasks) const;
 
  private:
@@ -49,6 +52,7 @@ class ThreadIdentities {
   const std::thread::id caller_;
   mutable std::mutex mutex_;
   std::map<int, std::vector<std::thread::id>> runs_;
+  std::map<int, std::vector<std::uint64_t>> serials_;  // a number per thread, never reused
 };
 
 }  // namespace threadkata::testing

@@ -81,6 +81,36 @@ def verdict(out, lesson, result, config, log, show_all=False):
     out.print(f"  [dim]Full test output: {escape(str(log))}[/]")
 
 
+def mistake(out, lesson, matches):
+    """The classic mistakes (mistakes.Match) the learner's code behaves like, with the hint
+    about each."""
+    if not matches:
+        return
+    shared = matches[0].shared_checks
+    same = ""
+    if shared:
+        listed = ", ".join(shared[:SHOWN_TESTS]) + (", ..." if len(shared) > SHOWN_TESTS else "")
+        checks = "check fails" if len(shared) == 1 else f"{len(shared)} checks fail"
+        same = f" (the same {checks}: {listed})"
+    if len(matches) == 1:
+        found = matches[0].mutant
+        out.print(
+            f"  [bold]Your code behaves like a classic mistake{escape(same)}:[/] "
+            f"{escape(found.description)}"
+        )
+        out.print(
+            f"  Hint {found.hint} is about it: [cyan]tools/kata hint {lesson.id} {found.hint}[/]\n"
+        )
+        return
+    out.print(f"  [bold]Your code behaves like one of these classic mistakes{escape(same)}:[/]")
+    for match in matches:
+        found = match.mutant
+        out.print(
+            f"  - {escape(found.description)} [cyan](tools/kata hint {lesson.id} {found.hint})[/]"
+        )
+    out.print()
+
+
 def where_to_work(out, lesson):
     out.print(f"  Edit   [bold]{escape(', '.join(lesson.editable))}[/]")
     out.print(f"  Read   {escape(lesson.readme)}")

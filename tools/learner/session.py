@@ -10,15 +10,12 @@ import pathlib
 from threadkata import bazel as bazel_module
 from threadkata import classify
 from threadkata import lessons as lessons_module
+from threadkata import mistakes
 from threadkata import run as engine
 
 from . import progress as progress_module
 from . import ui
 
-# A kata's tests may hang; Bazel ends them after this long. The test main's watchdog ends a
-# single hung test sooner (200 time units) and names it.
-TEST_TIMEOUT = {"default": 60, "tsan": 180}
-OUTPUT_LIMIT = 1024 * 1024
 STATE = ".threadkata"
 
 
@@ -88,8 +85,8 @@ class Session:
             disk_cache = os.environ.get("THREADKATA_DISK_CACHE")
             settings = bazel_module.Settings(
                 cache_dir=pathlib.Path(cache_home) / "threadkata" / "learner" / key,
-                test_timeout=TEST_TIMEOUT,
-                output_limit=OUTPUT_LIMIT,
+                test_timeout=bazel_module.LEARNER_TEST_TIMEOUT,
+                output_limit=bazel_module.LEARNER_OUTPUT_LIMIT,
                 disk_cache=pathlib.Path(disk_cache) if disk_cache else None,
             )
             self._bazel = bazel_module.Bazel(self.root, settings)
@@ -126,6 +123,18 @@ class Session:
             self.progress.mark_solved(lesson.id)
             self.save()
         return outcome
+
+    def closest_mistakes(self, lesson, outcome):
+        """The classic mistakes (mistakes.Match) the failing OUTCOME looks like; [] if none, for the
+        untouched stub, or if the lesson's recorded signatures cannot be read (the check's
+        verdict then stands alone)."""
+        if mistakes.untouched(self.root, lesson, self.root):
+            return []
+        config, verdict = mistakes.deciding(outcome.plain, outcome.tsan)
+        try:
+            return mistakes.closest(self.root, lesson, config, verdict)
+        except mistakes.SignatureError:
+            return []
 
     def save(self):
         try:

@@ -17,6 +17,11 @@ import time
 import urllib.parse
 
 CONFIGS = ("default", "tsan")
+# The learner's limits (tools/kata, and tools/mistakes, which records what a learner's check
+# shows). A kata's tests may hang; Bazel ends them after this long. The test main's watchdog
+# ends a single hung test sooner (200 time units) and names it.
+LEARNER_TEST_TIMEOUT = {"default": 60, "tsan": 180}
+LEARNER_OUTPUT_LIMIT = 1024 * 1024
 LIMITER_LABEL = "//tools/threadkata:limit_output"
 
 # Bazel's exit codes that still mean "the build and tests ran": 0 all passed, 1 some target

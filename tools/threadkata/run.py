@@ -25,9 +25,11 @@ def _belongs_to(action, lesson):
     return re.match(rf"^//(katas|tests)/{re.escape(lesson.folder)}[:/]", action.label) is not None
 
 
-def collect(invocation, lesson):
-    """The classify.Run of LESSON's kata test in INVOCATION."""
-    target = invocation.runs[lesson.test_label]
+def collect(invocation, lesson, label=None):
+    """The classify.Run of LESSON's kata test in INVOCATION (or of LABEL, another of the
+    lesson's test targets)."""
+    label = label or lesson.test_label
+    target = invocation.runs[label]
     if target.status in ("PASSED", "FAILED", "TIMEOUT"):
         return classify.Run(
             status=target.status,
@@ -39,12 +41,12 @@ def collect(invocation, lesson):
     if target.status:
         # INCOMPLETE, REMOTE_FAILURE...: Bazel, not the kata, failed.
         raise bazel_module.BazelError(
-            f"{lesson.test_label} ended as {target.status}; see {invocation.log_path}"
+            f"{label} ended as {target.status}; see {invocation.log_path}"
         )
     actions = [a for a in invocation.failed_actions if _belongs_to(a, lesson)]
     if not actions:
         raise bazel_module.BazelError(
-            f"{lesson.test_label} neither ran nor failed to compile: "
+            f"{label} neither ran nor failed to compile: "
             f"{target.failure or 'no reason given'}; see {invocation.log_path}"
         )
     return classify.Run(

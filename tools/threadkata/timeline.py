@@ -23,6 +23,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from threadkata import mistakes
+
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_NAME = "threadkata_trace.json"
 WIDTH = 100
@@ -346,21 +348,16 @@ DOC_PAIRS = {
 DOCS = ROOT / "docs/timelines"
 
 
-def mistake_of(folder, mutant):
-    """The first line of a mutant's patch: what the mistake is."""
-    patch = ROOT / "tests" / folder / "mutants" / f"{mutant}.patch"
-    return patch.read_text().splitlines()[0].removeprefix("Mutant: ")
-
-
 def write_docs(console, only=None):
     """Runs each DOC_PAIRS test (of lesson `only`, if given) on the solution and its mutant and
     writes their SVGs."""
     for folder, (test, mutant) in DOC_PAIRS.items():
         if only and folder != only:
             continue
+        mistake = mistakes.read_mutant(ROOT / "tests" / folder / "mutants" / f"{mutant}.patch")
         for which, target, title in [
             ("solution", "solution_trace", f"lesson {folder}: the reference solution"),
-            (mutant, f"mutant_{mutant}_trace", f"lesson {folder}: {mistake_of(folder, mutant)}"),
+            (mutant, f"mutant_{mutant}_trace", f"lesson {folder}: {mistake.description}"),
         ]:
             _, path = run_traced(folder, target, test)
             tests = choose(load(path), test) if path else []

@@ -9,6 +9,7 @@ import jsonschema
 
 from threadkata import classify
 from threadkata import lessons
+from threadkata import mistakes
 from threadkata_grader import grading, reports, submission
 
 SCHEMA = json.loads(
@@ -26,7 +27,7 @@ SETTINGS = grading.Settings(
 )
 
 
-def sample_results():
+def sample_results(root=SETTINGS.grader_root):
     results = grading._skeleton("/s", LESSONS, SETTINGS)
     passed = (None, classify.Verdict("pass", duration=1.0, cases=[classify.Case("S.T", "pass")]))
     crashed = (
@@ -42,8 +43,8 @@ def sample_results():
     ok = [submission.FileOutcome("katas/01_x/x.cc", submission.ACCEPTED)]
     ok2 = [submission.FileOutcome("katas/02_y/y.cc", submission.ACCEPTED)]
     results["tests"] = [
-        grading._kata_entry(LESSONS[0], ok, configs),
-        grading._kata_entry(LESSONS[1], ok2, configs),
+        grading._kata_entry(root, LESSONS[0], ok, configs),
+        grading._kata_entry(root, LESSONS[1], ok2, configs),
     ]
     results["score"] = 5
     results["status"] = "fail"
@@ -92,6 +93,42 @@ class ReportsTest(unittest.TestCase):
             with open(pathlib.Path(temp) / "grades.csv", encoding="utf-8") as handle:
                 cells = [row[0] for row in list(csv.reader(handle))[1:]]
             self.assertEqual(cells, ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "plain"])
+
+
+class MistakesTest(unittest.TestCase):
+    """A kata that fails like a curated mutant names it; a batch counts them."""
+
+    def setUp(self):
+        temp = tempfile.TemporaryDirectory()
+        self.addCleanup(temp.cleanup)
+        self.root = pathlib.Path(temp.name)
+        folder = self.root / "tests/02_y/mutants"
+        folder.mkdir(parents=True)
+        (folder / "derefs_null.patch").write_text("Mutant: reads through a null pointer\nHint: 3\n")
+        mistakes.save(
+            self.root,
+            LESSONS[1],
+            {"derefs_null": {"key": "k", "marks": {"verdict default crash", "check S.T"}}},
+        )
+
+    def test_a_kata_that_fails_like_a_mutant_names_it_and_its_hint(self):
+        results = sample_results(self.root)
+        jsonschema.validate(results, SCHEMA)
+        self.assertNotIn("mistake", results["tests"][0], "a passing kata names no mistake")
+        self.assertEqual(
+            results["tests"][1]["mistake"]["mutants"],
+            [{"name": "derefs_null", "description": "reads through a null pointer", "hint": 3}],
+        )
+
+    def test_a_batch_counts_the_class_s_mistakes(self):
+        with tempfile.TemporaryDirectory() as temp:
+            rows = [reports.batch_row(n, sample_results(self.root)) for n in ("a", "b")]
+            rows.append(reports.batch_row("c", sample_results()))
+            descriptions = {("02", "derefs_null"): ("reads through a null pointer", 3)}
+            reports.write_batch(temp, rows, LESSONS, descriptions)
+            text = (pathlib.Path(temp) / "mistakes.md").read_text(encoding="utf-8")
+        self.assertIn("| 02 | reads through a null pointer | 2 | 3 |", text)
+        self.assertIn("Over 3 submissions", text)
 
 
 if __name__ == "__main__":

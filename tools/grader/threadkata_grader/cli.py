@@ -12,6 +12,7 @@ import traceback
 
 from threadkata import bazel as bazel_module
 from threadkata import lessons as lessons_module
+from threadkata import mistakes
 
 from . import grading
 from . import reports
@@ -21,7 +22,7 @@ EXIT_NOT_FULL_MARKS = 1
 EXIT_USAGE = 2
 EXIT_GRADER_ERROR = 3
 
-_BATCH_REPORTS = {"grades.csv", "grades.json"}
+_BATCH_REPORTS = {"grades.csv", "grades.json", "mistakes.md"}
 _SANDBOX_WRITABLE = ("/tmp", "/dev/shm", "/var/tmp")
 # Hidden from every action as well: the host's Unix sockets (a CI runner's docker.sock is the
 # host itself) and password hashes.
@@ -193,6 +194,18 @@ def _blocked_paths(grader_root, cache_dir, out_dir, graded):
     return tuple(dict.fromkeys(str(p.resolve()) for p in paths if p.exists()))
 
 
+def _mistake_descriptions(root, lessons):
+    """(lesson id, mutant name) -> (the mistake, its hint), for the batch's table of mistakes."""
+    found = {}
+    for lesson in lessons:
+        try:
+            mutants = mistakes.curated(root, lesson)
+        except mistakes.SignatureError:
+            continue
+        found.update({(lesson.id, m.name): (m.description, m.hint) for m in mutants.values()})
+    return found
+
+
 def _grade_one(submission, lessons, bazel, expected, settings, work_dir, max_file_bytes, out_dir):
     """Grades SUBMISSION into OUT_DIR; returns (results, grader_failed)."""
     started = time.monotonic()
@@ -318,6 +331,7 @@ def main(argv=None):
                 return EXIT_FULL_MARKS if results["status"] == "pass" else EXIT_NOT_FULL_MARKS
             rows = []
             any_failed = False
+            descriptions = _mistake_descriptions(grader_root, lessons)
             for entry in batch_entries(graded, args.shard):
                 if entry.is_symlink():
                     print(f"tools/grade: skipping {entry.name}, a symlink", file=sys.stderr)
@@ -343,8 +357,8 @@ def main(argv=None):
                     f"{results['score']} / {results['max_score']} in {results['duration']:.0f} s",
                     file=sys.stderr,
                 )
-                reports.write_batch(out_dir, rows, lessons)
-            reports.write_batch(out_dir, rows, lessons)
+                reports.write_batch(out_dir, rows, lessons, descriptions)
+            reports.write_batch(out_dir, rows, lessons, descriptions)
             print(f"tools/grade: {len(rows)} submissions graded; table in {out_dir}/grades.csv")
             return EXIT_GRADER_ERROR if any_failed else EXIT_FULL_MARKS
         finally:

@@ -8,6 +8,7 @@ import pathlib
 import time
 
 from threadkata import classify
+from threadkata import mistakes
 from threadkata import run as engine
 
 from . import submission as submission_module
@@ -102,8 +103,23 @@ def _learner_line(verdict, lesson):
     return 0
 
 
-def _kata_entry(lesson, outcomes, configs):
-    """The tests[] entry of one kata (Exercism's per-test fields, Classroom's score)."""
+def _mistake(root, lesson, configs, workspace):
+    """results.json's "mistake" of LESSON: the classic mistakes its deciding verdict is like
+    (none for the untouched stub, as graded in WORKSPACE)."""
+    if workspace is not None and mistakes.untouched(root, lesson, workspace):
+        return None
+    tsan = configs["tsan"].get(lesson.id)
+    config, verdict = mistakes.deciding(configs["default"][lesson.id][1], tsan[1] if tsan else None)
+    try:
+        return mistakes.as_json(mistakes.closest(root, lesson, config, verdict))
+    except mistakes.SignatureError:
+        return None
+
+
+def _kata_entry(root, lesson, outcomes, configs, workspace=None):
+    """The tests[] entry of one kata (Exercism's per-test fields, Classroom's score); ROOT: the
+    trusted tree, with the lessons' recorded mistake signatures and stubs; WORKSPACE: where the
+    submission's files were graded."""
     entry = {
         "name": f"{lesson.id} {lesson.title}",
         "task_id": lesson.task_id,
@@ -145,6 +161,9 @@ def _kata_entry(lesson, outcomes, configs):
         verdict = configs["default" if deciding is plain else "tsan"][lesson.id][1]
         if verdict.refusals:
             entry["refusals"] = verdict.refusals
+        mistake = _mistake(root, lesson, configs, workspace)
+        if mistake:
+            entry["mistake"] = mistake
         entry["line_no"] = _learner_line(verdict, lesson)
         grade = deciding["status"]
         message = deciding["message"]
@@ -238,7 +257,10 @@ def grade(submission, lessons, bazel, expected, settings, work_dir, max_file_byt
     )
 
     results = _skeleton(submission, lessons, settings)
-    results["tests"] = [_kata_entry(lesson, outcomes[lesson.id], configs) for lesson in lessons]
+    results["tests"] = [
+        _kata_entry(settings.grader_root, lesson, outcomes[lesson.id], configs, bazel.workspace)
+        for lesson in lessons
+    ]
     results["problems"] = [
         f"{o.path} {o.reason}"
         for files in outcomes.values()

@@ -146,6 +146,11 @@ def batch_row(name, results):
         "duration": results["duration"],
         "message": results["message"],
         "katas": {kata["kata"]: kata["grade"] for kata in results["tests"]},
+        "mistakes": {
+            kata["kata"]: [m["name"] for m in kata["mistake"]["mutants"]]
+            for kata in results["tests"]
+            if kata.get("mistake")
+        },
     }
 
 
@@ -155,11 +160,42 @@ def _csv_cell(value):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def write_batch(out_dir, rows, lessons):
+def common_mistakes(rows, lessons, descriptions):
+    """The class's most common mistakes, per lesson, as Markdown: how many submissions behave
+    like each curated mutant (a submission like two tied mutants counts for both).
+    DESCRIPTIONS: (lesson id, mutant name) -> (what the mistake is, its hint)."""
+    lines = [
+        "## The class's most common mistakes",
+        "",
+        f"Over {len(rows)} submissions: how many behave like each classic mistake of a lesson "
+        "(its curated mutant in tests/NN_name/mutants/), with the hint that addresses it.",
+        "",
+        "| lesson | mistake | submissions | hint |",
+        "|---|---|---:|---:|",
+    ]
+    found = False
+    for lesson in lessons:
+        counts = {}
+        for row in rows:
+            for name in row.get("mistakes", {}).get(lesson.id, []):
+                counts[name] = counts.get(name, 0) + 1
+        for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            found = True
+            description, hint = descriptions.get((lesson.id, name), (name, "?"))
+            lines.append(f"| {lesson.id} | {_cell(description)} | {count} | {hint} |")
+    if not found:
+        lines.append("| - | no submission behaves like a classic mistake | 0 | - |")
+    return "\n".join(lines) + "\n"
+
+
+def write_batch(out_dir, rows, lessons, descriptions=None):
     out_dir = pathlib.Path(out_dir)
     write_json(
         out_dir / "grades.json",
         {"format": "threadkata-grade-batch", "format_version": 1, "submissions": rows},
+    )
+    (out_dir / "mistakes.md").write_text(
+        common_mistakes(rows, lessons, descriptions or {}), encoding="utf-8"
     )
     with open(out_dir / "grades.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

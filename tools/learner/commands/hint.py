@@ -1,13 +1,22 @@
-"""tools/kata hint [LESSON]: the next hint of a lesson, one at a time (remembered)."""
+"""tools/kata hint [LESSON] [N]: the next hint of a lesson, one at a time (remembered), or
+hint N (the one a check names for the mistake it recognised)."""
 
 from .. import hints
+from ..session import UsageError
 from ..ui import escape
 
-HELP = "the next hint of a lesson, one at a time"
+HELP = "the next hint of a lesson, one at a time (or hint N)"
 
 
 def add_arguments(parser):
     parser.add_argument("lesson", nargs="?", metavar="LESSON", help="default: the one you are on")
+    parser.add_argument(
+        "number",
+        nargs="?",
+        type=int,
+        metavar="N",
+        help="show hint N (a check that recognises a classic mistake names its hint)",
+    )
 
 
 def run(session, args):
@@ -18,7 +27,9 @@ def run(session, args):
         out.print(f"Lesson {lesson.id} has no hints: its README ({lesson.readme}) is all there is.")
         return 0
     shown = session.progress.hints_shown.get(lesson.id, 0)
-    number = min(shown + 1, len(found))
+    if args.number is not None and not 1 <= args.number <= len(found):
+        raise UsageError(f"lesson {lesson.id} has hints 1 to {len(found)}")
+    number = args.number or min(shown + 1, len(found))
     out.print(
         f"[bold]Lesson {lesson.id} · {escape(lesson.title)} · hint {number} of {len(found)}[/]\n"
     )

@@ -1,0 +1,46 @@
+import io
+import pathlib
+import unittest
+
+import rich.console
+
+from learner import render
+from threadkata import lessons, mistakes
+
+LESSON = lessons.Lesson(id="05", folder="05_x", title="X", editable=("katas/05_x/x.cc",), points=1)
+
+
+def mutant(name, hint):
+    return mistakes.Mutant(name, f"{name.replace('_', ' ')} [b]", hint, pathlib.Path("p"))
+
+
+def shown(matches):
+    out = io.StringIO()
+    render.mistake(rich.console.Console(file=out, width=200, no_color=True), LESSON, matches)
+    return out.getvalue()
+
+
+class MistakeTest(unittest.TestCase):
+    def test_one_mistake_is_named_with_the_command_for_its_hint(self):
+        text = shown([mistakes.Match(mutant("joins_in_the_loop", 2), 0.8, ("S.A", "S.B"))])
+        self.assertIn("behaves like a classic mistake (the same 2 checks fail: S.A, S.B)", text)
+        self.assertIn("joins in the loop [b]", text, "the description is not markup")
+        self.assertIn("Hint 2 is about it: tools/kata hint 05 2", text)
+
+    def test_a_tie_names_each_mistake_with_its_hint(self):
+        text = shown(
+            [
+                mistakes.Match(mutant("detaches", 2), 0.6, ("S.A",)),
+                mistakes.Match(mutant("never_joins", 3), 0.6, ("S.A",)),
+            ]
+        )
+        self.assertIn("one of these classic mistakes (the same check fails: S.A)", text)
+        self.assertIn("- detaches [b] (tools/kata hint 05 2)", text)
+        self.assertIn("- never joins [b] (tools/kata hint 05 3)", text)
+
+    def test_no_match_prints_nothing(self):
+        self.assertEqual(shown([]), "")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,323 @@
+"""tools/mistakes: records and checks the signatures that name a learner's closest mistake
+(mistakes.py).
+
+    tools/mistakes record [LESSON...]    run every curated mutant's tests (plain; under
+                                         ThreadSanitizer when the plain ones pass) and write
+                                         tests/NN_name/mutants/signatures.json
+    tools/mistakes check [LESSON...]     put each curated mutant in a scratch copy of the
+                                         repository as the learner's file, check it as
+                                         tools/kata does, and require that the mistake named
+                                         is that mutant; prints the table of hits
+    tools/mistakes stale                 the signatures that no longer fit their patch, the
+                                         solution or the tests (no Bazel; CI runs it)
+
+Exit status: 0 all good, 1 a miss, a tie or a stale signature, 2 bad arguments, 3 Bazel failed.
+"""
+
+import argparse
+import datetime
+import hashlib
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from . import bazel as bazel_module
+from . import classify
+from . import lessons as lessons_module
+from . import mistakes
+from . import run as engine
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The learner's limits: a signature is what a learner's check shows.
+TEST_TIMEOUT = bazel_module.LEARNER_TEST_TIMEOUT
+_NOT_COPIED = {".git", ".threadkata", "compile_commands.json", "user.bazelrc"}
+
+
+def _cache_dir(what):
+    home = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"))
+    key = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    return home / "threadkata" / "mistakes" / key / what
+
+
+def _bazel(workspace, what):
+    disk_cache = os.environ.get("THREADKATA_DISK_CACHE")
+    settings = bazel_module.Settings(
+        cache_dir=_cache_dir(what),
+        test_timeout=TEST_TIMEOUT,
+        output_limit=bazel_module.LEARNER_OUTPUT_LIMIT,
+        disk_cache=pathlib.Path(disk_cache) if disk_cache else None,
+    )
+    return bazel_module.Bazel(workspace, settings)
+
+
+def _mutant_label(lesson, name):
+    return f"//tests/{lesson.folder}:mutant_{name}_test"
+
+
+def record(console, lessons):
+    """Runs each lesson's mutants through the engine and writes their signatures."""
+    bazel = _bazel(ROOT, "record")
+    logs = bazel.settings.cache_dir / "logs"
+    expected = bazel_module.expected_tests(
+        bazel, ROOT, lessons, bazel.settings.cache_dir / "test-lists.json", logs / "list.log"
+    )
+    for lesson in lessons:
+        mutants = mistakes.curated(ROOT, lesson)
+        if not mutants:
+            continue
+        started = time.monotonic()
+        limits = {"test_timeout": TEST_TIMEOUT["default"]}
+        verdicts = {}
+        labels = {name: _mutant_label(lesson, name) for name in mutants}
+        plain = bazel.test("default", list(labels.values()), logs / f"{lesson.id}-default.log")
+        for name, label in labels.items():
+            run = engine.collect(plain, lesson, label)
+            verdicts[name] = [classify.judge(run, expected[lesson.id], lesson.editable, limits)]
+        passed = [name for name, found in verdicts.items() if found[0].kind == classify.PASS]
+        if passed:
+            limits = {"test_timeout": TEST_TIMEOUT["tsan"]}
+            tsan = bazel.test("tsan", [labels[n] for n in passed], logs / f"{lesson.id}-tsan.log")
+            for name in passed:
+                run = engine.collect(tsan, lesson, labels[name])
+                verdicts[name].append(
+                    classify.judge(run, expected[lesson.id], lesson.editable, limits)
+                )
+        recorded = {}
+        for name, found in verdicts.items():
+            config, verdict = mistakes.deciding(found[0], found[1] if len(found) > 1 else None)
+            marks = mistakes.signature(config, verdict)
+            recorded[name] = {
+                "key": mistakes.source_key(ROOT, lesson, mutants[name]),
+                "marks": marks,
+                "note": (
+                    None
+                    if marks is not None
+                    else f"passes the learner's check ({verdict.kind}): only the other "
+                    "configurations of tools/test reject it"
+                ),
+            }
+        mistakes.save(ROOT, lesson, recorded)
+        unseen = [n for n, e in recorded.items() if e["marks"] is None]
+        console.print(
+            f"{lesson.folder}: {len(recorded)} signatures in "
+            f"{time.monotonic() - started:.0f} s"
+            + (f"; not seen by a learner's check: {', '.join(unseen)}" if unseen else "")
+        )
+    return 0
+
+
+def _scratch_tree():
+    """A copy of the repository to play the learner in (never the maintainer's own files)."""
+    tree = _cache_dir("tree")
+    if tree.exists():
+        shutil.rmtree(tree)
+    shutil.copytree(
+        ROOT,
+        tree,
+        symlinks=True,
+        ignore=lambda folder, names: [
+            n for n in names if n in _NOT_COPIED or n.startswith("bazel-")
+        ],
+    )
+    return tree
+
+
+def _patched(root, lesson, mutant):
+    """The reference solution with MUTANT's patch applied, as text."""
+    with tempfile.TemporaryDirectory() as work:
+        target = pathlib.Path(work) / "file.cc"
+        shutil.copyfile(root / lesson.solution(lesson.editable[0]), target)
+        with open(mutant.patch, "rb") as patch:
+            subprocess.run(
+                ["patch", "--quiet", "--force", "--no-backup-if-mismatch", str(target)],
+                stdin=patch,
+                check=True,
+                capture_output=True,
+            )
+        return target.read_text(encoding="utf-8")
+
+
+def check(console, lessons, per_lesson, report, only=()):
+    """Feeds each curated mutant to the engine as the learner's file; 0 when every one is
+    named as itself, alone."""
+    tree = _scratch_tree()
+    bazel = _bazel(tree, "check")
+    logs = bazel.settings.cache_dir / "logs"
+    expected = bazel_module.expected_tests(
+        bazel, tree, lessons, bazel.settings.cache_dir / "test-lists.json", logs / "list.log"
+    )
+    rows = []
+    started = time.monotonic()
+    for lesson in lessons:
+        table = mistakes.load(ROOT, lesson)
+        names = [n for n, marks in sorted(table.items()) if marks is not None]
+        if only:
+            names = [n for n in names if n in only]
+        if per_lesson:
+            names = names[:per_lesson]
+        mutants = mistakes.curated(ROOT, lesson)
+        learner_file = tree / lesson.editable[0]
+        pristine = learner_file.read_bytes()
+        try:
+            for name in names:
+                learner_file.write_text(_patched(ROOT, lesson, mutants[name]), encoding="utf-8")
+                found = engine.judge_lessons(
+                    bazel, "default", [lesson], expected, logs / f"{lesson.id}.log"
+                )
+                plain = found[lesson.id][1]
+                tsan = None
+                if plain.kind == classify.PASS:
+                    found = engine.judge_lessons(
+                        bazel, "tsan", [lesson], expected, logs / f"{lesson.id}.log"
+                    )
+                    tsan = found[lesson.id][1]
+                config, verdict = mistakes.deciding(plain, tsan)
+                matches = mistakes.closest(ROOT, lesson, config, verdict, table)
+                named = [m.mutant.name for m in matches]
+                outcome = "hit" if named == [name] else "tie" if name in named else "miss"
+                likeness = f"{matches[0].likeness:.2f}" if matches else "-"
+                rows.append(
+                    (lesson.folder, name, f"{config} {verdict.kind}", named, likeness, outcome)
+                )
+                console.print(
+                    f"{lesson.folder} {name}: {outcome} ({config} {verdict.kind}; named "
+                    f"{', '.join(named) or 'nothing'}; likeness {likeness})"
+                )
+        finally:
+            learner_file.write_bytes(pristine)
+    minutes = (time.monotonic() - started) / 60
+    hits = sum(row[5] == "hit" for row in rows)
+    table = Table(title=f"Closest mistake named: {hits} of {len(rows)} hits")
+    for column in ("lesson", "mutant", "verdict", "named", "likeness", "result"):
+        table.add_column(column)
+    for folder, name, verdict, named, likeness, outcome in rows:
+        table.add_row(folder, name, verdict, ", ".join(named) or "-", likeness, outcome)
+    console.print(table)
+    if report:
+        _write_report(pathlib.Path(report), rows, minutes)
+        console.print(f"written: {report}")
+    return 0 if hits == len(rows) else 1
+
+
+def _write_report(path, rows, minutes):
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    hits = sum(row[5] == "hit" for row in rows)
+    lines = [
+        "# Closest mistake: the table of hits",
+        "",
+        f"Written by `tools/mistakes check` on commit {commit}, {when}, in {minutes:.0f} "
+        "minutes on this machine.",
+        "",
+        "Each curated mutant (`tests/NN_name/mutants/*.patch`) was put in a scratch copy of the "
+        "repository as the learner's file and checked as `tools/kata check` checks it (the "
+        "gate, then the plain tests, then ThreadSanitizer when they pass); the engine then named "
+        "the closest mistake from the signatures in `tests/NN_name/mutants/signatures.json` "
+        "(`tools/mistakes record`). A *hit* names that mutant alone; a *tie* names it with "
+        "others; a *miss* names others or none.",
+        "",
+        f"**{hits} of {len(rows)} hits.**",
+        "",
+        "| lesson | mutant | verdict | named | likeness | result |",
+        "|---|---|---|---|---:|---|",
+    ]
+    for folder, name, verdict, named, likeness, outcome in rows:
+        lines.append(
+            f"| {folder} | {name} | {verdict} | {', '.join(named) or '-'} | {likeness} | "
+            f"{outcome} |"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def stale(console, lessons):
+    problems = [p for lesson in lessons for p in mistakes.stale(ROOT, lesson)]
+    for problem in problems:
+        console.print(problem, markup=False, highlight=False)
+    if problems:
+        console.print("Record them again: tools/mistakes record LESSON")
+        return 1
+    count = sum(len(mistakes.curated(ROOT, lesson)) for lesson in lessons)
+    console.print(f"the signatures of all {count} curated mutants fit their sources")
+    return 0
+
+
+def parser():
+    parser = argparse.ArgumentParser(
+        prog="tools/mistakes",
+        description=__doc__.split("\n\n")[0],
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("record", "record the signatures of the lessons' curated mutants"),
+        ("check", "check that each curated mutant is named as itself"),
+        ("stale", "list the signatures out of date (no Bazel)"),
+    ):
+        command = commands.add_parser(name, help=text, description=text)
+        command.add_argument("lessons", nargs="*", metavar="LESSON", help="default: every one")
+        if name == "check":
+            command.add_argument(
+                "--per-lesson",
+                type=int,
+                metavar="K",
+                help="only the first K mutants of each lesson (by name)",
+            )
+            command.add_argument(
+                "--mutant",
+                action="append",
+                default=[],
+                metavar="NAME",
+                help="only the mutant NAME (repeatable)",
+            )
+            command.add_argument(
+                "--report", metavar="FILE", help="also write the table as Markdown to FILE"
+            )
+    return parser
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    console = Console(highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
+    all_lessons = lessons_module.load(ROOT)
+    chosen = []
+    for name in args.lessons:
+        lesson = lessons_module.find(all_lessons, name)
+        if lesson is None:
+            print(f"tools/mistakes: there is no lesson {name!r}", file=sys.stderr)
+            return 2
+        chosen.append(lesson)
+    chosen = chosen or all_lessons
+    try:
+        if args.command == "record":
+            return record(console, chosen)
+        if args.command == "check":
+            if args.per_lesson is not None and args.per_lesson < 1:
+                print("tools/mistakes: --per-lesson takes a positive number", file=sys.stderr)
+                return 2
+            known = {n for lesson in chosen for n in mistakes.curated(ROOT, lesson)}
+            unknown = [n for n in args.mutant if n not in known]
+            if unknown:
+                print(f"tools/mistakes: no curated mutant {', '.join(unknown)}", file=sys.stderr)
+                return 2
+            return check(console, chosen, args.per_lesson, args.report, set(args.mutant))
+        return stale(console, chosen)
+    except mistakes.SignatureError as error:
+        print(f"tools/mistakes: {error}", file=sys.stderr)
+        return 1
+    except bazel_module.BazelError as error:
+        print(f"tools/mistakes: {error}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
