@@ -268,21 +268,6 @@ TEST(TaskGraph, RunsNothingForNoTasks) {
   EXPECT_TRUE(census.NoThreadLeftRunning("run_task_graph of no tasks"));
 }
 
-TEST(TaskGraph, RejectsATaskThatWaitsForItselfBeforeRunningAnything) {
-  EventLog log;
-  const std::vector<Task> tasks = {Recorded(log, "x", {}), Recorded(log, "a", {"a"})};
-  try {
-    RunGuarded(tasks);
-    ADD_FAILURE() << "a task that lists itself as a prerequisite would wait for itself "
-                     "forever: run_task_graph must throw CycleError";
-  } catch (const CycleError& error) {
-    EXPECT_EQ(error.cycle(), (std::vector<std::string>{"a", "a"}))
-        << "a task waiting for itself is the cycle {a, a}";
-  }
-  EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run: check the "
-                                     "whole graph before you start any thread";
-}
-
 TEST(TaskGraph, RejectsTwoTasksThatWaitForEachOtherBeforeRunningAnything) {
   EventLog log;
   // y leads to the circle but is not on it.
@@ -297,6 +282,23 @@ TEST(TaskGraph, RejectsTwoTasksThatWaitForEachOtherBeforeRunningAnything) {
   }
   EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run, not even x: "
                                      "check the whole graph before you start any thread";
+}
+
+// After the circle of two: a graph without any cycle check hangs there first, so a check
+// that only misses self-loops is told apart from one that is missing (tools/mistakes).
+TEST(TaskGraph, RejectsATaskThatWaitsForItselfBeforeRunningAnything) {
+  EventLog log;
+  const std::vector<Task> tasks = {Recorded(log, "x", {}), Recorded(log, "a", {"a"})};
+  try {
+    RunGuarded(tasks);
+    ADD_FAILURE() << "a task that lists itself as a prerequisite would wait for itself "
+                     "forever: run_task_graph must throw CycleError";
+  } catch (const CycleError& error) {
+    EXPECT_EQ(error.cycle(), (std::vector<std::string>{"a", "a"}))
+        << "a task waiting for itself is the cycle {a, a}";
+  }
+  EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run: check the "
+                                     "whole graph before you start any thread";
 }
 
 // Promise: "std::invalid_argument naming the task if ... a prerequisite is not the name of a

@@ -102,6 +102,7 @@ _C_SYMBOLS = {
     "strchr",
     "strerror",
     "snprintf",
+    "vsnprintf",  # std::to_string of a floating-point number
     "sprintf",
     "strtod",
     "strtol",
