@@ -125,16 +125,8 @@ class Session:
         return outcome
 
     def closest_mistakes(self, lesson, outcome):
-        """The classic mistakes (mistakes.Match) the failing OUTCOME looks like; [] if none, for the
-        untouched stub, or if the lesson's recorded signatures cannot be read (the check's
-        verdict then stands alone)."""
-        if mistakes.untouched(self.root, lesson, self.root):
-            return []
-        config, verdict = mistakes.deciding(outcome.plain, outcome.tsan)
-        try:
-            return mistakes.closest(self.root, lesson, config, verdict)
-        except mistakes.SignatureError:
-            return []
+        """The classic mistakes (mistakes.Match) the failing OUTCOME looks like."""
+        return mistakes.of_check(self.root, lesson, outcome.plain, outcome.tsan, self.root)
 
     def save(self):
         try:

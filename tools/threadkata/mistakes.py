@@ -242,6 +242,20 @@ def closest(root, lesson, config, verdict, table=None):
     ]
 
 
+def of_check(root, lesson, plain, tsan, workspace):
+    """The classic mistakes a check of LESSON looks like, from its PLAIN and TSAN verdicts (TSAN
+    None when it did not run), as tools/kata and tools/grade both name them: none for the
+    untouched stub in WORKSPACE, none when the recorded signatures cannot be read (the verdict
+    then stands alone)."""
+    if untouched(root, lesson, workspace):
+        return []
+    config, verdict = deciding(plain, tsan)
+    try:
+        return closest(root, lesson, config, verdict)
+    except SignatureError:
+        return []
+
+
 def as_json(matches):
     """MATCHES as results.json's "mistake" entry (null when none)."""
     if not matches:

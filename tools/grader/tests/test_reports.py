@@ -43,8 +43,8 @@ def sample_results(root=SETTINGS.grader_root):
     ok = [submission.FileOutcome("katas/01_x/x.cc", submission.ACCEPTED)]
     ok2 = [submission.FileOutcome("katas/02_y/y.cc", submission.ACCEPTED)]
     results["tests"] = [
-        grading._kata_entry(root, LESSONS[0], ok, configs),
-        grading._kata_entry(root, LESSONS[1], ok2, configs),
+        grading._kata_entry(root, LESSONS[0], ok, configs, root),
+        grading._kata_entry(root, LESSONS[1], ok2, configs, root),
     ]
     results["score"] = 5
     results["status"] = "fail"

@@ -104,19 +104,16 @@ def _learner_line(verdict, lesson):
 
 
 def _mistake(root, lesson, configs, workspace):
-    """results.json's "mistake" of LESSON: the classic mistakes its deciding verdict is like
-    (none for the untouched stub, as graded in WORKSPACE)."""
-    if workspace is not None and mistakes.untouched(root, lesson, workspace):
-        return None
+    """results.json's "mistake" of LESSON: the classic mistakes its check looks like."""
     tsan = configs["tsan"].get(lesson.id)
-    config, verdict = mistakes.deciding(configs["default"][lesson.id][1], tsan[1] if tsan else None)
-    try:
-        return mistakes.as_json(mistakes.closest(root, lesson, config, verdict))
-    except mistakes.SignatureError:
-        return None
+    return mistakes.as_json(
+        mistakes.of_check(
+            root, lesson, configs["default"][lesson.id][1], tsan[1] if tsan else None, workspace
+        )
+    )
 
 
-def _kata_entry(root, lesson, outcomes, configs, workspace=None):
+def _kata_entry(root, lesson, outcomes, configs, workspace):
     """The tests[] entry of one kata (Exercism's per-test fields, Classroom's score); ROOT: the
     trusted tree, with the lessons' recorded mistake signatures and stubs; WORKSPACE: where the
     submission's files were graded."""
