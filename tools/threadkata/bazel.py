@@ -22,6 +22,9 @@ CONFIGS = ("default", "tsan")
 # ends a single hung test sooner (200 time units) and names it.
 LEARNER_TEST_TIMEOUT = {"default": 60, "tsan": 180}
 LEARNER_OUTPUT_LIMIT = 1024 * 1024
+# Mounted empty and private in every sandboxed action of a strict run: what lies below them
+# on the host cannot be seen.
+PRIVATE_TMPFS = ("/tmp", "/dev/shm")
 LIMITER_LABEL = "//tools/threadkata:limit_output"
 
 # Bazel's exit codes that still mean "the build and tests ran": 0 all passed, 1 some target
@@ -255,7 +258,7 @@ class Bazel:
             # Hostile code runs only in the sandbox: no fallback to unsandboxed execution.
             flags += ["--spawn_strategy=linux-sandbox", "--sandbox_default_allow_network=false"]
             # Private /tmp and /dev/shm per action: nothing a test leaves there reaches the next.
-            flags += ["--sandbox_tmpfs_path=/tmp", "--sandbox_tmpfs_path=/dev/shm"]
+            flags += [f"--sandbox_tmpfs_path={path}" for path in PRIVATE_TMPFS]
             flags += [f"--sandbox_block_path={path}" for path in settings.blocked_paths]
         if config != "default":
             flags.append(f"--config={config}")

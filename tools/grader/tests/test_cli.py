@@ -9,9 +9,15 @@ import unittest
 from threadkata_grader import cli
 
 
+def outside_tmpfs():
+    """A temporary folder where the sandbox can hide paths (not below /tmp or /dev/shm)."""
+    home = pathlib.Path(os.path.expanduser("~"))
+    return tempfile.TemporaryDirectory(dir=home)
+
+
 class BlockedPathsTest(unittest.TestCase):
     def test_hides_solutions_and_the_submission(self):
-        with tempfile.TemporaryDirectory() as temp:
+        with outside_tmpfs() as temp:
             root = pathlib.Path(temp)
             (root / "grader/solutions").mkdir(parents=True)
             (root / "submission").mkdir()
@@ -25,7 +31,7 @@ class BlockedPathsTest(unittest.TestCase):
             self.assertNotIn(str((root / "cache").resolve()), blocked)
 
     def test_does_not_hide_the_grader_working_inside_the_submission(self):
-        with tempfile.TemporaryDirectory() as temp:
+        with outside_tmpfs() as temp:
             root = pathlib.Path(temp)
             (root / "repo/solutions").mkdir(parents=True)
             blocked = cli._blocked_paths(
@@ -33,6 +39,19 @@ class BlockedPathsTest(unittest.TestCase):
             )
             self.assertEqual(blocked[0], str((root / "repo/solutions").resolve()))
             self.assertNotIn(str((root / "repo").resolve()), blocked)
+
+    def test_leaves_out_what_a_private_tmpfs_hides_already(self):
+        with outside_tmpfs() as temp, tempfile.TemporaryDirectory(dir="/tmp") as under_tmp:
+            (pathlib.Path(under_tmp) / "solutions").mkdir()
+            (pathlib.Path(temp) / "submission").mkdir()
+            blocked = cli._blocked_paths(
+                pathlib.Path(under_tmp),
+                pathlib.Path(temp) / "cache",
+                pathlib.Path(temp) / "out",
+                pathlib.Path(temp) / "submission",
+            )
+            self.assertNotIn(str((pathlib.Path(under_tmp) / "solutions").resolve()), blocked)
+            self.assertIn(str((pathlib.Path(temp) / "submission").resolve()), blocked)
 
 
 class UsageTest(unittest.TestCase):

@@ -191,7 +191,11 @@ def _blocked_paths(grader_root, cache_dir, out_dir, graded):
     if not (_inside(cache_dir, out_dir) or _inside(grader_root, out_dir)):
         paths.append(out_dir)
     paths += [pathlib.Path(p) for p in _HOST_SECRETS]
-    return tuple(dict.fromkeys(str(p.resolve()) for p in paths if p.exists()))
+    # Below a private tmpfs a path is hidden already, and the sandbox could not mount over it.
+    private = [pathlib.Path(p) for p in bazel_module.PRIVATE_TMPFS]
+    resolved = [p.resolve() for p in paths if p.exists()]
+    kept = [p for p in resolved if not any(_inside(p, tmpfs) for tmpfs in private)]
+    return tuple(dict.fromkeys(str(p) for p in kept))
 
 
 def _mistake_descriptions(root, lessons):
