@@ -42,6 +42,18 @@ COMPILER_LINES = 60
 
 _RUN = re.compile(r"^\[ RUN      \] (\S+)$", re.M)
 _ENDED = re.compile(r"^\[ +(OK|FAILED|SKIPPED) +\] (\S+) \((\d+) ms\)$", re.M)
+# "memory limit of N MiB exceeded" or "process limit of N exceeded", without the prefix.
+_RESOURCE_LIMIT = re.compile(
+    "^"
+    + re.escape(markers.LIMITER_PREFIX)
+    + "((?:"
+    + "|".join(
+        re.escape(m.removeprefix(markers.LIMITER_PREFIX))
+        for m in (markers.LIMITER_MEMORY_LIMIT, markers.LIMITER_PROCESS_LIMIT)
+    )
+    + ").*)$",
+    re.M,
+)
 _EXIT = re.compile(r"^" + re.escape(markers.LIMITER_EXIT) + r"(\d+)$", re.M)
 _SANITIZER_TITLE = re.compile(
     r"^(?:==\d+==)?(?:WARNING|ERROR): (ThreadSanitizer|AddressSanitizer|LeakSanitizer): (.*)$",
@@ -288,6 +300,9 @@ def _crash_explanation(log, status, exited_early):
     """How the program died, then its most likely cause."""
     if status == 0 and exited_early:
         return explain.EXITED_EARLY
+    killed = _RESOURCE_LIMIT.search(log)
+    if killed:
+        return explain.resource_limit(killed.group(1))
     thrown = _THROWN.search(log)
     if "terminate called without an active exception" in log:
         cause = explain.TERMINATE
@@ -416,14 +431,19 @@ def judge(run, expected, learner_files, limits):
     if died and not stopped:
         running = _running(log)
         where = _innermost_mine(log, learner_files)
+        killed = _RESOURCE_LIMIT.search(log)
+        if running or not killed:
+            report = _shown_report(
+                _printed(log[log.rfind(markers.GTEST_RUN + running) :] if running else log)
+            )[:MESSAGE_CAP]
+        else:
+            report = killed.group(0)
         return verdict(
             CRASH,
             cases=logged if xml_cases is None else cases,
             explanation=_crash_explanation(log, status, incomplete),
             test=running,
-            report=_shown_report(
-                _printed(log[log.rfind(markers.GTEST_RUN + running) :] if running else log)
-            )[:MESSAGE_CAP],
+            report=report,
             locations=[where] if where else [],
         )
     if stopped:

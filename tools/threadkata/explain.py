@@ -127,6 +127,13 @@ def output_limit(limit_line):
     )
 
 
+def resource_limit(limit_line):
+    return (
+        f"stopped: the tests and the processes they started were killed ({limit_line}). "
+        "Threads or processes started in a loop that never ends, or memory that is never freed?"
+    )
+
+
 REFUSED = (
     "your file uses something a kata may not (the gate checks it before building anything): "
     "change the lines below."

@@ -8,6 +8,10 @@ GoogleTest's are GoogleTest's. tests/test_markers.py checks that every side agre
 LIMITER_PREFIX = "[threadkata-grader] "
 LIMITER_EXIT = LIMITER_PREFIX + "exit "
 LIMITER_OUTPUT_LIMIT = LIMITER_PREFIX + "output limit of "
+# The program and the processes it started were killed for using too much memory, or too many
+# processes.
+LIMITER_MEMORY_LIMIT = LIMITER_PREFIX + "memory limit of "
+LIMITER_PROCESS_LIMIT = LIMITER_PREFIX + "process limit of "
 
 # Printed by the test main's watchdog (tests/support/deadline.cc) before it ends the program.
 WATCHDOG = "[  TIMEOUT ] "

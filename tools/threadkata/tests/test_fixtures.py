@@ -100,6 +100,12 @@ class Verdicts(unittest.TestCase):
         self.assertIn("printed too much", verdict.explanation)
         self.assertTrue(verdict.test)
 
+    def test_memory_without_end_is_killed_at_the_limit_and_says_so(self):
+        verdict = judged("memory_limit")
+        self.assertEqual(verdict.kind, classify.CRASH)
+        self.assertIn("memory limit of", verdict.explanation)
+        self.assertNotIn("Killed", verdict.report)
+
     def test_a_hang_is_a_timeout_naming_the_test_and_keeping_the_watchdogs_line(self):
         verdict = judged("hang")
         self.assertEqual(verdict.kind, classify.TIMEOUT)

@@ -25,6 +25,9 @@ class MarkersAgree(unittest.TestCase):
         script = (ROOT / "tools/threadkata/limit_output.sh").read_text(encoding="utf-8")
         self.assertIn(f'echo "{markers.LIMITER_EXIT}$status"', script)
         self.assertIn(f'echo "{markers.LIMITER_OUTPUT_LIMIT}$limit bytes exceeded"', script)
+        self.assertIn(f'echo "{markers.LIMITER_PREFIX}$(cat "$reason")"', script)
+        for marker in (markers.LIMITER_MEMORY_LIMIT, markers.LIMITER_PROCESS_LIMIT):
+            self.assertIn(f'echo "{marker.removeprefix(markers.LIMITER_PREFIX)}', script)
 
     @unittest.skipUnless(GTEST_SOURCE.exists(), "GoogleTest's source is not installed")
     def test_googletest_prints_the_declared_lines(self):
