@@ -111,6 +111,19 @@ def mistake(out, lesson, matches):
     out.print()
 
 
+def timeline_offer(out, lesson, result):
+    """After a failing run: the command that draws what the learner's threads did in the check
+    that failed (or crashed, hung or raced)."""
+    failed = [case.name for case in result.cases if case.status == classify.FAIL]
+    test = failed[0] if result.kind == classify.FAIL and failed else result.test
+    if result.kind in (classify.PASS, classify.COMPILE_ERROR, classify.REFUSED) or not test:
+        return
+    out.print(
+        f"  See what your threads did in {escape(test)}, one lane each: "
+        f"[cyan]tools/kata timeline {lesson.id} {escape(test)}[/]\n"
+    )
+
+
 def where_to_work(out, lesson):
     out.print(f"  Edit   [bold]{escape(', '.join(lesson.editable))}[/]")
     out.print(f"  Read   {escape(lesson.readme)}")

@@ -42,6 +42,7 @@ def check_and_report(session, lesson, show_all=False):
     if plain.kind != "pass":
         render.verdict(out, lesson, plain, "default", session.log(lesson, "default"), show_all)
         render.mistake(out, lesson, session.closest_mistakes(lesson, outcome))
+        render.timeline_offer(out, lesson, plain)
         return outcome
     count = f"all {len(plain.cases)} checks pass" if plain.cases else "the checks pass"
     out.print(f"[green]✓[/] {count}")
@@ -52,6 +53,7 @@ def check_and_report(session, lesson, show_all=False):
         )
         render.verdict(out, lesson, outcome.tsan, "tsan", session.log(lesson, "tsan"), show_all)
         render.mistake(out, lesson, session.closest_mistakes(lesson, outcome))
+        render.timeline_offer(out, lesson, outcome.tsan)
         out.print("  A lesson is solved when its checks pass plain and under ThreadSanitizer.")
         return outcome
     out.print(f"[green]✓[/] {count} under ThreadSanitizer: no data race, no leaked thread\n")

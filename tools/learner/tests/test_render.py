@@ -5,7 +5,7 @@ import unittest
 import rich.console
 
 from learner import render
-from threadkata import lessons, mistakes
+from threadkata import classify, lessons, mistakes
 
 LESSON = lessons.Lesson(id="05", folder="05_x", title="X", editable=("katas/05_x/x.cc",), points=1)
 
@@ -44,3 +44,24 @@ class MistakeTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def offered(result):
+    out = io.StringIO()
+    render.timeline_offer(rich.console.Console(file=out, width=200, no_color=True), LESSON, result)
+    return out.getvalue()
+
+
+class TimelineOfferTest(unittest.TestCase):
+    def test_a_failed_check_offers_the_timeline_of_the_first_failing_one(self):
+        cases = [classify.Case("S.Passes", classify.PASS), classify.Case("S.Fails", classify.FAIL)]
+        text = offered(classify.Verdict(classify.FAIL, "why", cases=cases))
+        self.assertIn("tools/kata timeline 05 S.Fails", text)
+
+    def test_a_hang_offers_the_timeline_of_the_check_that_hung(self):
+        text = offered(classify.Verdict(classify.TIMEOUT, "why", test="S.Hangs"))
+        self.assertIn("tools/kata timeline 05 S.Hangs", text)
+
+    def test_nothing_is_offered_when_nothing_ran(self):
+        self.assertEqual(offered(classify.Verdict(classify.COMPILE_ERROR, "why")), "")
+        self.assertEqual(offered(classify.Verdict(classify.CRASH, "died before any check")), "")
