@@ -306,13 +306,13 @@ class Bazel:
             runs, failed = parse_events(lines, labels)
         return Invocation(runs=runs, failed_actions=failed, log_path=str(log_path))
 
-    def test(self, config, labels, log_path):
+    def test(self, config, labels, log_path, fresh=False):
         """Runs the test targets LABELS under CONFIG ("default" or "tsan"), each test program
-        under the output limiter."""
+        under the output limiter; FRESH: never a cached result."""
         # One run, one log and one verdict per kata: a sharded test reports a result per shard,
         # and parse_events keeps one per label.
         flags = ["--test_output=summary", "--test_sharding_strategy=disabled"]
-        if self.settings.strict_sandbox:
+        if self.settings.strict_sandbox or fresh:
             # A result is never taken from another submission's run.
             flags.append("--nocache_test_results")
         return self.run("test", config, labels, log_path, flags=flags)

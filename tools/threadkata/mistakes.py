@@ -17,7 +17,10 @@ ThreadSanitizer one when the plain checks pass):
   tell different stories ("spinning" or "polling"), stay apart;
 - the check a crash, hang or sanitizer report happened in ("timeout in T"), and a sanitizer's
   finding ("finding ThreadSanitizer: data race").
-Two signatures are as alike as the share of marks they have in common (Jaccard's index).
+Two signatures are as alike as the share of marks they have in common (Jaccard's index). A
+mutant whose failure depends on the schedule (a race, a lost wake-up) shows different
+signatures in different runs: `record --runs N` keeps each distinct one, and a learner's
+verdict is compared with the most alike of them.
 """
 
 import dataclasses
@@ -139,8 +142,9 @@ def likeness(a, b):
 
 
 def load(root, lesson):
-    """Mutant name -> recorded signature (a frozenset, or None for a mutant the learner's
-    check cannot see, e.g. one only AddressSanitizer rejects). {} when none was recorded."""
+    """Mutant name -> its recorded signatures (a tuple of frozensets, the most frequent first,
+    or None for a mutant the learner's check cannot see, e.g. one only AddressSanitizer
+    rejects). {} when none was recorded."""
     path = mutants_folder(root, lesson) / SIGNATURES
     if not path.is_file():
         return {}
@@ -149,7 +153,11 @@ def load(root, lesson):
         if data.get("format") != FORMAT:
             raise SignatureError(f'{path}: not a "{FORMAT}" file')
         return {
-            name: frozenset(entry["marks"]) if entry["marks"] is not None else None
+            name: (
+                tuple(frozenset(marks) for marks in [entry["marks"]] + entry.get("other_runs", []))
+                if entry["marks"] is not None
+                else None
+            )
             for name, entry in data["mutants"].items()
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -157,23 +165,36 @@ def load(root, lesson):
 
 
 def save(root, lesson, recorded):
-    """Writes RECORDED (mutant name -> {"key", "marks", "note"}) as the lesson's signatures."""
+    """Writes RECORDED (mutant name -> {"key", "marks", "note"}, where "marks" is None or a list
+    of distinct signatures, the most frequent first) as the lesson's signatures."""
     path = mutants_folder(root, lesson) / SIGNATURES
     data = {
         "format": FORMAT,
         "format_version": 1,
         "about": "What a learner's check shows for each curated mutant: tools/mistakes record "
         + lesson.id,
-        "mutants": {
-            name: {
-                "key": entry["key"],
-                "marks": sorted(entry["marks"]) if entry["marks"] is not None else None,
-                "note": entry.get("note"),
-            }
-            for name, entry in sorted(recorded.items())
-        },
+        "mutants": {name: _entry(entry) for name, entry in sorted(recorded.items())},
     }
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _entry(recorded):
+    runs = recorded["marks"]
+    entry = {"key": recorded["key"], "marks": sorted(runs[0]) if runs else None}
+    if runs and len(runs) > 1:
+        entry["other_runs"] = [sorted(marks) for marks in runs[1:]]
+    entry["note"] = recorded.get("note")
+    return entry
+
+
+def distinct(signatures):
+    """The distinct signatures of several runs of one mutant, the most frequent first (the
+    earliest seen first among equals); None when no run showed one."""
+    seen = [marks for marks in signatures if marks is not None]
+    if not seen:
+        return None
+    order = list(dict.fromkeys(seen))
+    return sorted(order, key=lambda marks: -seen.count(marks))
 
 
 def stale(root, lesson):
@@ -221,23 +242,19 @@ def closest(root, lesson, config, verdict, table=None):
     if marks is None:
         return []
     table = load(root, lesson) if table is None else table
-    scored = [
-        (likeness(marks, recorded), name)
-        for name, recorded in table.items()
-        if recorded is not None
-    ]
-    best = max((score for score, _ in scored), default=0.0)
+    scored = []  # (likeness, name, the most alike of its signatures)
+    for name, runs in table.items():
+        if runs is not None:
+            score, run = max(((likeness(marks, run), run) for run in runs), key=lambda x: x[0])
+            scored.append((score, name, run))
+    best = max((score for score, _, _ in scored), default=0.0)
     if best < THRESHOLD:
         return []
     mutants = curated(root, lesson)
     failing = {m for m in marks if m.startswith("check ")}
     return [
-        Match(
-            mutants[name],
-            score,
-            tuple(sorted(m.removeprefix("check ") for m in failing & table[name])),
-        )
-        for score, name in sorted(scored)
+        Match(mutants[name], score, tuple(sorted(m.removeprefix("check ") for m in failing & run)))
+        for score, name, run in sorted(scored, key=lambda found: found[:2])
         if score == best and name in mutants
     ]
 

@@ -3,7 +3,8 @@
 
     tools/mistakes record [LESSON...]    run every curated mutant's tests (plain; under
                                          ThreadSanitizer when the plain ones pass) and write
-                                         tests/NN_name/mutants/signatures.json
+                                         tests/NN_name/mutants/signatures.json; --runs N runs
+                                         them N times and keeps each distinct signature
     tools/mistakes check [LESSON...]     put each curated mutant in a scratch copy of the
                                          repository as the learner's file, check it as
                                          tools/kata does, and require that the mistake named
@@ -28,6 +29,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from . import arguments
 from . import bazel as bazel_module
 from . import classify
 from . import lessons as lessons_module
@@ -61,8 +63,35 @@ def _mutant_label(lesson, name):
     return f"//tests/{lesson.folder}:mutant_{name}_test"
 
 
-def record(console, lessons):
-    """Runs each lesson's mutants through the engine and writes their signatures."""
+def _recorded_runs(bazel, lesson, labels, expected, logs, fresh):
+    """One run of LABELS (mutant name -> label) as a learner's check runs them: mutant name ->
+    the signature of its deciding verdict (None for a pass)."""
+    limits = {"test_timeout": TEST_TIMEOUT["default"]}
+    verdicts = {}
+    plain = bazel.test(
+        "default", list(labels.values()), logs / f"{lesson.id}-default.log", fresh=fresh
+    )
+    for name, label in labels.items():
+        run = engine.collect(plain, lesson, label)
+        verdicts[name] = [classify.judge(run, expected[lesson.id], lesson.editable, limits)]
+    passed = [name for name, found in verdicts.items() if found[0].kind == classify.PASS]
+    if passed:
+        limits = {"test_timeout": TEST_TIMEOUT["tsan"]}
+        tsan = bazel.test(
+            "tsan", [labels[n] for n in passed], logs / f"{lesson.id}-tsan.log", fresh=fresh
+        )
+        for name in passed:
+            run = engine.collect(tsan, lesson, labels[name])
+            verdicts[name].append(classify.judge(run, expected[lesson.id], lesson.editable, limits))
+    return {
+        name: mistakes.signature(*mistakes.deciding(found[0], found[1] if len(found) > 1 else None))
+        for name, found in verdicts.items()
+    }
+
+
+def record(console, lessons, runs=1):
+    """Runs each lesson's mutants through the engine RUNS times and writes their distinct
+    signatures."""
     bazel = _bazel(ROOT, "record")
     logs = bazel.settings.cache_dir / "logs"
     expected = bazel_module.expected_tests(
@@ -73,42 +102,35 @@ def record(console, lessons):
         if not mutants:
             continue
         started = time.monotonic()
-        limits = {"test_timeout": TEST_TIMEOUT["default"]}
-        verdicts = {}
         labels = {name: _mutant_label(lesson, name) for name in mutants}
-        plain = bazel.test("default", list(labels.values()), logs / f"{lesson.id}-default.log")
-        for name, label in labels.items():
-            run = engine.collect(plain, lesson, label)
-            verdicts[name] = [classify.judge(run, expected[lesson.id], lesson.editable, limits)]
-        passed = [name for name, found in verdicts.items() if found[0].kind == classify.PASS]
-        if passed:
-            limits = {"test_timeout": TEST_TIMEOUT["tsan"]}
-            tsan = bazel.test("tsan", [labels[n] for n in passed], logs / f"{lesson.id}-tsan.log")
-            for name in passed:
-                run = engine.collect(tsan, lesson, labels[name])
-                verdicts[name].append(
-                    classify.judge(run, expected[lesson.id], lesson.editable, limits)
-                )
+        seen = {name: [] for name in mutants}
+        for number in range(runs):
+            found = _recorded_runs(bazel, lesson, labels, expected, logs, fresh=number > 0)
+            for name, marks in found.items():
+                seen[name].append(marks)
         recorded = {}
-        for name, found in verdicts.items():
-            config, verdict = mistakes.deciding(found[0], found[1] if len(found) > 1 else None)
-            marks = mistakes.signature(config, verdict)
+        for name, signatures in seen.items():
+            marks = mistakes.distinct(signatures)
             recorded[name] = {
                 "key": mistakes.source_key(ROOT, lesson, mutants[name]),
                 "marks": marks,
                 "note": (
                     None
                     if marks is not None
-                    else f"passes the learner's check ({verdict.kind}): only the other "
-                    "configurations of tools/test reject it"
+                    else "passes the learner's check: only the other configurations of "
+                    "tools/test reject it"
                 ),
             }
         mistakes.save(ROOT, lesson, recorded)
         unseen = [n for n, e in recorded.items() if e["marks"] is None]
+        varying = [
+            f"{n} ({len(e['marks'])})" for n, e in recorded.items() if len(e["marks"] or ()) > 1
+        ]
         console.print(
-            f"{lesson.folder}: {len(recorded)} signatures in "
+            f"{lesson.folder}: {len(recorded)} mutants, {runs} run(s), in "
             f"{time.monotonic() - started:.0f} s"
             + (f"; not seen by a learner's check: {', '.join(unseen)}" if unseen else "")
+            + (f"; signatures that vary from run to run: {', '.join(varying)}" if varying else "")
         )
     return 0
 
@@ -265,10 +287,19 @@ def parser():
     ):
         command = commands.add_parser(name, help=text, description=text)
         command.add_argument("lessons", nargs="*", metavar="LESSON", help="default: every one")
+        if name == "record":
+            command.add_argument(
+                "--runs",
+                type=arguments.positive_int,
+                default=1,
+                metavar="N",
+                help="run each mutant N times and keep each distinct signature (default 1); "
+                "a mutant whose failure depends on the schedule needs several",
+            )
         if name == "check":
             command.add_argument(
                 "--per-lesson",
-                type=int,
+                type=arguments.positive_int,
                 metavar="K",
                 help="only the first K mutants of each lesson (by name)",
             )
@@ -299,11 +330,8 @@ def main(argv=None):
     chosen = chosen or all_lessons
     try:
         if args.command == "record":
-            return record(console, chosen)
+            return record(console, chosen, args.runs)
         if args.command == "check":
-            if args.per_lesson is not None and args.per_lesson < 1:
-                print("tools/mistakes: --per-lesson takes a positive number", file=sys.stderr)
-                return 2
             known = {n for lesson in chosen for n in mistakes.curated(ROOT, lesson)}
             unknown = [n for n in args.mutant if n not in known]
             if unknown:

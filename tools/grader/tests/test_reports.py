@@ -108,7 +108,7 @@ class MistakesTest(unittest.TestCase):
         mistakes.save(
             self.root,
             LESSONS[1],
-            {"derefs_null": {"key": "k", "marks": {"verdict default crash", "check S.T"}}},
+            {"derefs_null": {"key": "k", "marks": [{"verdict default crash", "check S.T"}]}},
         )
 
     def test_a_kata_that_fails_like_a_mutant_names_it_and_its_hint(self):

@@ -10,6 +10,7 @@ import sys
 import time
 import traceback
 
+from threadkata import arguments
 from threadkata import bazel as bazel_module
 from threadkata import lessons as lessons_module
 from threadkata import mistakes
@@ -40,16 +41,6 @@ without full marks; 2 wrong usage; 3 the grader itself could not run (the report
 
 def _lesson_ids(text):
     return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value} must be above 0")
-    return value
 
 
 def _shard(text):
@@ -102,28 +93,28 @@ def parser():
     p.add_argument(
         "--test-timeout",
         metavar="S",
-        type=_positive_int,
+        type=arguments.positive_int,
         default=300,
         help="seconds one kata's tests may take before they count as a timeout (default 300)",
     )
     p.add_argument(
         "--output-limit",
         metavar="BYTES",
-        type=_positive_int,
+        type=arguments.positive_int,
         default=1024 * 1024,
         help="output one kata's tests may print before they are stopped (default 1 MiB)",
     )
     p.add_argument(
         "--max-file-bytes",
         metavar="BYTES",
-        type=_positive_int,
+        type=arguments.positive_int,
         default=256 * 1024,
         help="largest editable file accepted (default 256 KiB)",
     )
     p.add_argument(
         "--invocation-timeout",
         metavar="S",
-        type=_positive_int,
+        type=arguments.positive_int,
         default=3600,
         help="seconds one `bazel test` may take before the grader gives up (default 3600)",
     )

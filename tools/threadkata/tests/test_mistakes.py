@@ -36,7 +36,11 @@ class Tree:
             self.root,
             LESSON,
             {
-                name: {"key": mistakes.source_key(self.root, LESSON, mutants[name]), "marks": marks}
+                name: {
+                    "key": mistakes.source_key(self.root, LESSON, mutants[name]),
+                    # One run's signature (a set), or several runs' (a list of sets).
+                    "marks": [marks] if isinstance(marks, set) else marks,
+                }
                 for name, marks in signatures.items()
             },
         )
@@ -129,6 +133,28 @@ class ClosestTest(unittest.TestCase):
         self.assertEqual(self.closest(partly), [], "2 marks of 6 in common is not alike")
         self.assertEqual(self.closest(verdict(classify.PASS)), [])
         self.assertEqual(self.closest(verdict(classify.FAIL, [("S.A", "t.cc:7")]), "tsan"), [])
+
+    def test_a_mutant_recorded_with_several_signatures_is_matched_by_its_most_alike(self):
+        self.tree.record(
+            {
+                "joins_in_loop": {"verdict default fail", "check S.A", "at S.A t.cc:4"},
+                "detaches": [
+                    {"verdict default fail", "check S.A", "at S.A t.cc:9"},
+                    {"verdict default timeout", "timeout in S.C"},
+                ],
+            }
+        )
+        (match,) = self.closest(verdict(classify.TIMEOUT, test="S.C"))
+        self.assertEqual(match.mutant.name, "detaches")
+        self.assertEqual(match.likeness, 1.0)
+        (match,) = self.closest(verdict(classify.FAIL, [("S.A", "t.cc:9")]))
+        self.assertEqual(match.mutant.name, "detaches")
+
+    def test_distinct_keeps_each_signature_once_the_most_frequent_first(self):
+        a, b = frozenset({"a"}), frozenset({"b"})
+        self.assertEqual(mistakes.distinct([a, b, b, None]), [b, a])
+        self.assertEqual(mistakes.distinct([a, b]), [a, b])
+        self.assertIsNone(mistakes.distinct([None, None]))
 
     def test_as_json_gives_what_results_json_holds(self):
         entry = mistakes.as_json(self.closest(verdict(classify.FAIL, [("S.A", "t.cc:4")])))
