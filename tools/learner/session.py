@@ -92,33 +92,42 @@ class Session:
             self._bazel = bazel_module.Bazel(self.root, settings)
         return self._bazel
 
-    def _judge(self, lesson, config, what):
-        logs = self.state / "logs"
-        with self.out.status(f"{lesson.id} {ui.escape(lesson.title)}: {what}", spinner="dots"):
-            expected = bazel_module.expected_tests(
-                self.bazel, self.root, [lesson], self.state / "test-lists.json", logs / "list.log"
-            )
-            results = engine.judge_lessons(
-                self.bazel, config, [lesson], expected, logs / f"{lesson.id}-{config}.bazel.log"
-            )
-        run, verdict = results[lesson.id]
-        # The test program's whole output, for the learner to read in full.
-        (logs / f"{lesson.id}-{config}.test.log").write_text(
-            run.log or run.build_output, encoding="utf-8"
-        )
-        return verdict
-
     def log(self, lesson, config):
         return (self.state / "logs" / f"{lesson.id}-{config}.test.log").relative_to(self.root)
 
     def check(self, lesson):
         """Runs LESSON's checks plain, then under ThreadSanitizer if they pass; records a
         solved lesson (a failing check never un-solves one)."""
-        outcome = Outcome(self._judge(lesson, "default", "building and running the checks"))
-        if outcome.plain.kind == classify.PASS:
-            outcome.tsan = self._judge(
-                lesson, "tsan", "running the checks again under ThreadSanitizer"
+        logs = self.state / "logs"
+        doing = {
+            "default": "building and running the checks",
+            "tsan": "running the checks again under ThreadSanitizer",
+        }
+
+        def stage(config):
+            title = f"{lesson.id} {ui.escape(lesson.title)}: {doing[config]}"
+            return self.out.status(title, spinner="dots")
+
+        with stage("default"):
+            expected = bazel_module.expected_tests(
+                self.bazel, self.root, [lesson], self.state / "test-lists.json", logs / "list.log"
             )
+        configs = engine.judge_plain_then_tsan(
+            self.bazel,
+            [lesson],
+            expected,
+            lambda config: logs / f"{lesson.id}-{config}.bazel.log",
+            stage,
+        )
+        for config, results in configs.items():
+            if lesson.id in results:
+                run, _ = results[lesson.id]
+                # The test program's whole output, for the learner to read in full.
+                (logs / f"{lesson.id}-{config}.test.log").write_text(
+                    run.log or run.build_output, encoding="utf-8"
+                )
+        tsan = configs["tsan"].get(lesson.id)
+        outcome = Outcome(configs["default"][lesson.id][1], tsan[1] if tsan else None)
         if outcome.solved:
             self.progress.mark_solved(lesson.id)
             self.save()

@@ -190,16 +190,11 @@ def check(console, lessons, per_lesson, report, only=()):
         try:
             for name in names:
                 learner_file.write_text(_patched(ROOT, lesson, mutants[name]), encoding="utf-8")
-                found = engine.judge_lessons(
-                    bazel, "default", [lesson], expected, logs / f"{lesson.id}.log"
+                found = engine.judge_plain_then_tsan(
+                    bazel, [lesson], expected, lambda config: logs / f"{lesson.id}.log"
                 )
-                plain = found[lesson.id][1]
-                tsan = None
-                if plain.kind == classify.PASS:
-                    found = engine.judge_lessons(
-                        bazel, "tsan", [lesson], expected, logs / f"{lesson.id}.log"
-                    )
-                    tsan = found[lesson.id][1]
+                plain = found["default"][lesson.id][1]
+                tsan = found["tsan"][lesson.id][1] if lesson.id in found["tsan"] else None
                 config, verdict = mistakes.deciding(plain, tsan)
                 matches = mistakes.closest(ROOT, lesson, config, verdict, table)
                 named = [m.mutant.name for m in matches]

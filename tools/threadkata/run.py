@@ -1,6 +1,7 @@
-"""Runs lessons' tests under one configuration and judges each run: the one path both tools
-take. Also writes and reads a run as a fixture (tests/fixtures/), to judge it again later."""
+"""Runs lessons' tests and judges each run: under one configuration (judge_lessons), or as a
+check, plain then under ThreadSanitizer (judge_plain_then_tsan): the one path both tools take. Also writes and reads a run as a fixture (tests/fixtures/), to judge it again later."""
 
+import contextlib
 import dataclasses
 import json
 import pathlib
@@ -101,6 +102,28 @@ def judge_lessons(bazel, config, lessons, expected, log_path, gatekeeper=gated):
             classify.judge(run, expected[lesson.id], lesson.editable, limits),
         )
     return results
+
+
+def judge_plain_then_tsan(bazel, lessons, expected, log_path, stage=None, gatekeeper=gated):
+    """A check, as both tools make it: config -> lesson id -> (classify.Run, classify.Verdict).
+    Every lesson runs plain; only the lessons whose plain checks pass run again under
+    ThreadSanitizer (a lesson is solved when both pass). LOG_PATH(config): where Bazel's output
+    goes; STAGE(config): a context manager around each configuration's run (the learner's
+    spinner)."""
+    configs = {}
+    for config in bazel_module.CONFIGS:  # plain first
+        chosen = [
+            lesson
+            for lesson in lessons
+            if not configs or configs["default"][lesson.id][1].kind == classify.PASS
+        ]
+        configs[config] = {}
+        if chosen:
+            with stage(config) if stage else contextlib.nullcontext():
+                configs[config] = judge_lessons(
+                    bazel, config, chosen, expected, log_path(config), gatekeeper
+                )
+    return configs
 
 
 def save_fixture(folder, run, lesson, config, expected, test_timeout):

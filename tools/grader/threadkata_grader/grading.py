@@ -241,16 +241,8 @@ def grade(submission, lessons, bazel, expected, settings, work_dir, max_file_byt
         for lesson in lessons
         if all(o.state == submission_module.ACCEPTED for o in outcomes[lesson.id])
     ]
-    configs = {
-        "default": engine.judge_lessons(
-            bazel, "default", complete, expected, work_dir / "bazel-default.log"
-        )
-    }
-    passed = [
-        lesson for lesson in complete if configs["default"][lesson.id][1].kind == classify.PASS
-    ]
-    configs["tsan"] = engine.judge_lessons(
-        bazel, "tsan", passed, expected, work_dir / "bazel-tsan.log"
+    configs = engine.judge_plain_then_tsan(
+        bazel, complete, expected, lambda config: work_dir / f"bazel-{config}.log"
     )
 
     results = _skeleton(submission, lessons, settings)
