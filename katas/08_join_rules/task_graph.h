@@ -55,7 +55,8 @@ class CycleError : public std::invalid_argument {
 // finished. A task starts only after all its prerequisites have finished; tasks that do not
 // wait for each other run at the same time.
 //
-// Checks the whole graph before it starts any thread, so a graph that cannot run runs nothing:
+// Checks the whole graph before it starts any thread, in time proportional to the number of
+// tasks and prerequisites, so a graph that cannot run runs nothing:
 // throws CycleError if tasks wait for each other in a circle (a task that lists itself
 // included), and std::invalid_argument naming the task if two tasks have the same name or a
 // prerequisite is not the name of a task.

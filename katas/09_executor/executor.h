@@ -41,7 +41,7 @@ class Executor {
   // Queues fn(args...) and returns at once, without waiting for it to start. `f` and `args` are
   // copied or moved into the task (std::ref passes a reference). The future's get() blocks
   // until the task has run, then returns its result or rethrows its exception.
-  // Throws std::runtime_error after shutdown() has begun.
+  // Throws std::runtime_error after shutdown() has begun; a task refused so is never run.
   template <class F, class... Args>
   std::future<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> submit(F&& f,
                                                                                    Args&&... args);

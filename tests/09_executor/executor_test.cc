@@ -205,6 +205,48 @@ TEST(Submit, ThrowsAfterShutdown) {
          "std::runtime_error instead of queueing a task that never runs";
 }
 
+// Pins "Throws std::runtime_error after shutdown() has begun" with "each task runs exactly
+// once": a task whose submit() threw was never accepted, so it never runs, not even when a
+// worker is still emptying the queue for shutdown(). One worker is kept busy while the owner's
+// shutdown() waits for it; tasks submitted meanwhile are accepted until shutdown() has begun,
+// and the first refused one must not be in the queue the worker empties once it is released.
+TEST(Submit, RefusedWhileShutdownWaitsNeverRuns) {
+  Executor executor(1);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  executor.submit([released] { released.wait(); });
+  std::mutex mutex;
+  std::vector<int> ran;  // guarded by mutex
+  std::thread owner([&] { executor.shutdown(); });
+  int accepted = 0;
+  int refused = -1;
+  Stopwatch waiting;
+  for (int i = 0; refused < 0 && waiting.Elapsed() < Units(30); ++i) {
+    try {
+      executor.submit([&, i] {
+        std::lock_guard lock(mutex);
+        ran.push_back(i);
+      });
+      ++accepted;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } catch (const std::runtime_error&) {
+      refused = i;
+    }
+  }
+  release.set_value();
+  owner.join();
+  ASSERT_GE(refused, 0) << "submit() went on accepting tasks for 30 units while shutdown() was "
+                           "waiting for a busy worker: shutdown() must set its \"shutting down\" "
+                           "flag (under the mutex) before it waits for the queue and the workers";
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(std::count(ran.begin(), ran.end(), refused), 0)
+      << "a task whose submit() threw std::runtime_error still ran: enqueue() pushed it before "
+         "checking the \"shutting down\" flag. Check the flag first, then push, in one locked "
+         "section";
+  EXPECT_EQ(static_cast<int>(ran.size()) - std::count(ran.begin(), ran.end(), refused), accepted)
+      << "every task that submit() accepted must run before shutdown() returns";
+}
+
 TEST(Executor, RunsEveryTaskExactlyOnce) {
   constexpr int kTasks = 200;
   std::vector<std::atomic<int>> runs(kTasks);
