@@ -14,10 +14,15 @@ def mutant(name, hint):
     return mistakes.Mutant(name, f"{name.replace('_', ' ')} [b]", hint, pathlib.Path("p"))
 
 
-def shown(matches):
+def printed(render_function, *args):
+    """What RENDER_FUNCTION(console, LESSON, *ARGS) prints, without colour."""
     out = io.StringIO()
-    render.mistake(rich.console.Console(file=out, width=200, no_color=True), LESSON, matches)
+    render_function(rich.console.Console(file=out, width=200, no_color=True), LESSON, *args)
     return out.getvalue()
+
+
+def shown(matches):
+    return printed(render.mistake, matches)
 
 
 class MistakeTest(unittest.TestCase):
@@ -47,9 +52,7 @@ if __name__ == "__main__":
 
 
 def offered(result):
-    out = io.StringIO()
-    render.timeline_offer(rich.console.Console(file=out, width=200, no_color=True), LESSON, result)
-    return out.getvalue()
+    return printed(render.timeline_offer, result)
 
 
 class TimelineOfferTest(unittest.TestCase):
