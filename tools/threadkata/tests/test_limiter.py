@@ -1,0 +1,64 @@
+"""The output limiter (limit_output.sh, every test program's --run_under) run on small programs
+outside Bazel, in a process group of its own as Bazel's test-setup.sh starts it."""
+
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import unittest
+
+from threadkata import markers
+
+LIMITER = pathlib.Path(__file__).resolve().parents[1] / "limit_output.sh"
+
+
+def limited(command, **limits):
+    """(exit status, output, seconds) of COMMAND under the limiter with LIMITS (env names)."""
+    env = dict(os.environ, **{name: str(value) for name, value in limits.items()})
+    started = time.monotonic()
+    done = subprocess.run(
+        ["bash", str(LIMITER), *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
+    return done.returncode, done.stdout, time.monotonic() - started
+
+
+class LimiterTest(unittest.TestCase):
+    def test_a_program_within_its_limits_ends_with_its_own_status(self):
+        status, output, _ = limited(["sh", "-c", "echo hello; exit 3"])
+        self.assertEqual(status, 3)
+        self.assertEqual(output.splitlines()[-1], f"{markers.LIMITER_EXIT}3")
+        self.assertNotIn("limit of", output)
+
+    def test_too_many_processes_are_all_killed_and_named(self):
+        forks = "for i in $(seq 200); do sleep 20 & done; wait"
+        status, output, seconds = limited(["bash", "-c", forks], THREADKATA_PROCESS_LIMIT=50)
+        self.assertIn(f"{markers.LIMITER_PROCESS_LIMIT}50 exceeded", output)
+        self.assertNotEqual(status, 0)
+        self.assertLess(seconds, 15, "the sleeping children were not killed")
+        self.assertNotIn("Killed", output, "the shell's notice is no output of the program")
+
+    def test_too_much_memory_is_killed_and_named(self):
+        grow = "import time\nx = []\nwhile True:\n    x.append(bytearray(16 << 20))\n"
+        grow += "    time.sleep(0.01)\n"
+        status, output, seconds = limited(
+            [sys.executable, "-c", grow], THREADKATA_MEMORY_LIMIT_MIB=200
+        )
+        self.assertIn(f"{markers.LIMITER_MEMORY_LIMIT}200 MiB exceeded", output)
+        self.assertNotEqual(status, 0)
+        self.assertLess(seconds, 30)
+
+    def test_output_past_the_cap_is_cut_and_named(self):
+        status, output, _ = limited(["yes"], THREADKATA_OUTPUT_LIMIT=1000)
+        self.assertIn(f"{markers.LIMITER_OUTPUT_LIMIT}1000 bytes exceeded", output)
+        self.assertNotEqual(status, 0)
+        self.assertLess(len(output), 1200)
+
+
+if __name__ == "__main__":
+    unittest.main()
