@@ -171,6 +171,7 @@ def main():
         if group != "all":
             # Bad behaviour is quick to show: shorter limits keep the check fast.
             command += ["--lessons", group, "--test-timeout", "60", "--output-limit", "65536"]
+            command += ["--memory-limit", "512"]
         elif all_ids:
             command += ["--lessons", ",".join(all_ids)]
         print("$ " + " ".join(command), flush=True)

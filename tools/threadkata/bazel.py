@@ -75,6 +75,7 @@ class Settings:
     test_timeout: dict  # config -> seconds
     output_limit: int
     disk_cache: pathlib.Path = None
+    memory_limit_mib: int = None  # None: the limiter's own (limit_output.sh)
     invocation_timeout: int = None  # seconds; None: no limit
     strict_sandbox: bool = False  # hostile code: linux-sandbox only, no network
     blocked_paths: tuple = ()
@@ -252,6 +253,8 @@ class Bazel:
             f"--test_env=THREADKATA_OUTPUT_LIMIT={settings.output_limit}",
             f"--run_under={LIMITER_LABEL}",
         ]
+        if settings.memory_limit_mib:
+            flags.append(f"--test_env=THREADKATA_MEMORY_LIMIT_MIB={settings.memory_limit_mib}")
         if settings.disk_cache:
             flags.append(f"--disk_cache={settings.disk_cache}")
         if settings.strict_sandbox:

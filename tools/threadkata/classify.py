@@ -49,7 +49,7 @@ _RESOURCE_LIMIT = re.compile(
     + "((?:"
     + "|".join(
         re.escape(m.removeprefix(markers.LIMITER_PREFIX))
-        for m in (markers.LIMITER_MEMORY_LIMIT, markers.LIMITER_PROCESS_LIMIT)
+        for m in (markers.LIMITER_MEMORY_LIMIT, markers.LIMITER_THREAD_LIMIT)
     )
     + ").*)$",
     re.M,
@@ -200,8 +200,18 @@ def log_cases(log):
     return cases
 
 
+def _limiter_lines(log):
+    """The limiter's own lines: those at the very end of the log, after everything the program
+    printed. A line of the same text that the program printed itself is not among them."""
+    lines = log.rstrip("\n").split("\n")
+    end = len(lines)
+    while end and lines[end - 1].startswith(markers.LIMITER_PREFIX):
+        end -= 1
+    return "\n".join(lines[end:])
+
+
 def _exit_status(log):
-    matches = _EXIT.findall(log[-4096:])
+    matches = _EXIT.findall(_limiter_lines(log))
     return int(matches[-1]) if matches else None
 
 
@@ -300,7 +310,7 @@ def _crash_explanation(log, status, exited_early):
     """How the program died, then its most likely cause."""
     if status == 0 and exited_early:
         return explain.EXITED_EARLY
-    killed = _RESOURCE_LIMIT.search(log)
+    killed = _RESOURCE_LIMIT.search(_limiter_lines(log))
     if killed:
         return explain.resource_limit(killed.group(1))
     thrown = _THROWN.search(log)
@@ -418,7 +428,8 @@ def judge(run, expected, learner_files, limits):
         )
 
     watchdog = next((l for l in log.splitlines() if l.startswith(markers.WATCHDOG)), None)
-    limit = next((l for l in log.splitlines() if l.startswith(markers.LIMITER_OUTPUT_LIMIT)), None)
+    limiter = _limiter_lines(log).splitlines()
+    limit = next((l for l in limiter if l.startswith(markers.LIMITER_OUTPUT_LIMIT)), None)
     stopped = run.status == "TIMEOUT" or watchdog or limit
     # Died on its own: a signal, an unexpected status, or tests that never ran.
     incomplete = bool(missing) or any(case.status == "error" for case in cases)
@@ -431,7 +442,7 @@ def judge(run, expected, learner_files, limits):
     if died and not stopped:
         running = _running(log)
         where = _innermost_mine(log, learner_files)
-        killed = _RESOURCE_LIMIT.search(log)
+        killed = _RESOURCE_LIMIT.search(_limiter_lines(log))
         if running or not killed:
             report = _shown_report(
                 _printed(log[log.rfind(markers.GTEST_RUN + running) :] if running else log)

@@ -8,19 +8,23 @@
 # preceded, when a limit was reached, by one of
 #   [threadkata-grader] output limit of N bytes exceeded
 #   [threadkata-grader] memory limit of N MiB exceeded
-#   [threadkata-grader] process limit of N exceeded
+#   [threadkata-grader] thread limit of N exceeded
 set -u
 limit=${THREADKATA_OUTPUT_LIMIT:-1048576}
-# Memory and processes are counted over this process group, the program and every process it
-# starts, sampled every 0.1 s; past a limit all of them are killed. The kernel's own limits do
-# not fit: the sanitizers reserve terabytes of address space (so no ulimit -v), ThreadSanitizer
-# ignores hard_rss_limit_mb, and ulimit -u does not apply to root.
+# Memory (proportional set size: pages shared after a fork count once) and threads (those of
+# every process) are counted over the program and every process it starts, in this process
+# group, sampled every 0.1 s; past a limit all of them are stopped, then killed. The kernel's
+# own limits do not fit: the sanitizers reserve terabytes of address space (so no ulimit -v),
+# ThreadSanitizer ignores hard_rss_limit_mb, and ulimit -u does not apply to root.
 memory_mib=${THREADKATA_MEMORY_LIMIT_MIB:-4096}
-processes=${THREADKATA_PROCESS_LIMIT:-256}
-# No file over 64 MiB, no core dump, at most 512 processes of this user (when it is not root).
-ulimit -f 65536 -c 0 -u 512
+threads=${THREADKATA_THREAD_LIMIT:-1024}
+# No file over 64 MiB, no core dump, at most 256 open files per process (socket buffers are
+# memory no process's size shows), at most 512 processes of this user (when it is not root).
+ulimit -f 65536 -c 0 -n 256 -u 512
 
+reader=$(mktemp "${TEST_TMPDIR:-/tmp}/limits.XXXXXX")
 capped() {
+  echo "$BASHPID" >"$reader"
   head -c "$limit"
   if [[ $(head -c 1 | wc -c) -gt 0 ]]; then
     exit 10
@@ -39,11 +43,14 @@ while [[ $parent -gt 1 && $(stat_field "$parent" 3) == "$group" ]]; do
   parent=$(stat_field "$parent" 2)
 done
 
-# The group's processes other than the spared ones and the watcher's own children and
-# grandchildren: "PROCESSES RSS_KIB"; with "pids" their pids; with "running" the pids of those
-# neither stopped nor ended.
+# The group's processes, but for the spared ones and the children and grandchildren of the
+# watcher (its sampling) and of the output's reader: "THREADS MEMORY_KIB"; with "pids" their
+# pids; with "running" the pids of those neither stopped nor ended. A process that ends while
+# /proc is read is left out (cat goes on; awk alone would stop at the first missing file).
 group_members() {
-  awk -v group="$group" -v page_kib="$page_kib" -v mode="$1" -v spared="$spared $2" -v me="$2" '
+  # shellcheck disable=SC2002
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v group="$group" -v page_kib="$page_kib" \
+    -v mode="$1" -v spared="$spared $2 $3" -v me="$2" -v reader="$3" '
     BEGIN { n = split(spared, list, " "); for (i = 1; i <= n; i++) keep[list[i]] = 1 }
     {
       pid = $1
@@ -51,41 +58,51 @@ group_members() {
       if ($3 != group) next
       parent[pid] = $2
       state[pid] = $1
+      tasks[pid] = $18
       rss[pid] = $22 * page_kib
     }
     END {
       for (pid in parent) {
-        if (pid in keep || parent[pid] == me || parent[parent[pid]] == me) continue
+        up = parent[pid]
+        if (pid in keep || up == me || up == reader || parent[up] == me || parent[up] == reader)
+          continue
         if (mode == "pids" || (mode == "running" && state[pid] !~ /[TtZX]/)) print pid
-        count++
-        total += rss[pid]
+        if (mode != "usage") continue
+        count += tasks[pid]
+        pss = ""
+        file = "/proc/" pid "/smaps_rollup"
+        while ((getline line < file) > 0) if (line ~ /^Pss:/) { split(line, f, " "); pss = f[2] }
+        close(file)
+        total += pss == "" ? rss[pid] : pss
       }
       if (mode == "usage") print count + 0, total + 0
     }
-  ' /proc/[0-9]*/stat 2>/dev/null
+  '
 }
 
 reason=$(mktemp "${TEST_TMPDIR:-/tmp}/limits.XXXXXX")
 watch_resources() {
-  local me=$BASHPID count rss found
+  local me=$BASHPID count memory found
+  local output_reader
   while sleep 0.1; do
-    read -r count rss < <(group_members usage "$me")
-    if ((rss > memory_mib * 1024)); then
+    output_reader=$(<"$reader")
+    read -r count memory < <(group_members usage "$me" "$output_reader")
+    if ((${memory:-0} > memory_mib * 1024)); then
       echo "memory limit of $memory_mib MiB exceeded" >"$reason"
-    elif ((count > processes)); then
-      echo "process limit of $processes exceeded" >"$reason"
+    elif ((${count:-0} > threads)); then
+      echo "thread limit of $threads exceeded" >"$reason"
     else
       continue
     fi
     # Stopped first, so that none can start more, until a round finds none running; then killed.
     for _ in $(seq 100); do
-      found=$(group_members running "$me")
+      found=$(group_members running "$me" "$output_reader")
       [[ -z $found ]] && break
       # shellcheck disable=SC2086
       kill -STOP $found 2>/dev/null
     done
     # shellcheck disable=SC2046
-    kill -KILL $(group_members pids "$me") 2>/dev/null
+    kill -KILL $(group_members pids "$me" "$output_reader") 2>/dev/null
     return
   done
 }
@@ -108,6 +125,6 @@ if [[ -s $reason ]]; then
   echo "[threadkata-grader] $(cat "$reason")"
   [[ $status -eq 0 ]] && status=1
 fi
-rm -f "$reason"
+rm -f "$reason" "$reader"
 echo "[threadkata-grader] exit $status"
 exit "$status"

@@ -9,9 +9,9 @@ LIMITER_PREFIX = "[threadkata-grader] "
 LIMITER_EXIT = LIMITER_PREFIX + "exit "
 LIMITER_OUTPUT_LIMIT = LIMITER_PREFIX + "output limit of "
 # The program and the processes it started were killed for using too much memory, or too many
-# processes.
+# threads (those of every process it started).
 LIMITER_MEMORY_LIMIT = LIMITER_PREFIX + "memory limit of "
-LIMITER_PROCESS_LIMIT = LIMITER_PREFIX + "process limit of "
+LIMITER_THREAD_LIMIT = LIMITER_PREFIX + "thread limit of "
 
 # Printed by the test main's watchdog (tests/support/deadline.cc) before it ends the program.
 WATCHDOG = "[  TIMEOUT ] "

@@ -105,6 +105,13 @@ def parser():
         help="output one kata's tests may print before they are stopped (default 1 MiB)",
     )
     p.add_argument(
+        "--memory-limit",
+        metavar="MIB",
+        type=arguments.positive_int,
+        help="memory one kata's tests and the processes they start may use together before they "
+        "are stopped (default 4096 MiB, tools/threadkata/limit_output.sh)",
+    )
+    p.add_argument(
         "--max-file-bytes",
         metavar="BYTES",
         type=arguments.positive_int,
@@ -265,6 +272,7 @@ def main(argv=None):
             cache_dir=cache_dir / folder,
             test_timeout={config: args.test_timeout for config in bazel_module.CONFIGS},
             output_limit=args.output_limit,
+            memory_limit_mib=args.memory_limit,
             disk_cache=disk_cache,
             invocation_timeout=args.invocation_timeout,
             strict_sandbox=strict,

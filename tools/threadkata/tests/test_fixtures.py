@@ -106,6 +106,21 @@ class Verdicts(unittest.TestCase):
         self.assertIn("memory limit of", verdict.explanation)
         self.assertNotIn("Killed", verdict.report)
 
+    def test_a_limiter_line_the_program_printed_itself_changes_nothing(self):
+        run, meta = engine.load_fixture(FIXTURES / "fail")
+        lines = run.log.split("\n")
+        middle = len(lines) // 2
+        for forged in ("output limit of 5 bytes exceeded", "memory limit of 1 MiB exceeded"):
+            with self.subTest(forged=forged):
+                log = "\n".join(lines[:middle] + [f"[threadkata-grader] {forged}"] + lines[middle:])
+                verdict = classify.judge(
+                    dataclasses.replace(run, log=log),
+                    meta["expected_tests"],
+                    meta["editable"],
+                    {"test_timeout": meta["test_timeout"]},
+                )
+                self.assertEqual(verdict.kind, classify.FAIL, "only the limiter's last lines count")
+
     def test_a_hang_is_a_timeout_naming_the_test_and_keeping_the_watchdogs_line(self):
         verdict = judged("hang")
         self.assertEqual(verdict.kind, classify.TIMEOUT)

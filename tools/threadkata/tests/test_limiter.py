@@ -37,11 +37,42 @@ class LimiterTest(unittest.TestCase):
 
     def test_too_many_processes_are_all_killed_and_named(self):
         forks = "for i in $(seq 200); do sleep 20 & done; wait"
-        status, output, seconds = limited(["bash", "-c", forks], THREADKATA_PROCESS_LIMIT=50)
-        self.assertIn(f"{markers.LIMITER_PROCESS_LIMIT}50 exceeded", output)
+        status, output, seconds = limited(["bash", "-c", forks], THREADKATA_THREAD_LIMIT=50)
+        self.assertIn(f"{markers.LIMITER_THREAD_LIMIT}50 exceeded", output)
         self.assertNotEqual(status, 0)
         self.assertLess(seconds, 15, "the sleeping children were not killed")
         self.assertNotIn("Killed", output, "the shell's notice is no output of the program")
+
+    def test_too_many_threads_are_killed_and_named(self):
+        spawn = "import threading, time\n"
+        spawn += "for _ in range(300): threading.Thread(target=time.sleep, args=(20,)).start()\n"
+        status, output, seconds = limited(
+            [sys.executable, "-c", spawn], THREADKATA_THREAD_LIMIT=100
+        )
+        self.assertIn(f"{markers.LIMITER_THREAD_LIMIT}100 exceeded", output)
+        self.assertLess(seconds, 15)
+
+    def test_what_the_program_printed_before_it_was_killed_is_kept(self):
+        status, output, _ = limited(
+            [
+                "bash",
+                "-c",
+                "echo first line; sleep 0.5; for i in $(seq 100); do sleep 20 & done; wait",
+            ],
+            THREADKATA_THREAD_LIMIT=50,
+        )
+        self.assertIn("first line", output)
+        self.assertIn(f"{markers.LIMITER_THREAD_LIMIT}50 exceeded", output)
+
+    def test_memory_shared_after_a_fork_counts_once(self):
+        share = 'import os, time\nx = b"x" * (150 << 20)\n'
+        share += (
+            "for _ in range(4):\n    if os.fork() == 0:\n        time.sleep(1.5); os._exit(0)\n"
+        )
+        share += "time.sleep(1.5)\n"
+        status, output, _ = limited([sys.executable, "-c", share], THREADKATA_MEMORY_LIMIT_MIB=400)
+        self.assertNotIn("limit of", output, "5 processes sharing 150 MiB use 150 MiB, not 750")
+        self.assertEqual(status, 0)
 
     def test_too_much_memory_is_killed_and_named(self):
         grow = "import time\nx = []\nwhile True:\n    x.append(bytearray(16 << 20))\n"

@@ -26,7 +26,7 @@ class MarkersAgree(unittest.TestCase):
         self.assertIn(f'echo "{markers.LIMITER_EXIT}$status"', script)
         self.assertIn(f'echo "{markers.LIMITER_OUTPUT_LIMIT}$limit bytes exceeded"', script)
         self.assertIn(f'echo "{markers.LIMITER_PREFIX}$(cat "$reason")"', script)
-        for marker in (markers.LIMITER_MEMORY_LIMIT, markers.LIMITER_PROCESS_LIMIT):
+        for marker in (markers.LIMITER_MEMORY_LIMIT, markers.LIMITER_THREAD_LIMIT):
             self.assertIn(f'echo "{marker.removeprefix(markers.LIMITER_PREFIX)}', script)
 
     @unittest.skipUnless(GTEST_SOURCE.exists(), "GoogleTest's source is not installed")
