@@ -81,6 +81,7 @@ class _Generator:
         index = cindex.Index.create()
         self.unit = index.parse(self.path, args=["-x", "c++", "-std=c++20", f"-I{root}"])
         self.mutants: list[Mutant] = []
+        self.ids: set[str] = set()
         self.seen = {self.src}
 
     # --- text helpers -----------------------------------------------------------------
@@ -134,6 +135,11 @@ class _Generator:
         for edit in edits:
             digest.update(b"\0" + self.src[edit.start : edit.end] + b"\0" + edit.text.encode())
         mutant_id = f"{operator}-L{line}-{digest.hexdigest()[:6]}"
+        if mutant_id in self.ids:
+            # The same edit elsewhere on the line (a second 0 made 1): the column tells them apart.
+            column = edits[0].start - (self.src.rfind(b"\n", 0, edits[0].start) + 1) + 1
+            mutant_id += f"-c{column}"
+        self.ids.add(mutant_id)
         self.mutants.append(Mutant(mutant_id, operator, line, mutated.decode()))
 
     # --- AST helpers ------------------------------------------------------------------
