@@ -58,7 +58,11 @@ class TaskRegistry {
 //
 // A task that crashes its worker (std::abort, a segfault, being killed) fails only its own
 // future; the pool waits for the dead process (no zombie) and forks a replacement. This is
-// where it differs from Python, whose pool becomes unusable ("BrokenProcessPool").
+// where it differs from Python, whose pool becomes unusable ("BrokenProcessPool"). A worker
+// that dies while it waits for work fails at most the next task sent to it.
+//
+// While no task is pending, the threads the pool keeps in this process (if any) sleep until
+// there is work: they neither spin nor poll.
 //
 // Thread-safe: submit(), map() and shutdown() may be called from any threads at once.
 class ProcessPool {

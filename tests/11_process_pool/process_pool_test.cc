@@ -28,6 +28,7 @@
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/hammer.h"
+#include "tests/support/idle_meter.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
@@ -38,6 +39,7 @@ using testing::ConcurrencyGauge;
 using testing::Duration;
 using testing::FinishesWithin;
 using testing::Hammer;
+using testing::IdleMeter;
 using testing::ThreadCensus;
 using testing::Units;
 
@@ -363,6 +365,21 @@ TEST(ProcessPool, ReplacesACrashedWorker) {
       << "after a crash the task ran in the test's process: fork a replacement worker";
 }
 
+// Pins "a worker that dies while it waits for work fails at most the next task sent to it":
+// sending to a worker whose process has ended fails (EPIPE); a send loop that goes on after a
+// failed send() never returns, and a pool that does not replace the dead worker fails every
+// later task.
+TEST(ProcessPool, AWorkerKilledWhileIdleFailsAtMostTheNextTask) {
+  ProcessPool pool(1, Tasks());
+  const pid_t worker = std::stoi(Value(pool.submit("pid", "")));
+  ASSERT_EQ(::kill(worker, SIGKILL), 0);
+  std::this_thread::sleep_for(Units(1));
+  auto next = pool.submit("echo", "next");
+  Wait(next);  // a value, or the death of the worker: either, but no hang
+  EXPECT_EQ(Value(pool.submit("echo", "later")), "later")
+      << "after its worker was killed while idle, the pool must fork a replacement";
+}
+
 TEST(ProcessPool, KeepsMaxWorkersBusyAfterACrash) {
   ProcessPool pool(2, Tasks());
   Error(pool.submit("kill", ""));
@@ -539,6 +556,21 @@ TEST(ProcessPool, ShutdownLeavesNoThreadRunning) {
   EXPECT_TRUE(census.NoThreadLeftRunning("ProcessPool::shutdown()"))
       << "threads the pool started were still running after shutdown() returned: join every "
          "thread the pool started, do not detach them";
+}
+
+// Pins "while no task is pending, the threads the pool keeps in this process sleep": a thread
+// that polls the queue (a short sleep_for or wait_for in a loop) wakes up hundreds of times a
+// second, one that spins (yield) is runnable all the time.
+TEST(ProcessPool, IdleThreadsSleep) {
+  const ThreadCensus census;
+  ProcessPool pool(3, Tasks());
+  pool.map("sleep", std::vector<std::string>(3, "0.2"));
+  const std::set<pid_t> threads = census.NewThreads();
+  std::this_thread::sleep_for(Units(0.5));
+  const IdleMeter meter(threads);
+  std::this_thread::sleep_for(Units(3));
+  EXPECT_TRUE(meter.StayedAsleep("an idle thread of the pool"))
+      << "Wait on the condition variable without a timeout; submit() and shutdown() notify it";
 }
 
 RC_GTEST_PROP(ProcessPool, EveryFutureHoldsItsOwnTasksOutcome, ()) {
