@@ -50,7 +50,8 @@ done
 group_members() {
   # shellcheck disable=SC2002
   cat /proc/[0-9]*/stat 2>/dev/null | awk -v group="$group" -v page_kib="$page_kib" \
-    -v mode="$1" -v spared="$spared $2 $3" -v me="$2" -v reader="$3" '
+    -v mode="$1" -v spared="$spared $2 $3" -v me="$2" -v reader="$3" \
+    -v limit_kib="$((memory_mib * 1024))" '
     BEGIN { n = split(spared, list, " "); for (i = 1; i <= n; i++) keep[list[i]] = 1 }
     {
       pid = $1
@@ -67,15 +68,26 @@ group_members() {
         if (pid in keep || up == me || up == reader || parent[up] == me || parent[up] == reader)
           continue
         if (mode == "pids" || (mode == "running" && state[pid] !~ /[TtZX]/)) print pid
-        if (mode != "usage") continue
+        member[pid] = 1
         count += tasks[pid]
-        pss = ""
-        file = "/proc/" pid "/smaps_rollup"
-        while ((getline line < file) > 0) if (line ~ /^Pss:/) { split(line, f, " "); pss = f[2] }
-        close(file)
-        total += pss == "" ? rss[pid] : pss
+        total += rss[pid]
       }
-      if (mode == "usage") print count + 0, total + 0
+      if (mode != "usage") exit
+      # Only when the resident sizes add up to more than the limit: the proportional set size,
+      # which counts pages shared after a fork once. Reading it holds the memory map lock of each
+      # process while the kernel walks its page tables, which stalls a sanitized program if done
+      # at every sample.
+      if (total > limit_kib) {
+        total = 0
+        for (pid in member) {
+          pss = ""
+          file = "/proc/" pid "/smaps_rollup"
+          while ((getline line < file) > 0) if (line ~ /^Pss:/) { split(line, f, " "); pss = f[2] }
+          close(file)
+          total += pss == "" ? rss[pid] : pss
+        }
+      }
+      print count + 0, total + 0
     }
   '
 }
