@@ -84,7 +84,18 @@ group_members() {
           file = "/proc/" pid "/smaps_rollup"
           while ((getline line < file) > 0) if (line ~ /^Pss:/) { split(line, f, " "); pss = f[2] }
           close(file)
-          total += pss == "" ? rss[pid] : pss
+          # Unreadable: the process has ended since its size was read, or the kernel has no
+          # smaps_rollup; its resident size now stands (none once it has ended).
+          if (pss == "") {
+            pss = 0
+            if ((getline line < ("/proc/" pid "/stat")) > 0) {
+              sub(/^.*\) /, "", line)
+              split(line, g, " ")
+              pss = g[22] * page_kib
+            }
+            close("/proc/" pid "/stat")
+          }
+          total += pss
         }
       }
       print count + 0, total + 0
