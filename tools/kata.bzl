@@ -114,7 +114,9 @@ def _lesson_trace_tests(implementations, data):
 def _rejection_check(name, what, test, data, extra_args = [], compatible = None, tags = []):
     native.sh_test(
         name = name,
-        size = "small",
+        # Medium (300 s): a mutant that serialises work can pass slow tests before one fails
+        # (30 s under tsan on an idle machine); expect_rejection.sh stops the run at 240 s.
+        size = "medium",
         srcs = ["//tools:expect_rejection.sh"],
         args = ["'%s'" % what, "$(location :%s)" % test] + extra_args,
         data = [":" + test] + data,
