@@ -118,6 +118,12 @@ def timeline_offer(out, lesson, result):
     test = failed[0] if result.kind == classify.FAIL and failed else result.test
     if result.kind in (classify.PASS, classify.COMPILE_ERROR, classify.REFUSED) or not test:
         return
+    if result.kind == classify.SANITIZER:
+        out.print(
+            f"  See what your threads did in {escape(test)}, one lane each, with the two that "
+            f"raced marked: [cyan]tools/kata timeline {lesson.id} {escape(test)} --tsan[/]\n"
+        )
+        return
     out.print(
         f"  See what your threads did in {escape(test)}, one lane each: "
         f"[cyan]tools/kata timeline {lesson.id} {escape(test)}[/]\n"

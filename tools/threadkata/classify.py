@@ -306,6 +306,74 @@ def _sanitizer(log, learner_files):
     return None
 
 
+_RACE_TITLE = re.compile(r"^WARNING: ThreadSanitizer: data race \(pid=(\d+)\)$", re.M)
+_ACCESS = re.compile(
+    r"^  (Previous )?((?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite)) of size \d+ at \S+ "
+    r"by (main thread|thread T(\d+))"
+)
+_THREAD_TID = re.compile(r"^  Thread T(\d+) \(tid=(\d+)", re.M)
+
+
+@dataclasses.dataclass
+class Access:
+    """One of the two accesses of a data race ThreadSanitizer reported."""
+
+    what: str  # "read", "write", "atomic write"...
+    previous: bool  # the earlier of the two (TSan names the later one first)
+    tid: int | None  # the thread's kernel id ("tid=" in the report; main's is the pid)
+    thread: str  # as the report names it: "main thread", "thread T2"
+    location: str  # file:line of its innermost frame in the project's code (else any frame)
+
+
+@dataclasses.dataclass
+class Race:
+    test: str  # the test running when it was reported
+    accesses: list  # Access, the later one first
+
+
+def _rank(path):
+    """Which frame names an access best: the project's code, then generated code (a mutant's
+    patched file), then the libraries."""
+    if not _is_library(path):
+        return 0
+    return 1 if path.startswith("bazel-out/") else 2
+
+
+def races(log):
+    """Every data race ThreadSanitizer reported in LOG (one run's output), in order."""
+    found = []
+    for match in _RACE_TITLE.finditer(log):
+        end = log.find("SUMMARY: ", match.end())
+        block = log[match.start() : end if end >= 0 else len(log)]
+        tids = {int(t): int(tid) for t, tid in _THREAD_TID.findall(block)}
+        accesses, current = [], None
+        for line in block.splitlines():
+            access = _ACCESS.match(line)
+            if access:
+                number = access.group(4)
+                tid = int(match.group(1)) if number is None else tids.get(int(number))
+                current = Access(
+                    what=access.group(2).lower(),
+                    previous=bool(access.group(1)),
+                    tid=tid,
+                    thread=access.group(3),
+                    location="",
+                )
+                accesses.append(current)
+            elif current is not None and _FRAME_START.match(line):
+                frame = _FRAME.match(line)
+                if frame:
+                    path = normalize_path(frame.group(1))
+                    where = f"{path}:{frame.group(2)}"
+                    if not current.location or _rank(path) < _rank(current.location):
+                        current.location = where
+            elif not line.startswith("    "):
+                current = None
+        if accesses:
+            found.append(Race(test=_running(log, match.start()), accesses=accesses))
+    return found
+
+
 def _crash_explanation(log, status, exited_early):
     """How the program died, then its most likely cause."""
     if status == 0 and exited_early:

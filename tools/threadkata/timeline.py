@@ -13,6 +13,7 @@ lane per thread, one column per slice of time.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -23,7 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from threadkata import mistakes
+from threadkata import classify, mistakes
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_NAME = "threadkata_trace.json"
@@ -31,6 +32,7 @@ WIDTH = 100
 LABEL_WIDTH = 11
 MAX_LANES = 24
 MAX_LOG_LINES = 12
+MAX_RACES = 2  # different data races described under a timeline
 
 RUNNING = "running"
 STARTING = "starting"
@@ -61,6 +63,7 @@ class Lane:
     started: float | None = None
     finished: float | None = None
     spans: list = field(default_factory=list)  # (state, begin, end)
+    os_tid: int | None = None  # the kernel's id of its thread, as ThreadSanitizer names it
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Trace:
     logs: list  # (ts, lane, text)
     end: float
     noise_seed: int | None
+    races: list = field(default_factory=list)  # classify.Race, from the run's log
 
 
 def load(path):
@@ -95,7 +99,7 @@ def parse(data):
     """The lanes, tests and EventLog records of a Chrome Trace Event JSON document."""
     events = [e for e in data["traceEvents"] if e.get("ph") != "M"]
     events.sort(key=lambda e: e["ts"])
-    names = {e["tid"]: e["args"]["name"] for e in data["traceEvents"] if e.get("ph") == "M"}
+    meta = {e["tid"]: e["args"] for e in data["traceEvents"] if e.get("ph") == "M"}
     # A test still open when the trace was written (a hang the watchdog ended) lasts until then.
     end = data.get("otherData", {}).get("written_at", events[-1]["ts"] if events else 0.0)
     lanes = {}
@@ -105,7 +109,8 @@ def parse(data):
 
     def lane(tid):
         if tid not in lanes:
-            lanes[tid] = Lane(tid, names.get(tid, f"thread {tid}"))
+            args = meta.get(tid, {})
+            lanes[tid] = Lane(tid, args.get("name", f"thread {tid}"), os_tid=args.get("os_tid"))
             stacks[tid] = [RUNNING] if tid == 0 else []
             state_since[tid] = 0.0
         return lanes[tid]
@@ -207,15 +212,70 @@ def columns(lane, begin, end, count):
     return [max(c, key=lambda s: (c[s], -PRIORITY.index(s))) if c else None for c in cover]
 
 
+RACE_MARK = "✖"
+
+
+def races_of(trace, test):
+    """The data races ThreadSanitizer reported while TEST ran."""
+    return [race for race in trace.races if race.test == test.name]
+
+
+def race_lanes(lanes, race):
+    """The lane number of each access of RACE (None when no lane of LANES ran its thread). The
+    kernel reuses the id of a thread that ended: then it is the later lane's."""
+    by_tid = {lane.os_tid: lane.number for lane in lanes if lane.os_tid}
+    return [by_tid.get(access.tid) for access in race.accesses]
+
+
+def marked_lanes(trace, test, lanes):
+    """The lanes of LANES that took part in a data race during TEST."""
+    return {n for race in races_of(trace, test) for n in race_lanes(lanes, race) if n is not None}
+
+
+def race_lines(trace, test, lanes):
+    """In words, the data races reported during TEST (the first MAX_RACES different ones): who
+    touched the memory, how and where."""
+    names = display_names(lanes)
+    shown, lines = [], []
+    races = races_of(trace, test)
+    for race in races:
+        accesses = []
+        for access, number in zip(race.accesses, race_lanes(lanes, race)):
+            who = names[number] if number is not None else access.thread
+            where = re.sub(r"^bazel-out/[^/]+/bin/", "", access.location)
+            when = "earlier" if access.previous else "then"
+            accesses.append(f"  {when:<7} {who:<10} {access.what:<12} {where}")
+        if accesses in shown:
+            continue
+        shown.append(accesses)
+        if len(shown) > MAX_RACES:
+            break
+        lines.append(
+            f"{RACE_MARK} ThreadSanitizer: a data race (no lock, join or atomic orders these two):"
+        )
+        lines += accesses
+    if len(shown) > MAX_RACES:
+        lines.append(f"  … and other races: {len(races)} reports in this test in all")
+    return lines
+
+
+def passed(trace, test):
+    """Every assertion held and no data race was reported."""
+    return test.passed and not races_of(trace, test)
+
+
 def ms(us):
     return f"{us / 1000:.0f} ms" if us >= 10000 else f"{us / 1000:.1f} ms"
 
 
-def describe(test, lanes):
+def describe(trace, test, lanes):
     threads = len(lanes) - 1
     at_once = most_at_once(lanes)
+    outcome = "passed" if test.passed else "FAILED"
+    if races_of(trace, test):
+        outcome += ", data race"
     return (
-        f"{test.name}: {'passed' if test.passed else 'FAILED'} · {threads} thread(s) · "
+        f"{test.name}: {outcome} · {threads} thread(s) · "
         f"at most {at_once} at once · {ms(test.end - test.begin)}"
     )
 
@@ -225,12 +285,17 @@ def render_text(trace, test, width=WIDTH):
     lanes = lanes_of(trace, test)
     bar = width - LABEL_WIDTH
     span = max(test.end - test.begin, 1.0)
-    lines = [Text(describe(test, lanes), style="bold")]
+    lines = [Text(describe(trace, test, lanes), style="bold")]
     axis = f"0 ms (1 column = {ms(span / bar)})"
     lines.append(Text(" " * LABEL_WIDTH + axis + ms(span).rjust(bar - len(axis))))
     names = display_names(lanes)
+    marked = marked_lanes(trace, test, lanes)
     for lane in lanes[:MAX_LANES]:
-        line = Text(names[lane.number].ljust(LABEL_WIDTH - 1)[: LABEL_WIDTH - 1] + " ")
+        label = names[lane.number].ljust(LABEL_WIDTH - 1)[: LABEL_WIDTH - 1]
+        line = Text(label[:-1] if lane.number in marked else label)
+        if lane.number in marked:
+            line.append(RACE_MARK, style="bold red")
+        line.append(" ")
         for state in columns(lane, test.begin, test.begin + span, bar):
             if state is None:
                 line.append(" ")
@@ -249,6 +314,7 @@ def render_text(trace, test, width=WIDTH):
             legend = Text()
         legend += Text("  " if len(legend) > 0 else "") + entry
     lines.append(legend)
+    lines += [Text(line[:width], style="red") for line in race_lines(trace, test, lanes)]
     logs = [entry for entry in trace.logs if test.begin <= entry[0] <= test.end]
     if logs:
         lines.append(Text("The test's event log, on the same clock:"))
@@ -264,7 +330,8 @@ def render_svg(trace, test, title):
     """The timeline of one test as an SVG document (a string)."""
     lanes = lanes_of(trace, test)[:MAX_LANES]
     label, chart, lane_h, top = 90, 780, 20, 54
-    height = top + lane_h * len(lanes) + 60
+    races = race_lines(trace, test, lanes_of(trace, test))
+    height = top + lane_h * len(lanes) + 60 + 16 * len(races)
     span = max(test.end - test.begin, 1.0)
     svg = ET.Element(
         "svg",
@@ -275,15 +342,20 @@ def render_svg(trace, test, title):
     )
     ET.SubElement(svg, "rect", width="100%", height="100%", fill="white")
     ET.SubElement(svg, "text", x="8", y="18", style="font-weight: bold").text = title
-    ET.SubElement(svg, "text", x="8", y="36").text = describe(test, lanes_of(trace, test))
+    ET.SubElement(svg, "text", x="8", y="36").text = describe(trace, test, lanes_of(trace, test))
 
     def x(ts):
         return label + (ts - test.begin) / span * chart
 
     names = display_names(lanes)
+    marked = marked_lanes(trace, test, lanes)
     for row, lane in enumerate(lanes):
         y = top + row * lane_h
         ET.SubElement(svg, "text", x="8", y=str(y + 14)).text = names[lane.number]
+        if lane.number in marked:
+            ET.SubElement(
+                svg, "text", x=str(label - 18), y=str(y + 14), fill="#d9534f"
+            ).text = RACE_MARK
         for state, a, b in lane.spans:
             a, b = max(a, test.begin), min(b, test.end)
             if b <= a:
@@ -320,6 +392,8 @@ def render_svg(trace, test, title):
         )
         ET.SubElement(svg, "text", x=str(legend_x + 16), y=str(axis_y + 24)).text = text
         legend_x += 24 + 6.5 * len(text)
+    for row, line in enumerate(races):
+        ET.SubElement(svg, "text", x="8", y=str(axis_y + 46 + 16 * row), fill="#d9534f").text = line
     ET.indent(svg)
     return ET.tostring(svg, encoding="unicode") + "\n"
 
@@ -359,15 +433,16 @@ def write_docs(console, only=None):
             ("solution", "solution_trace", f"lesson {folder}: the reference solution"),
             (mutant, f"mutant_{mutant}_trace", f"lesson {folder}: {mistake.description}"),
         ]:
-            _, path = run_traced(folder, target, test)
-            tests = choose(load(path), test) if path else []
+            _, path, _ = run_traced(folder, target, test)
+            trace = load(path) if path else None
+            tests = choose(trace, test) if trace else []
             if not tests:
                 console.print(f"{folder} {which}: no trace of {test}")
                 return 1
             out = DOCS / f"{folder}_{which}.svg"
-            out.write_text(render_svg(load(path), tests[0], title))
+            out.write_text(render_svg(trace, tests[0], title))
             console.print(
-                f"{out.relative_to(ROOT)}: {describe(tests[0], lanes_of(load(path), tests[0]))}"
+                f"{out.relative_to(ROOT)}: {describe(trace, tests[0], lanes_of(trace, tests[0]))}"
             )
     return 0
 
@@ -402,13 +477,17 @@ def test_filter(test):
 
 
 def run_traced(folder, target, test, config="default", env=(), log=None):
-    """Runs //tests/FOLDER:TARGET once (only `test`, if given); returns (passed, trace path).
+    """Runs //tests/FOLDER:TARGET once (only `test`, if given); returns (passed, trace path,
+    test log path).
 
     `env` is extra (NAME, VALUE) pairs for the test, e.g. the noise seed. Bazel's own output
-    goes to `log` (a path) when given."""
+    goes to `log` (a path) when given. Under ThreadSanitizer a race does not end the run
+    (halt_on_error=0): the test goes on, its threads are drawn, and the race is marked on them."""
     label = f"//tests/{folder}:{target}"
     flags = bazel_flags(config)
     command = ["bazel", "test", *flags, "--nocache_test_results", label]
+    if config == "tsan":
+        env = [*env, ("TSAN_OPTIONS", "halt_on_error=0")]
     command += [f"--test_env={name}={value}" for name, value in env]
     if test:
         command.append(f"--test_filter={test_filter(test)}")
@@ -421,11 +500,12 @@ def run_traced(folder, target, test, config="default", env=(), log=None):
         text=True,
         check=True,
     ).stdout.strip()
-    outputs = Path(testlogs) / "tests" / folder / target / "test.outputs"
+    logs = Path(testlogs) / "tests" / folder / target
+    outputs = logs / "test.outputs"
     for candidate in (outputs / "outputs.zip", outputs / TRACE_NAME):
         if candidate.exists():
-            return result.returncode == 0, candidate
-    return result.returncode == 0, None
+            return result.returncode == 0, candidate, logs / "test.log"
+    return result.returncode == 0, None, logs / "test.log"
 
 
 def target_of(args):
@@ -440,7 +520,7 @@ def choose(trace, test):
     if test:
         pattern = test.replace("*", "")
         return [t for t in trace.tests if pattern in t.name]
-    failed = [t for t in trace.tests if not t.passed]
+    failed = [t for t in trace.tests if not passed(trace, t)]
     if failed:
         return failed[:1]
     return sorted(trace.tests, key=lambda t: -len(lanes_of(trace, t)))[:1]
@@ -464,6 +544,11 @@ def main(argv):
     parser.add_argument(
         "--trace", metavar="FILE", help="draw this trace instead of running the tests"
     )
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        help="with --trace: the same run's output, whose data races are marked on the lanes",
+    )
     parser.add_argument("--docs", action="store_true", help="re-draw the SVGs of docs/timelines")
     args = parser.parse_args(argv)
     console = Console(width=WIDTH, highlight=False)
@@ -471,14 +556,17 @@ def main(argv):
         return write_docs(console, args.lesson and find_lesson(args.lesson))
     if args.lesson is None:
         parser.error("which lesson? e.g. tools/timeline 05")
+    if args.log and not args.trace:
+        parser.error("--log goes with --trace: a run made here reads its own log")
     folder = find_lesson(args.lesson)
 
+    test_log = Path(args.log) if args.log else None
     if args.trace:
         path = Path(args.trace)
     else:
         env = [("THREADKATA_NOISE_SEED", args.seed)] if args.seed is not None else []
         console.print(f"running //tests/{folder}:{target_of(args)} …", style="dim")
-        _, path = run_traced(folder, target_of(args), args.test, args.config, env)
+        _, path, test_log = run_traced(folder, target_of(args), args.test, args.config, env)
         if path is None:
             console.print(
                 "No trace was written: the tests did not build or did not start "
@@ -486,6 +574,8 @@ def main(argv):
             )
             return 1
     trace = load(path)
+    if test_log is not None and test_log.exists():
+        trace.races = classify.races(test_log.read_text(errors="replace"))
     tests = choose(trace, args.test)
     if not tests:
         names = ", ".join(t.name for t in trace.tests)

@@ -11,7 +11,9 @@
 // JSON (Perfetto, chrome://tracing, tools/timeline) to $THREADKATA_TRACE, or else to
 // threadkata_trace.json in $TEST_UNDECLARED_OUTPUTS_DIR. The file is rewritten after every
 // test, and when the program aborts or the watchdog ends it (std::_Exit), so a test that
-// hangs or terminates is drawn too.
+// hangs or terminates is drawn too. Each lane's name comes with its thread's kernel id
+// (os_tid), which ThreadSanitizer's reports name ("tid="): tools/timeline runs the tests with
+// halt_on_error=0, so a race is reported and the run goes on to the end of its test.
 //
 // Waits on a futex (std::latch, std::barrier, std::future, atomic wait) are seen through
 // syscall(); other blocking system calls (read, waitpid, poll) are not.
@@ -90,6 +92,8 @@ thread_local std::int32_t my_lane = -1;
 
 // pthread_t of each lane, for join and detach, which name a thread by its pthread_t.
 constinit std::atomic<pthread_t> lane_handles[kMaxThreads];
+// The kernel's id of each lane's thread, which ThreadSanitizer's reports name ("tid=").
+constinit std::atomic<pid_t> lane_os_tids[kMaxThreads];
 
 // The real functions, looked up on first use (calls can come before static initialisation).
 template <typename F>
@@ -117,6 +121,7 @@ std::int32_t Lane() {
     // through pthread_create here (a runtime's own helper threads).
     static std::atomic<bool> main_taken{false};
     my_lane = main_taken.exchange(true) ? next_lane.fetch_add(1) : 0;
+    if (my_lane < static_cast<std::int32_t>(kMaxThreads)) lane_os_tids[my_lane] = gettid();
   }
   return my_lane;
 }
@@ -308,8 +313,9 @@ void Write() {
   for (std::int32_t lane = 0; lane < lanes; ++lane) {
     std::fprintf(out,
                  "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,"
-                 "\"args\":{\"name\":\"%s %d\"}},\n",
-                 lane, lane == 0 ? "main" : "thread", lane);
+                 "\"args\":{\"name\":\"%s %d\",\"os_tid\":%d}},\n",
+                 lane, lane == 0 ? "main" : "thread", lane,
+                 lane < static_cast<std::int32_t>(kMaxThreads) ? lane_os_tids[lane].load() : 0);
   }
   bool first = true;
   for (std::size_t i = 0; i < count; ++i) {
@@ -379,6 +385,7 @@ void* RunTraced(void* raw) {
   const Trampoline t = *static_cast<Trampoline*>(raw);
   std::free(raw);
   my_lane = t.lane;
+  if (t.lane < static_cast<std::int32_t>(kMaxThreads)) lane_os_tids[t.lane] = gettid();
   Noise(Point::kThreadStart);
   Record(Kind::kStart);
   void* result = t.routine(t.arg);

@@ -2,6 +2,8 @@
 // block, wait, get notified, join and detach through the standard library only; the second
 // reads the trace written when the first ended. They run in this order (gtest's default).
 
+#include <unistd.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -18,6 +20,9 @@
 namespace threadkata::testing {
 namespace {
 
+// The kernel's id of the first test's waiter thread, which its lane must name.
+pid_t waiter_tid = 0;
+
 std::string TracePath() {
   const char* dir = std::getenv("TEST_TMPDIR");
   return std::string(dir != nullptr ? dir : "/tmp") + "/trace_test.json";
@@ -30,6 +35,7 @@ TEST(Trace, A_ThreadsDoEverythingThroughTheStandardLibrary) {
   std::condition_variable ready_changed;
   bool ready = false;
   std::thread waiter([&] {
+    waiter_tid = gettid();
     std::unique_lock lock(mutex);
     ready_changed.wait(lock, [&] { return ready; });
   });
@@ -74,6 +80,11 @@ TEST(Trace, B_TheFirstTestsTraceShowsWhatItsThreadsDid) {
   EXPECT_NE(trace.find("\"name\":\"Trace.A_ThreadsDoEverythingThroughTheStandardLibrary\""),
             std::string::npos)
       << "the first test's start and end are missing";
+  for (const pid_t tid : {getpid(), waiter_tid}) {
+    EXPECT_NE(trace.find("\"os_tid\":" + std::to_string(tid) + "}"), std::string::npos)
+        << "no lane names the thread with kernel id " << tid
+        << ": tools/timeline cannot place a ThreadSanitizer report (tid=" << tid << ") on it";
+  }
 }
 
 }  // namespace

@@ -47,10 +47,6 @@ class MistakeTest(unittest.TestCase):
         self.assertEqual(shown([]), "")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 def offered(result):
     return printed(render.timeline_offer, result)
 
@@ -65,6 +61,14 @@ class TimelineOfferTest(unittest.TestCase):
         text = offered(classify.Verdict(classify.TIMEOUT, "why", test="S.Hangs"))
         self.assertIn("tools/kata timeline 05 S.Hangs", text)
 
+    def test_a_race_offers_the_timeline_under_threadsanitizer(self):
+        text = offered(classify.Verdict(classify.SANITIZER, "why", test="S.Races"))
+        self.assertIn("tools/kata timeline 05 S.Races --tsan", text)
+
     def test_nothing_is_offered_when_nothing_ran(self):
         self.assertEqual(offered(classify.Verdict(classify.COMPILE_ERROR, "why")), "")
         self.assertEqual(offered(classify.Verdict(classify.CRASH, "died before any check")), "")
+
+
+if __name__ == "__main__":
+    unittest.main()

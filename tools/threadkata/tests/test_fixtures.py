@@ -78,6 +78,16 @@ class Verdicts(unittest.TestCase):
         self.assertTrue(verdict.locations[0].startswith("katas/01_sequential/sequential.cc:"))
         self.assertRegex(verdict.report, r"Previous (write|read) of size")
 
+    def test_a_race_is_read_as_two_accesses_by_two_kernel_threads(self):
+        log = (FIXTURES / "race" / "test.log").read_text()
+        [race] = classify.races(log)
+        self.assertEqual(race.test, "RunSequentially.ReturnsResultsInCallOrder")
+        later, earlier = race.accesses
+        self.assertEqual((later.what, later.previous, later.tid), ("read", False, 23))
+        self.assertEqual((earlier.what, earlier.previous, earlier.tid), ("write", True, 16))
+        self.assertEqual(later.location, "katas/01_sequential/sequential.cc:32")
+        self.assertEqual(earlier.location, "katas/01_sequential/sequential.cc:33")
+
     def test_a_sanitizers_deadly_signal_is_a_crash_in_the_learners_file(self):
         verdict = judged("tsan_segv")
         self.assertEqual(verdict.kind, classify.CRASH)

@@ -6,7 +6,7 @@ import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from threadkata import flake, timeline
+from threadkata import classify, flake, timeline
 
 
 def event(kind, tid, ts, **args):
@@ -101,6 +101,33 @@ class TimelineTest(unittest.TestCase):
         svg = ET.fromstring(timeline.render_svg(trace, trace.tests[0], "title"))
         titles = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}title")]
         self.assertEqual(sum(1 for t in titles if "sleeping" in t), 4)
+
+    def test_a_data_race_marks_the_lanes_of_its_two_threads_and_says_where(self):
+        data = run_all(overlapping=True)
+        for meta in data["traceEvents"][:5]:
+            meta["args"]["os_tid"] = 100 + meta["tid"]
+        trace = timeline.parse(data)
+        trace.races = [
+            classify.Race(
+                test="RunAll.Overlap",
+                accesses=[
+                    classify.Access("write", False, 103, "thread T3", "katas/x/x.cc:12"),
+                    classify.Access("read", True, 100, "main thread", "katas/x/x.cc:30"),
+                ],
+            )
+        ]
+        test = trace.tests[0]
+        self.assertEqual(timeline.choose(trace, None), [test], "a race fails the test")
+        lines = [line.plain for line in timeline.render_text(trace, test)]
+        self.assertIn("data race", lines[0])
+        marked = [line.split()[0:2] for line in lines if timeline.RACE_MARK in line[1:11]]
+        self.assertEqual(marked, [["main", timeline.RACE_MARK], ["thread", "3"]])
+        said = "\n".join(lines)
+        self.assertRegex(said, r"then +thread 3 +write +katas/x/x.cc:12")
+        self.assertRegex(said, r"earlier +main +read +katas/x/x.cc:30")
+        svg = ET.fromstring(timeline.render_svg(trace, test, "title"))
+        texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+        self.assertEqual(texts.count(timeline.RACE_MARK), 2)
 
     def test_a_trace_file_and_bazels_outputs_zip_both_load(self):
         with tempfile.TemporaryDirectory() as tmp:
