@@ -3,8 +3,6 @@ terminal, and the engine set up for the learner (its own Bazel servers, one per
 configuration, and the learner's time limits)."""
 
 import dataclasses
-import hashlib
-import os
 import pathlib
 
 from threadkata import bazel as bazel_module
@@ -80,16 +78,9 @@ class Session:
     @property
     def bazel(self):
         if self._bazel is None:
-            key = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
-            cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-            disk_cache = os.environ.get("THREADKATA_DISK_CACHE")
-            settings = bazel_module.Settings(
-                cache_dir=pathlib.Path(cache_home) / "threadkata" / "learner" / key,
-                test_timeout=bazel_module.LEARNER_TEST_TIMEOUT,
-                output_limit=bazel_module.LEARNER_OUTPUT_LIMIT,
-                disk_cache=pathlib.Path(disk_cache) if disk_cache else None,
+            self._bazel = bazel_module.local_bazel(
+                self.root, bazel_module.user_cache_dir("learner", self.root)
             )
-            self._bazel = bazel_module.Bazel(self.root, settings)
         return self._bazel
 
     def log(self, lesson, config):

@@ -1,7 +1,6 @@
 """Waiting for the learner: a save of the lesson's files (watchdog's file events, which also
 see editors that save by renaming), a line typed on stdin, or Ctrl-C."""
 
-import os
 import pathlib
 import queue
 import threading

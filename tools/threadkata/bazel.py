@@ -223,6 +223,28 @@ def _stop(process):
         raise
 
 
+def user_cache_dir(tool, checkout, *below):
+    """~/.cache/threadkata/TOOL/<a key of CHECKOUT>/BELOW...: where a tool run by a user keeps
+    its output bases and logs for one checkout of the project (XDG_CACHE_HOME moves it)."""
+    home = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"))
+    key = hashlib.sha256(str(pathlib.Path(checkout).resolve()).encode()).hexdigest()[:12]
+    return home.joinpath("threadkata", tool, key, *below)
+
+
+def local_bazel(workspace, cache_dir):
+    """Bazel as a user's tools run it (tools/kata, tools/mistakes, tools/timeline, tools/flake):
+    the learner's limits, state in CACHE_DIR, and the disk cache that THREADKATA_DISK_CACHE
+    names, if any."""
+    disk_cache = os.environ.get("THREADKATA_DISK_CACHE")
+    settings = Settings(
+        cache_dir=pathlib.Path(cache_dir),
+        test_timeout=LEARNER_TEST_TIMEOUT,
+        output_limit=LEARNER_OUTPUT_LIMIT,
+        disk_cache=pathlib.Path(disk_cache) if disk_cache else None,
+    )
+    return Bazel(workspace, settings)
+
+
 class Bazel:
     """Bazel servers for one workspace, one per configuration."""
 

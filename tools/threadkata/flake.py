@@ -23,30 +23,28 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from threadkata import bazel as bazel_module
 from threadkata import timeline
 
 RUN_TIMEOUT_S = 600
 FAILED_TEST = re.compile(r"^\[  FAILED  \] (\S+\.\S+)", re.MULTILINE)
 
 
-def build(folder, target, config):
-    """Builds //tests/FOLDER:TARGET; returns its executable."""
-    flags = timeline.bazel_flags(config)
+def build(bazel, folder, target, config):
+    """Builds //tests/FOLDER:TARGET with BAZEL, the engine's; returns its executable."""
     label = f"//tests/{folder}:{target}"
-    result = subprocess.run(
-        ["bazel", "build", *flags, label], cwd=timeline.ROOT, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr[-4000:])
-        raise SystemExit(f"tools/flake: {label} does not build (above: why)")
-    bin_dir = subprocess.run(
-        ["bazel", "info", *flags, "bazel-bin"],
-        cwd=timeline.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return Path(bin_dir) / "tests" / folder / target
+    log = bazel.settings.cache_dir / "logs" / f"build-{target}-{config}.log"
+    try:
+        invocation = bazel.run("build", config, [label], log)
+    except bazel_module.BazelError as error:
+        raise SystemExit(f"tools/flake: {error}") from error
+    run = invocation.runs[label]
+    binaries = [p for p in run.outputs if Path(p).name == target and os.access(p, os.X_OK)]
+    if not run.built or not binaries:
+        for action in invocation.failed_actions:
+            sys.stderr.write(action.stderr[-4000:])
+        raise SystemExit(f"tools/flake: {label} does not build (above: why; all of it: {log})")
+    return Path(binaries[0])
 
 
 def run_once(binary, seed, work, test):
@@ -134,7 +132,7 @@ def main(argv):
     else:
         first = random.SystemRandom().randrange(1, 1_000_000_000)
         seeds = list(range(first, first + repeat))
-    binary = build(folder, target, args.config)
+    binary = build(timeline.tracing_bazel(), folder, target, args.config)
     work = Path(tempfile.mkdtemp(prefix="threadkata-flake-"))
     noise = "no noise" if args.no_noise else "scheduling noise"
     print(f"//tests/{folder}:{target} ({args.config}): {repeat} run(s) under {noise}", flush=True)
@@ -177,7 +175,10 @@ def main(argv):
                 else ""
             )
             print(f"Replay one: tools/flake {args.lesson} --seed {seed}{which_code}")
-            print(f"See it:     tools/timeline {args.lesson} --trace {work}/seed_{seed}.trace.json")
+            print(
+                f"See it:     tools/timeline {args.lesson} --trace {work}/seed_{seed}.trace.json "
+                f"--log {work}/seed_{seed}.log"
+            )
         return 1
     shutil.rmtree(work, ignore_errors=True)
     return 0

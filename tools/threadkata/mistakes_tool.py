@@ -17,7 +17,6 @@ Exit status: 0 all good, 1 a miss, a tie or a stale signature, 2 bad arguments, 
 
 import argparse
 import datetime
-import hashlib
 import os
 import pathlib
 import shutil
@@ -43,20 +42,11 @@ _NOT_COPIED = {".git", ".threadkata", "compile_commands.json", "user.bazelrc"}
 
 
 def _cache_dir(what):
-    home = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"))
-    key = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
-    return home / "threadkata" / "mistakes" / key / what
+    return bazel_module.user_cache_dir("mistakes", ROOT, what)
 
 
 def _bazel(workspace, what):
-    disk_cache = os.environ.get("THREADKATA_DISK_CACHE")
-    settings = bazel_module.Settings(
-        cache_dir=_cache_dir(what),
-        test_timeout=TEST_TIMEOUT,
-        output_limit=bazel_module.LEARNER_OUTPUT_LIMIT,
-        disk_cache=pathlib.Path(disk_cache) if disk_cache else None,
-    )
-    return bazel_module.Bazel(workspace, settings)
+    return bazel_module.local_bazel(workspace, _cache_dir(what))
 
 
 def _mutant_label(lesson, name):

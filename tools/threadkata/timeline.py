@@ -12,9 +12,7 @@ lane per thread, one column per slice of time.
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
 import zipfile
 import xml.etree.ElementTree as ET
@@ -24,6 +22,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from threadkata import bazel as bazel_module
 from threadkata import classify, mistakes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -422,7 +421,7 @@ DOC_PAIRS = {
 DOCS = ROOT / "docs/timelines"
 
 
-def write_docs(console, only=None):
+def write_docs(bazel, console, only=None):
     """Runs each DOC_PAIRS test (of lesson `only`, if given) on the solution and its mutant and
     writes their SVGs."""
     for folder, (test, mutant) in DOC_PAIRS.items():
@@ -433,7 +432,7 @@ def write_docs(console, only=None):
             ("solution", "solution_trace", f"lesson {folder}: the reference solution"),
             (mutant, f"mutant_{mutant}_trace", f"lesson {folder}: {mistake.description}"),
         ]:
-            _, path, _ = run_traced(folder, target, test)
+            _, path, _ = run_traced(bazel, folder, target, test)
             trace = load(path) if path else None
             tests = choose(trace, test) if trace else []
             if not tests:
@@ -460,52 +459,37 @@ def find_lesson(query):
     raise SystemExit(f"no lesson '{query}': one of {known}")
 
 
-def bazel_flags(config):
-    cache = os.environ.get("THREADKATA_DISK_CACHE") or str(
-        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "threadkata/disk-cache"
-    )
-    flags = [f"--disk_cache={cache}"]
-    if config != "default":
-        flags.append(f"--config={config}")
-    if os.environ.get("CI"):
-        flags.append("--config=ci")
-    return flags
+def tracing_bazel():
+    """The engine's Bazel for the traced targets (tools/timeline, tools/flake): output bases of
+    their own, so that the tests' servers keep their analysis."""
+    return bazel_module.local_bazel(ROOT, bazel_module.user_cache_dir("trace", ROOT))
 
 
 def test_filter(test):
     return test if "." in test or "*" in test else f"*{test}*"
 
 
-def run_traced(folder, target, test, config="default", env=(), log=None):
-    """Runs //tests/FOLDER:TARGET once (only `test`, if given); returns (passed, trace path,
-    test log path).
+def run_traced(bazel, folder, target, test, config="default", env=()):
+    """Runs //tests/FOLDER:TARGET once with BAZEL, the engine's (only `test`, if given); returns
+    (passed, trace path, test log path), the paths None when the tests never ran.
 
-    `env` is extra (NAME, VALUE) pairs for the test, e.g. the noise seed. Bazel's own output
-    goes to `log` (a path) when given. Under ThreadSanitizer a race does not end the run
-    (halt_on_error=0): the test goes on, its threads are drawn, and the race is marked on them."""
+    `env` is extra (NAME, VALUE) pairs for the test, e.g. the noise seed. Under ThreadSanitizer
+    a race does not end the run (halt_on_error=0): the test goes on, its threads are drawn, and
+    the race is marked on them. Raises bazel.BazelError when Bazel itself fails."""
     label = f"//tests/{folder}:{target}"
-    flags = bazel_flags(config)
-    command = ["bazel", "test", *flags, "--nocache_test_results", label]
     if config == "tsan":
         env = [*env, ("TSAN_OPTIONS", "halt_on_error=0")]
-    command += [f"--test_env={name}={value}" for name, value in env]
+    flags = ["--nocache_test_results", "--test_output=summary", "--test_sharding_strategy=disabled"]
+    flags += [f"--test_env={name}={value}" for name, value in env]
     if test:
-        command.append(f"--test_filter={test_filter(test)}")
-    with open(log or os.devnull, "w") as out:
-        result = subprocess.run(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    testlogs = subprocess.run(
-        ["bazel", "info", *flags, "bazel-testlogs"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    logs = Path(testlogs) / "tests" / folder / target
-    outputs = logs / "test.outputs"
-    for candidate in (outputs / "outputs.zip", outputs / TRACE_NAME):
-        if candidate.exists():
-            return result.returncode == 0, candidate, logs / "test.log"
-    return result.returncode == 0, None, logs / "test.log"
+        flags.append(f"--test_filter={test_filter(test)}")
+    log = bazel.settings.cache_dir / "logs" / f"{target}-{config}.log"
+    run = bazel.run("test", config, [label], log, flags=flags).runs[label]
+    if not run.log_path:
+        return False, None, None
+    outputs = Path(run.log_path).parent / "test.outputs"
+    trace = next((p for p in (outputs / "outputs.zip", outputs / TRACE_NAME) if p.exists()), None)
+    return run.status == "PASSED", trace, Path(run.log_path)
 
 
 def target_of(args):
@@ -526,7 +510,9 @@ def choose(trace, test):
     return sorted(trace.tests, key=lambda t: -len(lanes_of(trace, t)))[:1]
 
 
-def main(argv):
+def main(argv, bazel=None):
+    """tools/timeline; BAZEL: the engine's Bazel to run the tests with (the learner's tool passes
+    its own), else tracing_bazel()."""
     parser = argparse.ArgumentParser(
         prog="tools/timeline",
         description="Draw what a lesson's threads did during one of its tests.",
@@ -552,8 +538,9 @@ def main(argv):
     parser.add_argument("--docs", action="store_true", help="re-draw the SVGs of docs/timelines")
     args = parser.parse_args(argv)
     console = Console(width=WIDTH, highlight=False)
+    bazel = bazel or tracing_bazel()
     if args.docs:
-        return write_docs(console, args.lesson and find_lesson(args.lesson))
+        return write_docs(bazel, console, args.lesson and find_lesson(args.lesson))
     if args.lesson is None:
         parser.error("which lesson? e.g. tools/timeline 05")
     if args.log and not args.trace:
@@ -566,7 +553,13 @@ def main(argv):
     else:
         env = [("THREADKATA_NOISE_SEED", args.seed)] if args.seed is not None else []
         console.print(f"running //tests/{folder}:{target_of(args)} …", style="dim")
-        _, path, test_log = run_traced(folder, target_of(args), args.test, args.config, env)
+        try:
+            _, path, test_log = run_traced(
+                bazel, folder, target_of(args), args.test, args.config, env
+            )
+        except bazel_module.BazelError as error:
+            console.print(f"Bazel could not run the tests: {error}", markup=False)
+            return 1
         if path is None:
             console.print(
                 "No trace was written: the tests did not build or did not start "

@@ -78,6 +78,12 @@ class TestListTest(unittest.TestCase):
 
 
 class InterruptTest(unittest.TestCase):
+    # A shell that starts a job in the background (cmd &) starts it with Ctrl-C ignored, and
+    # its children inherit that: these tests put the default behaviour back, in both.
+    def setUp(self):
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.addCleanup(signal.signal, signal.SIGINT, previous)
+
     def test_ctrl_c_interrupts_the_child_and_waits_for_it(self):
         # A child that, like Bazel's client, needs a moment to stop after SIGINT.
         child = subprocess.Popen(
@@ -99,7 +105,14 @@ class InterruptTest(unittest.TestCase):
 
     def test_a_time_limit_interrupts_the_child(self):
         child = subprocess.Popen(
-            [sys.executable, "-c", "import time; time.sleep(60)"], stderr=subprocess.DEVNULL
+            [
+                sys.executable,
+                "-c",
+                "import signal,time\n"
+                "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+                "time.sleep(60)",
+            ],
+            stderr=subprocess.DEVNULL,
         )
         started = time.monotonic()
         self.assertFalse(bazel.wait_interruptibly(child, timeout=0.5))
