@@ -54,7 +54,8 @@ class TaskRegistry {
 // writes the result, or the message of the exception the task threw, back the same way, then
 // waits for the next request: workers are reused, so a pool in which nothing crashes starts at
 // most max_workers processes in its whole life. Tasks run in the workers, never in the calling
-// process.
+// process. Output this process had written to stdio (printf, std::cout) but not yet flushed when
+// it forks is written once: a worker's copy of the buffers never reaches the file.
 //
 // A task that crashes its worker (std::abort, a segfault, being killed) fails only its own
 // future; the pool waits for the dead process (no zombie) and forks a replacement. This is
@@ -80,7 +81,9 @@ class ProcessPool {
   // Python: executor.submit(fn, argument).
   // Queues `task` with `argument` and returns at once. The future becomes ready with the
   // task's result, or holds a std::runtime_error:
-  // - whose what() is the what() of the exception the task threw in the worker; or
+  // - whose what() is the what() of the exception the task threw in the worker (a task that
+  //   throws something that is not a std::exception gets a message that names the task, and
+  //   its worker goes on serving); or
   // - "worker process <pid> died (signal <n>, SIG<NAME>) while running task '<task>'" when
   //   the worker was killed by a signal (e.g. "signal 6, SIGABRT"), or
   //   "worker process <pid> exited (status <n>) while running task '<task>'" when it exited.

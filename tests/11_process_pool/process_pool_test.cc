@@ -10,10 +10,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <map>
 #include <new>
 #include <regex>
@@ -40,6 +43,7 @@ using testing::Duration;
 using testing::FinishesWithin;
 using testing::Hammer;
 using testing::IdleMeter;
+using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::Units;
 
@@ -103,6 +107,16 @@ std::string SleepThenThrow(const std::string& argument) {
   throw std::runtime_error("cannot handle " + argument.substr(space + 1));
 }
 
+// Throws what no catch (const std::exception&) catches.
+std::string ThrowInt(const std::string&) { throw 42; }
+
+// Writes out what the worker's stdio holds: its copy of the parent's buffers, if the parent
+// did not flush them before the fork.
+std::string FlushStdout(const std::string&) {
+  std::fflush(stdout);
+  return "";
+}
+
 std::string Abort(const std::string&) { std::abort(); }
 
 std::string Kill(const std::string&) {
@@ -128,6 +142,8 @@ TaskRegistry Tasks() {
       .add("append", Append)
       .add("throw", Throw)
       .add("sleep_then_throw", SleepThenThrow)
+      .add("throw_int", ThrowInt)
+      .add("flush_stdout", FlushStdout)
       .add("terminate", Terminate)
       .add("abort", Abort)
       .add("kill", Kill)
@@ -469,6 +485,117 @@ TEST(ProcessPool, TakesTheTaskNameFromTheViewOnly) {
   const std::string error = Error(pool.submit(abort, ""));
   EXPECT_NE(error.find("while running task 'abort'"), std::string::npos)
       << "got \"" << error << "\": the message must name the task, the view's characters only";
+}
+
+// Pins "a task that throws something that is not a std::exception gets a message that names
+// the task, and its worker goes on serving".
+TEST(ProcessPool, ATaskThrowingSomethingElseFailsItsFutureAndItsWorkerGoesOn) {
+  ProcessPool pool(1, Tasks());
+  const std::string before = Value(pool.submit("pid", ""));
+  const std::string error = Error(pool.submit("throw_int", ""));
+  EXPECT_NE(error.find("throw_int"), std::string::npos)
+      << "got \"" << error << "\": a task that throws something that is not a std::exception "
+      << "(here an int) must fail its future with a message that names the task: catch (...) "
+         "after catch (const std::exception&) in the worker, and reply with an error";
+  EXPECT_EQ(Value(pool.submit("pid", "")), before)
+      << "after a task threw an int, the next task ran in another process: the worker must "
+         "catch everything a task throws and go on serving, not die of an uncaught exception";
+}
+
+// Pins "forks a replacement" whatever descriptor numbers the replacement's pipe gets: the
+// kernel hands out the lowest free ones, so after a crash they are often numbers an earlier,
+// closed pipe had. A pool that remembers a closed descriptor (to close it in later workers)
+// then closes the new worker's own end.
+TEST(ProcessPool, AReplacementWorkerServesWhateverDescriptorsItGets) {
+  ProcessPool pool(1, Tasks());
+  const int hole = ::dup(STDERR_FILENO);
+  ASSERT_GE(hole, 0);
+  EXPECT_EQ(Value(pool.submit("echo", "first")), "first");
+  // A free number below the pool's own descriptors, for the replacement's pipe to take.
+  ::close(hole);
+  Error(pool.submit("abort", ""));
+  EXPECT_EQ(Value(pool.submit("echo", "after the crash")), "after the crash")
+      << "the worker forked after a crash could not serve: does the pool keep, in the list of "
+         "descriptors each new worker closes, the descriptor of the worker that died? Once "
+         "closed, its number goes to the next pipe, and the new worker closes its own end. "
+         "Remove a descriptor from that list when you close it";
+}
+
+// Pins "Output this process had written to stdio but not yet flushed when it forks is written
+// once": the test's stdout goes to a file, a line without a newline waits in stdio's buffer,
+// and the worker flushes its own stdout.
+TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
+  const std::string path =
+      ::testing::TempDir() + "process_pool_stdout_" + std::to_string(::getpid());
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(file, 0) << "cannot create " << path;
+  ::dup2(file, STDOUT_FILENO);
+  ::close(file);
+  const char kLine[] = "written by the test before the pool forked";
+  std::fputs(kLine, stdout);
+  std::string outcome;
+  {
+    ProcessPool pool(1, Tasks());
+    auto flushed = pool.submit("flush_stdout", "");
+    const Outcome result = Wait(flushed);
+    outcome = result.ok ? "" : result.text;
+  }
+  std::fflush(stdout);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  std::ifstream in(path);
+  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(path.c_str());
+  ASSERT_EQ(outcome, "") << "the task that flushes stdout failed";
+  std::size_t copies = 0;
+  for (auto at = written.find(kLine); at != std::string::npos; at = written.find(kLine, at + 1)) {
+    ++copies;
+  }
+  EXPECT_EQ(copies, 1u)
+      << "a line the test wrote with fputs() before the pool forked (no newline, so it still sat "
+         "in stdio's buffer) was written "
+      << copies
+      << " times: fork() copies the buffer into the "
+         "worker, which writes it again when it flushes. Call std::fflush(nullptr) just before "
+         "fork()";
+}
+
+// Pins "Throws std::runtime_error after shutdown()" and "blocks until every task already
+// submitted has finished": while shutdown() waits for a busy worker, a submit() that throws
+// must not have queued its task (checked and queued in one locked section).
+TEST(ProcessPool, SubmitRefusedWhileShutdownWaitsNeverRuns) {
+  const std::string path =
+      ::testing::TempDir() + "process_pool_refused_" + std::to_string(::getpid());
+  ProcessPool pool(1, Tasks());
+  // Busy long enough for the owner's shutdown() to start and for a submit() to be refused.
+  auto busy_worker = pool.submit("sleep", "10");
+  std::thread owner([&] { pool.shutdown(); });
+  std::vector<std::future<std::string>> accepted;
+  int refused = -1;
+  const Stopwatch waiting;
+  for (int i = 0; refused < 0 && waiting.Elapsed() < Units(30); ++i) {
+    try {
+      accepted.push_back(pool.submit("append", path + "\ttask " + std::to_string(i)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } catch (const std::runtime_error&) {
+      refused = i;
+    }
+  }
+  FinishesWithin(Units(50), "shutdown()", kHangHint, [&] { owner.join(); });
+  std::map<std::string, int> runs;
+  std::ifstream file(path);
+  for (std::string line; std::getline(file, line);) ++runs[line];
+  std::remove(path.c_str());
+  ASSERT_GE(refused, 0) << "submit() went on accepting tasks while shutdown() was waiting for a "
+                           "busy worker: shutdown() must set its stopping flag (under the mutex) "
+                           "before it waits";
+  EXPECT_EQ(runs["task " + std::to_string(refused)], 0)
+      << "a task whose submit() threw std::runtime_error still ran: submit() queued it before "
+         "checking the stopping flag. Check the flag first, then queue, in one locked section";
+  EXPECT_EQ(runs.size() - runs.count("task " + std::to_string(refused)), accepted.size())
+      << "every task that submit() accepted must run before shutdown() returns";
 }
 
 // Pins "Thread-safe: ... shutdown() may be called from any threads at once": both callers
