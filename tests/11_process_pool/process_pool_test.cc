@@ -521,30 +521,48 @@ TEST(ProcessPool, AReplacementWorkerServesWhateverDescriptorsItGets) {
          "Remove a descriptor from that list when you close it";
 }
 
+// Sends this program's stdout to PATH until it goes out of scope, also when the code under test
+// throws: GoogleTest's own output must reach the log again.
+class StdoutToFile {
+ public:
+  explicit StdoutToFile(const std::string& path) {
+    std::fflush(stdout);
+    saved_ = ::dup(STDOUT_FILENO);
+    const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (saved_ >= 0 && file >= 0) ok_ = ::dup2(file, STDOUT_FILENO) >= 0;
+    if (file >= 0) ::close(file);
+  }
+  ~StdoutToFile() {
+    std::fflush(stdout);
+    if (ok_) ::dup2(saved_, STDOUT_FILENO);
+    if (saved_ >= 0) ::close(saved_);
+  }
+  StdoutToFile(const StdoutToFile&) = delete;
+  StdoutToFile& operator=(const StdoutToFile&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  int saved_ = -1;
+  bool ok_ = false;
+};
+
 // Pins "Output this process had written to stdio but not yet flushed when it forks is written
 // once": the test's stdout goes to a file, a line without a newline waits in stdio's buffer,
 // and the worker flushes its own stdout.
 TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
   const std::string path =
       ::testing::TempDir() + "process_pool_stdout_" + std::to_string(::getpid());
-  std::fflush(stdout);
-  const int saved = ::dup(STDOUT_FILENO);
-  const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  ASSERT_GE(file, 0) << "cannot create " << path;
-  ::dup2(file, STDOUT_FILENO);
-  ::close(file);
   const char kLine[] = "written by the test before the pool forked";
-  std::fputs(kLine, stdout);
   std::string outcome;
   {
+    const StdoutToFile redirected(path);
+    ASSERT_TRUE(redirected.ok()) << "cannot send stdout to " << path;
+    std::fputs(kLine, stdout);
     ProcessPool pool(1, Tasks());
     auto flushed = pool.submit("flush_stdout", "");
     const Outcome result = Wait(flushed);
     outcome = result.ok ? "" : result.text;
   }
-  std::fflush(stdout);
-  ::dup2(saved, STDOUT_FILENO);
-  ::close(saved);
   std::ifstream in(path);
   const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::remove(path.c_str());
@@ -557,9 +575,8 @@ TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
       << "a line the test wrote with fputs() before the pool forked (no newline, so it still sat "
          "in stdio's buffer) was written "
       << copies
-      << " times: fork() copies the buffer into the "
-         "worker, which writes it again when it flushes. Call std::fflush(nullptr) just before "
-         "fork()";
+      << " times: fork() copies the buffer into the worker, which writes it again when it "
+         "flushes. Call std::fflush(nullptr) just before fork()";
 }
 
 // Pins "Throws std::runtime_error after shutdown()" and "blocks until every task already
@@ -568,7 +585,10 @@ TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
 TEST(ProcessPool, SubmitRefusedWhileShutdownWaitsNeverRuns) {
   const std::string path =
       ::testing::TempDir() + "process_pool_refused_" + std::to_string(::getpid());
+  std::remove(path.c_str());
   ProcessPool pool(1, Tasks());
+  // The worker forked first: no thread of this test starts or ends while the pool forks.
+  Value(pool.submit("pid", ""));
   // Busy long enough for the owner's shutdown() to start and for a submit() to be refused.
   auto busy_worker = pool.submit("sleep", "10");
   std::thread owner([&] { pool.shutdown(); });

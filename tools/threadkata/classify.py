@@ -306,12 +306,14 @@ def _sanitizer(log, learner_files):
     return None
 
 
-_RACE_TITLE = re.compile(r"^WARNING: ThreadSanitizer: data race \(pid=(\d+)\)$", re.M)
+_RACE_TITLE = re.compile(
+    r"^WARNING: ThreadSanitizer: data race(?: on vptr [^(]*\([^)]*\))? \(pid=(\d+)\)$", re.M
+)
 _ACCESS = re.compile(
     r"^  (Previous )?((?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite)) of size \d+ at \S+ "
     r"by (main thread|thread T(\d+))"
 )
-_THREAD_TID = re.compile(r"^  Thread T(\d+) \(tid=(\d+)", re.M)
+_THREAD_TID = re.compile(r"^  Thread T(\d+)(?: '[^']*')? \(tid=(\d+)", re.M)
 
 
 @dataclasses.dataclass

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from threadkata import bazel as bazel_module
-from threadkata import timeline
+from threadkata import classify, timeline
 
 RUN_TIMEOUT_S = 600
 FAILED_TEST = re.compile(r"^\[  FAILED  \] (\S+\.\S+)", re.MULTILINE)
@@ -43,6 +43,8 @@ def build(bazel, folder, target, config):
     if not run.built or not binaries:
         for action in invocation.failed_actions:
             sys.stderr.write(action.stderr[-4000:])
+        if run.failure:
+            sys.stderr.write(run.failure + "\n")
         raise SystemExit(f"tools/flake: {label} does not build (above: why; all of it: {log})")
     return Path(binaries[0])
 
@@ -55,6 +57,9 @@ def run_once(binary, seed, work, test):
     log, trace = work / f"{name}.log", work / f"{name}.trace.json"
     tmp = Path(tempfile.mkdtemp(dir=work))
     env = dict(os.environ, THREADKATA_TRACE=str(trace), TEST_TMPDIR=str(tmp))
+    # A race must not end the run at once (ThreadSanitizer's exit skips the tracer's last write):
+    # the test goes on, the trace shows it, and the program still exits non-zero at its end.
+    env["TSAN_OPTIONS"] = ":".join(filter(None, [env.get("TSAN_OPTIONS"), "halt_on_error=0"]))
     if seed is not None:
         env["THREADKATA_NOISE_SEED"] = str(seed)
     runfiles = binary.with_name(binary.name + ".runfiles") / "threadkata"  # the workspace name
@@ -77,7 +82,10 @@ def run_once(binary, seed, work, test):
             code = -1
     seconds = time.monotonic() - start
     shutil.rmtree(tmp, ignore_errors=True)
-    failed = sorted(set(FAILED_TEST.findall(log.read_text(errors="replace"))))
+    output = log.read_text(errors="replace")
+    failed = sorted(
+        set(FAILED_TEST.findall(output)) | {f"{r.test} (data race)" for r in classify.races(output)}
+    )
     if code != 0 and not failed:
         failed = ["(the program crashed or was ended: see the log)"]
     return code == 0, failed, seconds, log, trace

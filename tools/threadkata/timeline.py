@@ -460,8 +460,9 @@ def find_lesson(query):
 
 
 def tracing_bazel():
-    """The engine's Bazel for the traced targets (tools/timeline, tools/flake): output bases of
-    their own, so that the tests' servers keep their analysis."""
+    """The engine's Bazel for the traced targets (tools/timeline, tools/kata timeline,
+    tools/flake): output bases of their own, so that the servers of the checks keep their
+    analysis and their event files."""
     return bazel_module.local_bazel(ROOT, bazel_module.user_cache_dir("trace", ROOT))
 
 
@@ -510,9 +511,7 @@ def choose(trace, test):
     return sorted(trace.tests, key=lambda t: -len(lanes_of(trace, t)))[:1]
 
 
-def main(argv, bazel=None):
-    """tools/timeline; BAZEL: the engine's Bazel to run the tests with (the learner's tool passes
-    its own), else tracing_bazel()."""
+def main(argv):
     parser = argparse.ArgumentParser(
         prog="tools/timeline",
         description="Draw what a lesson's threads did during one of its tests.",
@@ -538,7 +537,7 @@ def main(argv, bazel=None):
     parser.add_argument("--docs", action="store_true", help="re-draw the SVGs of docs/timelines")
     args = parser.parse_args(argv)
     console = Console(width=WIDTH, highlight=False)
-    bazel = bazel or tracing_bazel()
+    bazel = tracing_bazel()
     if args.docs:
         return write_docs(bazel, console, args.lesson and find_lesson(args.lesson))
     if args.lesson is None:

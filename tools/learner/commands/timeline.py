@@ -28,4 +28,4 @@ def run(session, args):
         argv += ["--seed", str(args.seed)]
     if args.svg:
         argv += ["--svg", args.svg]
-    return timeline.main(argv, session.bazel)
+    return timeline.main(argv)

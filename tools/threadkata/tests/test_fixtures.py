@@ -88,6 +88,30 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(later.location, "katas/01_sequential/sequential.cc:32")
         self.assertEqual(earlier.location, "katas/01_sequential/sequential.cc:33")
 
+    def test_a_race_between_a_named_thread_and_an_atomic_access_is_read_too(self):
+        log = (
+            "[ RUN      ] S.T\n"
+            "WARNING: ThreadSanitizer: data race (pid=5)\n"
+            "  Atomic write of size 4 at 0x7b04 by thread T1 (mutexes: write M1):\n"
+            "    #0 f katas/x/x.cc:7 (kata_test+0x1)\n"
+            "\n"
+            "  Previous read of size 4 at 0x7b04 by main thread:\n"
+            "    #0 g /usr/include/c++/12/bits/atomic_base.h:3 (kata_test+0x2)\n"
+            "\n"
+            "  Thread T1 'worker' (tid=77, running) created by main thread at:\n"
+            "    #0 pthread_create <null> (libtsan.so.2+0x3)\n"
+            "SUMMARY: ThreadSanitizer: data race katas/x/x.cc:7 in f\n"
+        )
+        [race] = classify.races(log)
+        self.assertEqual(race.test, "S.T")
+        self.assertEqual(
+            [(a.what, a.tid, a.location) for a in race.accesses],
+            [
+                ("atomic write", 77, "katas/x/x.cc:7"),
+                ("read", 5, "/usr/include/c++/12/bits/atomic_base.h:3"),
+            ],
+        )
+
     def test_a_sanitizers_deadly_signal_is_a_crash_in_the_learners_file(self):
         verdict = judged("tsan_segv")
         self.assertEqual(verdict.kind, classify.CRASH)
