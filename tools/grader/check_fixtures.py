@@ -122,6 +122,10 @@ def check(expected, results, out_dir, schema, max_score):
                     f"kata {kata_id}: grade {kata['grade']}, expected one of {allowed}: "
                     f"{kata['message']}"
                 )
+    for text in expected.get("reports_lack", []):
+        for report in sorted(out_dir.iterdir()):
+            if report.is_file() and text in report.read_text(encoding="utf-8", errors="replace"):
+                problems.append(f"{report.name} contains {text!r}")
     for text in expected.get("problems_contain", []):
         if not any(text in problem for problem in results["problems"]):
             problems.append(f"problems lack {text!r}: {results['problems']}")

@@ -43,6 +43,8 @@ class FailedAction:
     label: str
     kind: str
     stderr: str
+    # Set when Bazel's sandbox, not the command, failed: Bazel's message.
+    sandbox_failure: str = ""
 
 
 @dataclasses.dataclass
@@ -80,9 +82,19 @@ class Settings:
     strict_sandbox: bool = False  # hostile code: linux-sandbox only, no network
     blocked_paths: tuple = ()
     extra_args: tuple = ()
+    # (uid, gid): Bazel, and so every action and test it runs, as this user instead of the one
+    # running the tool (the grader started as root). CACHE_DIR is then made theirs.
+    run_as: tuple = None
 
     def output_base(self, config):
         return self.cache_dir / f"output_base-{config}"
+
+    def gate_cache(self):
+        """Where the gate's verdicts are kept: never in a folder of the user Bazel runs as,
+        which could forge them."""
+        if self.run_as:
+            return self.cache_dir.parent / f"gate-{self.cache_dir.name}"
+        return self.cache_dir / "gate"
 
 
 def _uri_path(uri):
@@ -157,11 +169,13 @@ def parse_events(lines, labels):
                 text = _read_uri(stderr, _STDERR_CAP) if stderr else ""
                 if stdout:
                     text += _read_uri(stdout, _STDERR_CAP)
+                detail = action.get("failureDetail", {})
                 failed.append(
                     FailedAction(
                         label=action.get("label", ident["actionCompleted"].get("label", "")),
                         kind=action.get("type", ""),
                         stderr=text,
+                        sandbox_failure=detail.get("message", "") if "sandbox" in detail else "",
                     )
                 )
     return runs, failed
@@ -223,6 +237,11 @@ def _stop(process):
         raise
 
 
+def run_as_command(uid, gid):
+    """The prefix that runs a command as UID:GID with no supplementary groups (util-linux)."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
+
+
 def user_cache_dir(tool, checkout, *below):
     """~/.cache/threadkata/TOOL/<a key of CHECKOUT>/BELOW...: where a tool run by a user keeps
     its output bases and logs for one checkout of the project (XDG_CACHE_HOME moves it)."""
@@ -252,13 +271,23 @@ class Bazel:
         self.workspace = pathlib.Path(workspace)
         self.settings = settings
         self.settings.cache_dir.mkdir(parents=True, exist_ok=True)
+        if settings.run_as:
+            os.chown(self.settings.cache_dir, *settings.run_as)
 
     def _startup(self, config):
-        return [
+        command = [
             "bazel",
             f"--output_base={self.settings.output_base(config)}",
             "--max_idle_secs=900",
         ]
+        if self.settings.run_as:
+            uid, gid = self.settings.run_as
+            # The user's own install base (the default one is below the caller's home).
+            command.insert(1, f"--output_user_root={self.settings.cache_dir / 'user_root'}")
+            # A home of its own (no ~/.bazelrc of the caller's) and the system's temporary folder.
+            environment = ["env", "-u", "TMPDIR", f"HOME={self.settings.cache_dir}"]
+            command = run_as_command(uid, gid) + environment + command
+        return command
 
     def _common(self, config, events):
         settings = self.settings
@@ -304,7 +333,9 @@ class Bazel:
         )
         log_path = pathlib.Path(log_path)
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "wb") as log:
+        # Closed to others: it quotes the tests' output.
+        with open(log_path, "wb", opener=lambda path, flags: os.open(path, flags, 0o600)) as log:
+            os.fchmod(log.fileno(), 0o600)
             try:
                 # A session of its own: the terminal's Ctrl-C reaches us, and we pass it on once.
                 process = subprocess.Popen(

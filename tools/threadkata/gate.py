@@ -490,10 +490,14 @@ class _Build:
     lines: list = dataclasses.field(default_factory=list)
     symbols: list = dataclasses.field(default_factory=list)  # (type, mangled, demangled)
     relocations: dict = dataclasses.field(default_factory=dict)  # section -> [symbol]
+    # It includes a file that is neither allowed nor a system header: it was not compiled, and
+    # nothing the compiler said is kept (it would quote that file of the host).
+    foreign: bool = False
 
 
-def _build(work, relative, config, flags):
-    """Preprocesses and compiles the learner's file under CONFIG in WORK."""
+def _build(work, relative, config, flags, foreign):
+    """Preprocesses and compiles the learner's file under CONFIG in WORK, unless it includes a
+    file for which FOREIGN (path -> bool) is true."""
     build = _Build(config)
     base = [COMPILER] + flags + ["-iquote", ".", "-x", "c++"]
     status, out, err = _run(base + ["-E", "-H", relative], work)
@@ -505,13 +509,15 @@ def _build(work, relative, config, flags):
         )
         return build
     text = err.decode("utf-8", "replace")
+    # Read before anything else of the output: the files the learner's file opened so far.
+    build.direct_includes = [line[2:] for line in text.splitlines() if line.startswith(". ")]
+    if any(foreign(include) for include in build.direct_includes):
+        build.foreign = True
+        return build
     if status != 0:
         build.status = COMPILE_ERROR
         build.output = text
         return build
-    for line in text.splitlines():
-        if line.startswith(". "):
-            build.direct_includes.append(line[2:])
     build.lines = _learner_lines(out.decode("utf-8", "replace"), relative)
     obj = f"gate-{config}.o"
     status, _, err = _run(
@@ -858,17 +864,29 @@ def check(lesson, editable, content, root=ROOT):
             lesson_headers.add(f"./katas/{lesson.folder}/{header.name}")
             lesson_headers.add(f"katas/{lesson.folder}/{header.name}")
         (pathlib.Path(work) / editable).write_bytes(content)
+        extra_headers = LESSON_ALLOWANCES.get(lesson.folder, {}).get("headers", set())
+        dirs, cxx_dirs = _system_dirs()
+
+        def allowed(include):
+            return _allowed_include(include, lesson_headers, extra_headers, dirs, cxx_dirs)
+
+        def foreign(include):
+            resolved = pathlib.Path(include).resolve()
+            return not allowed(include) and not any(resolved.is_relative_to(d) for d in dirs)
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(CONFIGS)) as pool:
+            libc = pool.submit(_libc_symbols)
             builds = list(
                 pool.map(
-                    lambda config: _build(work, editable, config, config_flags(root, config)),
+                    lambda config: _build(
+                        work, editable, config, config_flags(root, config), foreign
+                    ),
                     CONFIGS,
                 )
             )
-            libc = pool.submit(_libc_symbols)
-            dirs, cxx_dirs = _system_dirs()
             libc = libc.result()
-        if all(b.status != REFUSED for b in builds):
+        quoted_host = any(b.foreign for b in builds)
+        if all(b.status != REFUSED for b in builds) and not quoted_host:
             refusals += _global_state_within_limit(work, editable)
     verdict = Verdict(ADMITTED)
     timed_out = [b for b in builds if b.status == REFUSED]
@@ -878,18 +896,17 @@ def check(lesson, editable, content, root=ROOT):
         verdict.seconds = time.monotonic() - started
         return verdict
     failed = [b for b in builds if b.status == COMPILE_ERROR]
-    if failed and not refusals:
+    if failed and not refusals and not quoted_host:
         verdict.status = COMPILE_ERROR
         verdict.compiler_output = failed[0].output
         verdict.seconds = time.monotonic() - started
         return verdict
-    extra_headers = LESSON_ALLOWANCES.get(lesson.folder, {}).get("headers", set())
     included = _included_names(source_tokens)
     for build in builds:
         if build.status != ADMITTED:
             continue
         for include in build.direct_includes:
-            if not _allowed_include(include, lesson_headers, extra_headers, dirs, cxx_dirs):
+            if not allowed(include):
                 line = next(
                     (n for n, name in included if include == name or include.endswith("/" + name)),
                     0,
@@ -902,6 +919,8 @@ def check(lesson, editable, content, root=ROOT):
                         "its lesson's header and standard library headers only",
                     )
                 )
+        if build.foreign:
+            continue
         for number, line in build.lines:
             refusals += [
                 dataclasses.replace(r, line=number)
@@ -912,7 +931,7 @@ def check(lesson, editable, content, root=ROOT):
         )
     plain = builds[0]
     for build in builds[1:]:
-        if build.status != ADMITTED or plain.status != ADMITTED:
+        if build.status != ADMITTED or plain.status != ADMITTED or quoted_host:
             continue
         if build.lines != plain.lines:
             number = next(
@@ -927,7 +946,7 @@ def check(lesson, editable, content, root=ROOT):
                     "than in the plain build: a kata must not ask which build it is in",
                 )
             )
-    if failed and refusals:
+    if failed and refusals and not quoted_host:
         verdict.compiler_output = failed[0].output
     verdict.refusals = _dedupe(refusals)
     verdict.status = REFUSED if verdict.refusals else ADMITTED
@@ -958,7 +977,8 @@ def cached_check(lesson, editable, content, root, cache_dir):
     except (OSError, ValueError, KeyError, TypeError):
         pass
     verdict = check(lesson, editable, content, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Closed to others: the verdicts quote learners' files and their compiler messages.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     partial.write_text(
         json.dumps(

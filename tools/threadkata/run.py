@@ -45,6 +45,10 @@ def collect(invocation, lesson, label=None):
             f"{label} ended as {target.status}; see {invocation.log_path}"
         )
     actions = [a for a in invocation.failed_actions if _belongs_to(a, lesson)]
+    broken = [a.sandbox_failure for a in actions if a.sandbox_failure]
+    if broken:
+        # Nothing of the learner's failed: Bazel could not set up its sandbox.
+        raise bazel_module.BazelError(f"{broken[0]}; see {invocation.log_path}")
     if not actions:
         raise bazel_module.BazelError(
             f"{label} neither ran nor failed to compile: "
@@ -85,9 +89,7 @@ def judge_lessons(bazel, config, lessons, expected, log_path, gatekeeper=gated):
     (GATEKEEPER, gated() but in unit tests), then Bazel for the lessons it admits."""
     results = {}
     for lesson in lessons:
-        verdict = gatekeeper(
-            pathlib.Path(bazel.workspace), lesson, bazel.settings.cache_dir / "gate"
-        )
+        verdict = gatekeeper(pathlib.Path(bazel.workspace), lesson, bazel.settings.gate_cache())
         if verdict:
             results[lesson.id] = verdict
     lessons = [lesson for lesson in lessons if lesson.id not in results]

@@ -3,16 +3,21 @@ import csv
 import io
 import os
 import pathlib
+import socket
 import tempfile
 import unittest
 
 from threadkata_grader import cli
 
 
+@contextlib.contextmanager
 def outside_tmpfs():
-    """A temporary folder where the sandbox can hide paths (not below /tmp or /dev/shm)."""
-    home = pathlib.Path(os.path.expanduser("~"))
-    return tempfile.TemporaryDirectory(dir=home)
+    """A temporary folder where the sandbox can hide paths (not below /tmp or /dev/shm), and
+    which the user the tests run as can reach (root's home is closed to nobody)."""
+    parent = "/var/cache" if os.geteuid() == 0 else os.path.expanduser("~")
+    with tempfile.TemporaryDirectory(dir=parent) as temp:
+        os.chmod(temp, 0o755)
+        yield temp
 
 
 class BlockedPathsTest(unittest.TestCase):
@@ -53,6 +58,33 @@ class BlockedPathsTest(unittest.TestCase):
             self.assertNotIn(str((pathlib.Path(under_tmp) / "solutions").resolve()), blocked)
             self.assertIn(str((pathlib.Path(temp) / "submission").resolve()), blocked)
 
+    def test_hides_the_hosts_unix_sockets_and_nothing_twice(self):
+        with outside_tmpfs() as temp, socket.socket(socket.AF_UNIX) as server:
+            root = pathlib.Path(temp)
+            (root / "grader/solutions").mkdir(parents=True)
+            (root / "submission/run").mkdir(parents=True)
+            server.bind(str(root / "daemon.sock"))
+            with socket.socket(socket.AF_UNIX) as inner:
+                inner.bind(str(root / "submission/run/inner.sock"))
+                blocked = cli._blocked_paths(
+                    root / "grader", root / "cache", root / "out", root / "submission"
+                )
+            self.assertIn(str((root / "daemon.sock").resolve()), blocked)
+            self.assertNotIn(str((root / "submission/run/inner.sock").resolve()), blocked)
+
+    def test_reads_socket_paths_with_spaces_and_keeps_only_sockets(self):
+        with outside_tmpfs() as temp, socket.socket(socket.AF_UNIX) as server:
+            spaced = pathlib.Path(temp) / "a b.sock"
+            server.bind(str(spaced))
+            (pathlib.Path(temp) / "file").write_text("")
+            with tempfile.NamedTemporaryFile("w") as table:
+                table.write("Num       RefCount Protocol Flags    Type St Inode Path\n")
+                for inode, path in enumerate([spaced, "@abstract", f"{temp}/file", "/gone.sock"]):
+                    table.write(f"0000: 00000002 00000000 00010000 0001 01 {inode} {path}\n")
+                table.write("0000: 00000003 00000000 00000000 0001 03 13\n")
+                table.flush()
+                self.assertEqual(cli._host_sockets(table.name), [spaced])
+
 
 class UsageTest(unittest.TestCase):
     def run_main(self, argv):
@@ -73,7 +105,7 @@ class UsageTest(unittest.TestCase):
         self.assertEqual(status, cli.EXIT_USAGE)
 
     def test_an_unknown_lesson(self):
-        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
+        with outside_tmpfs() as temp:
             status, message = self.run_main(
                 ["--lessons", "99", "--out", temp, "--cache-dir", temp, temp]
             )
@@ -81,7 +113,7 @@ class UsageTest(unittest.TestCase):
         self.assertIn("unknown lesson", message)
 
     def test_reports_and_caches_where_the_tests_can_write(self):
-        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
+        with outside_tmpfs() as temp:
             for option in ("--out", "--cache-dir", "--disk-cache"):
                 with self.subTest(option=option):
                     status, message = self.run_main([option, "/dev/shm/grade", temp])
@@ -91,7 +123,7 @@ class UsageTest(unittest.TestCase):
     def test_a_batch_of_any_folder_names(self):
         # Empty submissions: every kata is missing, so nothing is built and the test is quick.
         names = ["grades.csv", "=1+1", "-rf", "@home", os.fsdecode(b"caf\xe9")]
-        with tempfile.TemporaryDirectory(dir=pathlib.Path.home()) as temp:
+        with outside_tmpfs() as temp:
             batch = pathlib.Path(temp) / "batch"
             for name in names:
                 (batch / name).mkdir(parents=True)

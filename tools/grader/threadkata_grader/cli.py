@@ -5,6 +5,7 @@ import contextlib
 import fcntl
 import os
 import pathlib
+import stat
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from threadkata import bazel as bazel_module
 from threadkata import lessons as lessons_module
 from threadkata import mistakes
 
+from . import account as account_module
 from . import grading
 from . import reports
 
@@ -68,8 +70,14 @@ def remote_cache_args(url):
     return (f"--remote_cache={url}", "--modify_execution_info=TestRunner=+no-remote-cache")
 
 
-def parser():
+def default_cache_dir():
+    if os.geteuid() == 0 and "XDG_CACHE_HOME" not in os.environ:
+        return str(account_module.ROOT_CACHE_DIR)
     cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(cache_home, "threadkata-grader")
+
+
+def parser():
     p = argparse.ArgumentParser(
         prog="tools/grade",
         description=DESCRIPTION,
@@ -128,13 +136,20 @@ def parser():
     p.add_argument(
         "--cache-dir",
         metavar="DIR",
-        default=os.path.join(cache_home, "threadkata-grader"),
-        help="the grader's pristine tree and Bazel output base (default ~/.cache/threadkata-grader)",
+        default=default_cache_dir(),
+        help="the grader's pristine tree and Bazel output base (default "
+        f"~/.cache/threadkata-grader; started as root, {account_module.ROOT_CACHE_DIR})",
     )
     p.add_argument(
         "--disk-cache",
         metavar="DIR",
         help="Bazel's disk cache (default CACHE_DIR/disk-cache)",
+    )
+    p.add_argument(
+        "--run-as",
+        metavar="USER",
+        help=f"started as root: build and run the tests as USER (default {account_module.DEFAULT_USER}"
+        "); root keeps them as root, which the sandbox does not contain as well",
     )
     p.add_argument(
         "--shard",
@@ -179,21 +194,52 @@ def _inside(path, folder):
         return False
 
 
-def _blocked_paths(grader_root, cache_dir, out_dir, graded):
-    """Paths hidden from every sandboxed action: the reference solutions, the grader's history,
+def _blocked_paths(grader_root, cache_dir, out_dir, graded, disk_cache=None):
+    """Paths hidden from every sandboxed action: the reference solutions and the trusted build
+    of them, the disk cache (Bazel's server reads it, no action needs to), the grader's history,
     the reports, and the submissions themselves (the pristine tree holds all a build needs),
     unless the grader works inside them."""
-    paths = [grader_root / "solutions", grader_root / ".git"]
+    paths = [grader_root / "solutions", grader_root / ".git", cache_dir / "trusted"]
+    if disk_cache:
+        paths.append(disk_cache)
     if not (_inside(cache_dir, graded) or _inside(out_dir, graded) or _inside(grader_root, graded)):
         paths.append(graded)
     if not (_inside(cache_dir, out_dir) or _inside(grader_root, out_dir)):
         paths.append(out_dir)
-    paths += [pathlib.Path(p) for p in _HOST_SECRETS]
-    # Below a private tmpfs a path is hidden already, and the sandbox could not mount over it.
+    paths += [pathlib.Path(p) for p in _HOST_SECRETS] + _host_sockets()
+    # Below a private tmpfs or a hidden folder a path is hidden already, and the sandbox could
+    # not mount over it.
     private = [pathlib.Path(p) for p in bazel_module.PRIVATE_TMPFS]
     resolved = [p.resolve() for p in paths if p.exists()]
     kept = [p for p in resolved if not any(_inside(p, tmpfs) for tmpfs in private)]
+    kept = [p for p in kept if not any(p != q and _inside(p, q) for q in kept)]
     return tuple(dict.fromkeys(str(p) for p in kept))
+
+
+def _host_sockets(table="/proc/net/unix"):
+    """The file-system Unix sockets bound in the grader's network namespace, outside the folders
+    hidden whole (abstract ones, named with @, have no file; the sandbox's own network namespace
+    keeps them out of reach). Only paths that are sockets: the table does not escape names."""
+    try:
+        with open(table, encoding="utf-8", errors="replace") as lines:
+            rows = [line.rstrip("\n").split(None, 7) for line in list(lines)[1:]]
+    except OSError:
+        return []
+    hidden = [pathlib.Path(p) for p in _HOST_SECRETS + bazel_module.PRIVATE_TMPFS]
+    found = []
+    for row in rows:
+        if len(row) != 8 or not row[7].startswith("/"):
+            continue
+        path = pathlib.Path(row[7])
+        if any(_inside(path, folder) for folder in hidden):
+            continue
+        try:
+            if stat.S_ISSOCK(os.lstat(path).st_mode):
+                found.append(path)
+        except OSError:
+            # Gone, or in a folder the grader's user cannot search (nor can its tests).
+            continue
+    return found
 
 
 def _mistake_descriptions(root, lessons):
@@ -268,17 +314,25 @@ def main(argv=None):
     work_dir = cache_dir / "work"
 
     def engine_settings(folder, strict):
+        run_as = (account.uid, account.gid) if strict and account else None
+        blocked = (
+            _blocked_paths(grader_root, cache_dir, out_dir, graded, disk_cache) if strict else ()
+        )
+        if run_as:
+            blocked = account_module.reachable(account, blocked)
         return bazel_module.Settings(
-            cache_dir=cache_dir / folder,
+            # The account's state apart from any its grader kept as itself.
+            cache_dir=cache_dir / (f"{folder}-as-{account.name}" if run_as else folder),
             test_timeout={config: args.test_timeout for config in bazel_module.CONFIGS},
             output_limit=args.output_limit,
             memory_limit_mib=args.memory_limit,
-            disk_cache=disk_cache,
+            disk_cache=sandbox_disk_cache if strict else disk_cache,
             invocation_timeout=args.invocation_timeout,
             strict_sandbox=strict,
-            blocked_paths=_blocked_paths(grader_root, cache_dir, out_dir, graded) if strict else (),
+            blocked_paths=blocked,
             extra_args=(remote_cache_args(args.remote_cache) if args.remote_cache else ())
             + tuple(args.bazel_arg),
+            run_as=run_as,
         )
 
     try:
@@ -294,11 +348,27 @@ def main(argv=None):
     except ValueError as error:
         print(f"tools/grade: {error}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        account = account_module.choose(args.run_as)
+        sandbox_disk_cache = disk_cache
+        if account:
+            sandbox_disk_cache = account_module.prepare(account, cache_dir, disk_cache)
+    except account_module.AccountError as error:
+        print(f"tools/grade: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if account and not sandbox_disk_cache:
+        print(
+            f"tools/grade: the tests run as {account.name}, who cannot read the disk cache "
+            f"{disk_cache}: the submissions' builds do without it",
+            file=sys.stderr,
+        )
+    (cache_dir / "trusted").mkdir(parents=True, exist_ok=True)
+    # Before the paths to hide are listed: it is one of them.
+    out_dir.mkdir(parents=True, exist_ok=True)
     # Learners' code runs in the pristine tree, sandboxed; the list of tests every run must
     # report comes from the grader's own tree, where the tests are linked with the reference.
     bazel = bazel_module.Bazel(work_dir / "tree", engine_settings("bazel", strict=True))
     trusted = bazel_module.Bazel(grader_root, engine_settings("trusted", strict=False))
-    out_dir.mkdir(parents=True, exist_ok=True)
     with _locked(cache_dir):
         try:
             try:

@@ -4,6 +4,7 @@ with only the learner's accepted editable files written over the stubs."""
 import os
 import pathlib
 import shutil
+import stat
 
 # Never copied: the reference solutions (learner code must not be able to include them), the
 # grader's fixtures, version control, Bazel's convenience links and local settings.
@@ -49,7 +50,11 @@ def _desired(grader_root, outcomes, excluded):
             if path.is_symlink():
                 files[relative] = ("link", os.readlink(path))
             elif path.is_file():
-                files[relative] = (path.read_bytes(), path.stat().st_mode & 0o777)
+                # Readable by all, writable by none but the grader: a grader started as root
+                # builds the tree as another user.
+                mode = (path.stat().st_mode & 0o755) | 0o444
+                mode |= 0o111 if mode & 0o100 else 0
+                files[relative] = (path.read_bytes(), mode)
     for outcome_list in outcomes.values():
         for outcome in outcome_list:
             if outcome.state == "accepted":
@@ -99,4 +104,8 @@ def prepare(grader_root, tree, outcomes, excluded=()):
         else:
             path.write_bytes(want[0])
             os.chmod(path, want[1])
+    # Folders open to all whatever the umask, for the same reason as the files' modes.
+    for directory, _, _ in os.walk(tree):
+        if stat.S_IMODE(os.stat(directory).st_mode) != 0o755:
+            os.chmod(directory, 0o755)
     return tree

@@ -46,6 +46,19 @@ class ParseEventsTest(unittest.TestCase):
                         "label": "//katas/02_y:y",
                         "type": "CppCompile",
                         "stderr": {"uri": f"file://{stderr}"},
+                        "failureDetail": {"spawn": {"code": "NON_ZERO_EXIT"}},
+                    },
+                },
+                {
+                    "id": {"actionCompleted": {"label": "//katas/03_z:z"}},
+                    "action": {
+                        "success": False,
+                        "label": "//katas/03_z:z",
+                        "type": "CppCompile",
+                        "failureDetail": {
+                            "message": "Mount target '/root/x' does not exist.",
+                            "sandbox": {"code": "MOUNT_TARGET_DOES_NOT_EXIST"},
+                        },
                     },
                 },
             ]
@@ -60,6 +73,8 @@ class ParseEventsTest(unittest.TestCase):
         )
         self.assertEqual(failed[0].label, "//katas/02_y:y")
         self.assertIn("expected ';'", failed[0].stderr)
+        self.assertEqual(failed[0].sandbox_failure, "")
+        self.assertEqual(failed[1].sandbox_failure, "Mount target '/root/x' does not exist.")
 
 
 class TestListTest(unittest.TestCase):

@@ -82,6 +82,16 @@ class JudgeLessonsTest(unittest.TestCase):
         with self.assertRaises(bazel.BazelError):
             judge(FakeBazel(runs, []), LESSONS, self.dir / "log")
 
+    def test_a_sandbox_that_could_not_be_set_up_is_the_graders_failure(self):
+        runs = {"//tests/02_y:kata_test": bazel.TargetRun("//tests/02_y:kata_test")}
+        failed = [
+            bazel.FailedAction(
+                "//katas/02_y:y", "CppCompile", "", "Mount target '/x' does not exist"
+            )
+        ]
+        with self.assertRaisesRegex(bazel.BazelError, "Mount target"):
+            judge(FakeBazel(runs, failed), LESSONS[1:], self.dir / "log")
+
     def test_an_incomplete_test_is_the_graders_failure(self):
         run = self.passed("//tests/01_x:kata_test")
         run.status = "INCOMPLETE"
