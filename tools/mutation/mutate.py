@@ -23,6 +23,7 @@ import threading
 import time
 
 import generate
+from threadkata import bazel as bazel_module
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CACHE = (
@@ -32,9 +33,13 @@ DISK_CACHE = pathlib.Path(os.environ.get("THREADKATA_DISK_CACHE", CACHE / "disk-
 REPORT = "docs/mutation.md"
 EQUIVALENT = "mutants/equivalent.json"  # in tests/NN_name/
 CONFIGS = ("plain", "tsan")
+ENGINE_CONFIG = {"plain": "default", "tsan": "tsan"}  # the engine's name of each
 # Verdicts. A mutant that times out is detected too: the tests did not pass it.
 NOT_COMPILED, KILLED, TIMED_OUT, SURVIVED = "not compiled", "killed", "timed out", "survived"
 TIME_UNIT_MS = None  # --time-unit-ms
+# How a mutant is judged (the engine's limits and timeouts, the retry rule of judge()): part of
+# every verdict's key, so a change to it judges every mutant again instead of mixing verdicts.
+JUDGE_VERSION = b"engine, learner limits"
 
 
 class Lesson:
@@ -58,7 +63,7 @@ class Lesson:
             files += sorted(
                 p for p in folder.rglob("*") if p.is_file() and "mutants" not in p.parts
             )
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(JUDGE_VERSION)
         for path in files:
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
         return digest.hexdigest()[:16]
@@ -136,11 +141,23 @@ class Scratch:
             for name in names:
                 if (here / name).relative_to(self.path).as_posix() not in files:
                     (here / name).unlink()
-
-    def bazel(self, *args, capture=True) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            ["bazel", *args], cwd=self.path, capture_output=capture, text=True, check=False
+        extra = [
+            "--test_env=GTEST_FAIL_FAST=1",
+            # One test at a time: timing tests run beside each other would slow each other down.
+            "--local_test_jobs=1",
+        ]
+        if TIME_UNIT_MS:
+            extra.append(f"--test_env=KATA_TIME_UNIT_MS={TIME_UNIT_MS}")
+        if os.environ.get("CI"):
+            extra.append("--config=ci")
+        settings = bazel_module.Settings(
+            cache_dir=CACHE / "mutate" / "bazel" / f"{key}-{slot}",
+            test_timeout=bazel_module.LEARNER_TEST_TIMEOUT,
+            output_limit=bazel_module.LEARNER_OUTPUT_LIMIT,
+            disk_cache=DISK_CACHE,
+            extra_args=tuple(extra),
         )
+        self.bazel = bazel_module.Bazel(self.path, settings)
 
     def judge(self, lesson: Lesson, source: str) -> dict:
         """Runs the lesson's tests on `source` as its solution: the verdict, the config that
@@ -174,39 +191,19 @@ class Scratch:
 
     def test_many(self, targets, config: str) -> dict:
         """target -> (Bazel's status of the test, the first failure's line)."""
-        events = self.path / f".mutate-bep-{config}.json"
-        flags = [
-            f"--disk_cache={DISK_CACHE}",
-            "--test_env=GTEST_FAIL_FAST=1",
-            f"--build_event_json_file={events}",
-            "--keep_going",
-            # One test at a time: timing tests run beside each other would slow each other down.
-            "--local_test_jobs=1",
-        ]
-        if TIME_UNIT_MS:
-            flags.append(f"--test_env=KATA_TIME_UNIT_MS={TIME_UNIT_MS}")
-        if config != "plain":
-            flags.append(f"--config={config}")
-        if os.environ.get("CI"):
-            flags.append("--config=ci")
-        run = self.bazel("test", *flags, *targets)
-        statuses = {target: ("FAILED TO BUILD", None) for target in targets}
-        if events.exists():
-            for line in events.read_text().splitlines():
-                event = json.loads(line)
-                if "testResult" in event["id"] and "testResult" in event:
-                    log = None
-                    for output in event["testResult"].get("testActionOutput", []):
-                        if output["name"] == "test.log":
-                            log = output["uri"].removeprefix("file://")
-                    label = event["id"]["testResult"]["label"]
-                    statuses[label] = (event["testResult"].get("status", "NO STATUS"), log)
-        if run.returncode not in (0, 1, 3):
-            raise RuntimeError(f"bazel test failed ({run.returncode}):\n{run.stderr[-3000:]}")
-        return {target: (status, first_failure(log)) for target, (status, log) in statuses.items()}
+        engine_config = ENGINE_CONFIG[config]
+        log = self.bazel.settings.cache_dir / f"bazel-{engine_config}.log"
+        try:
+            invocation = self.bazel.test(engine_config, targets, log)
+        except bazel_module.BazelError as error:
+            raise RuntimeError(str(error)) from error
+        return {
+            target: (run.status or "FAILED TO BUILD", first_failure(run.log_path))
+            for target, run in invocation.runs.items()
+        }
 
     def shutdown(self):
-        self.bazel("shutdown")
+        self.bazel.shutdown()
 
 
 def first_failure(log) -> str:
@@ -266,8 +263,19 @@ def run(args) -> int:
                     flush=True,
                 )
 
-        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            list(pool.map(one, work))
+        if args.jobs == 1:
+            # On this thread: Ctrl-C interrupts the Bazel run in progress (bazel.wait_interruptibly).
+            for item in work:
+                one(item)
+        else:
+            pool = concurrent.futures.ThreadPoolExecutor(args.jobs)
+            try:
+                list(pool.map(one, work))
+            except KeyboardInterrupt:
+                # The mutants being judged finish; no other starts.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown()
     finally:
         for slot in slots:
             slot.shutdown()
