@@ -82,6 +82,13 @@ class JudgeLessonsTest(unittest.TestCase):
         with self.assertRaises(bazel.BazelError):
             judge(FakeBazel(runs, []), LESSONS, self.dir / "log")
 
+    def test_a_log_that_is_a_symlink_is_not_followed(self):
+        secret = self.dir / "secret"
+        secret.write_text("[  FAILED  ] the grader's secret\n")
+        (self.dir / "link.log").symlink_to(secret)
+        self.assertEqual(engine._read(str(self.dir / "link.log"), 1000), "")
+        self.assertIn("secret", engine._read(str(secret), 1000))
+
     def test_a_sandbox_that_could_not_be_set_up_is_the_graders_failure(self):
         runs = {"//tests/02_y:kata_test": bazel.TargetRun("//tests/02_y:kata_test")}
         failed = [
