@@ -248,11 +248,16 @@ _TOKEN = re.compile(
   | (?P<string>(?:u8|u|U|L)?"(?:\\.|[^"\\\n])*")
   | (?P<char>(?:u8|u|U|L)?'(?:\\.|[^'\\\n])*')
   | (?P<number>\.?[0-9](?:[eEpP][+-]|['\w.])*)
+  | (?P<digraph>%:%:|%:|<%|%>|<:(?!:(?![:>]))|:>)
   | (?P<ident>(?:[A-Za-z_]|[^\x00-\x7f])(?:\w|[^\x00-\x7f])*)
   | (?P<punct>\[\[|\]\]|::|\#\#|[^\s\w])
     """,
     re.S | re.X,
 )
+# The file a compiler message is about: "FILE:LINE:COLUMN: error: ...", "In file included from
+# FILE:LINE:", "                 from FILE:LINE,".
+_DIAGNOSTIC = re.compile(r"^(?:In file included from |\s+from )?([^\s:][^:\n]*):\d+[:,]", re.M)
+_DIGRAPHS = {"%:%:": "##", "%:": "#", "<%": "{", "%>": "}", "<:": "[", ":>": "]"}
 _LINE_MARKER = re.compile(r'^# (\d+) "((?:\\.|[^"\\])*)"')
 
 
@@ -352,6 +357,16 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
                             f"`#{name} {after.text}` redefines a C++ keyword",
                         )
                     )
+        elif tok.kind == "digraph":
+            # %: is #: a directive the rules above would not see (%:line, %:if...).
+            refusals.append(
+                Refusal(
+                    tok.line,
+                    tok.text,
+                    f"`{tok.text}` is another spelling of "
+                    f"`{_DIGRAPHS[tok.text]}`: write `{_DIGRAPHS[tok.text]}` itself",
+                )
+            )
         elif tok.kind == "ident":
             if _reserved(tok.text) and tok.text not in allowed_reserved:
                 refusals.append(
@@ -452,10 +467,11 @@ def _system_dirs():
     return dirs, [d for d in dirs if "/c++/" in d.as_posix()]
 
 
-def _allowed_include(path, lesson_headers, extra_headers, dirs, cxx_dirs):
+def _allowed_include(path, lesson_headers, extra_headers, dirs, cxx_dirs, base):
+    """PATH as the compiler printed it, relative to BASE, its working folder."""
     if path in lesson_headers:
         return True
-    resolved = pathlib.Path(path).resolve()
+    resolved = (pathlib.Path(base) / path).resolve()
     if any(resolved.is_relative_to(d) for d in cxx_dirs):
         return True
     for d in dirs:
@@ -495,6 +511,20 @@ class _Build:
     foreign: bool = False
 
 
+def _quoted(output, foreign):
+    """OUTPUT, the compiler's messages, unless one of them is about a file for which FOREIGN is
+    true: the compiler quotes the lines it complains about (a #line or an #include naming a
+    host file would put that file in the report)."""
+    named = {match.group(1) for match in _DIAGNOSTIC.finditer(output)}
+    strange = sorted(path for path in named if foreign(path))
+    if strange:
+        return (
+            f"the compiler's messages are left out: they are about {strange[0]}, which is "
+            "neither your file nor a header you may include"
+        )
+    return output
+
+
 def _build(work, relative, config, flags, foreign):
     """Preprocesses and compiles the learner's file under CONFIG in WORK, unless it includes a
     file for which FOREIGN (path -> bool) is true."""
@@ -516,7 +546,7 @@ def _build(work, relative, config, flags, foreign):
         return build
     if status != 0:
         build.status = COMPILE_ERROR
-        build.output = text
+        build.output = _quoted(text, foreign)
         return build
     build.lines = _learner_lines(out.decode("utf-8", "replace"), relative)
     obj = f"gate-{config}.o"
@@ -531,7 +561,7 @@ def _build(work, relative, config, flags, foreign):
         return build
     if status != 0:
         build.status = COMPILE_ERROR
-        build.output = err.decode("utf-8", "replace")
+        build.output = _quoted(err.decode("utf-8", "replace"), foreign)
         return build
     _, out, _ = _run(["nm", "-P", obj], work)
     entries = [line.split()[:2] for line in out.decode().splitlines() if line.strip()]
@@ -868,11 +898,16 @@ def check(lesson, editable, content, root=ROOT):
         dirs, cxx_dirs = _system_dirs()
 
         def allowed(include):
-            return _allowed_include(include, lesson_headers, extra_headers, dirs, cxx_dirs)
+            return _allowed_include(
+                include, lesson_headers, extra_headers, dirs, cxx_dirs, base=work
+            )
 
-        def foreign(include):
-            resolved = pathlib.Path(include).resolve()
-            return not allowed(include) and not any(resolved.is_relative_to(d) for d in dirs)
+        def foreign(path):
+            """Neither the learner's file, nor allowed, nor a system header."""
+            resolved = (pathlib.Path(work) / path).resolve()
+            if resolved == (pathlib.Path(work) / editable).resolve() or allowed(path):
+                return False
+            return not any(resolved.is_relative_to(d) for d in dirs)
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(CONFIGS)) as pool:
             libc = pool.submit(_libc_symbols)

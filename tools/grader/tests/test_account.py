@@ -55,8 +55,17 @@ class PrepareTest(unittest.TestCase):
     def test_a_cache_below_a_closed_folder_is_refused(self):
         with tempfile.TemporaryDirectory(dir="/var/tmp") as temp:
             os.chmod(temp, 0o700)
-            with self.assertRaisesRegex(account.AccountError, "cannot reach --cache-dir"):
+            with self.assertRaisesRegex(account.AccountError, "cannot pass through"):
                 account.prepare(self.nobody, pathlib.Path(temp) / "cache", pathlib.Path(temp))
+
+    def test_an_existing_closed_cache_is_named_not_changed(self):
+        with tempfile.TemporaryDirectory(dir="/var/tmp") as temp:
+            os.chmod(temp, 0o755)
+            cache = pathlib.Path(temp) / "cache"
+            cache.mkdir(mode=0o700)
+            with self.assertRaisesRegex(account.AccountError, f"pass through {cache} "):
+                account.prepare(self.nobody, cache, cache / "disk-cache")
+            self.assertEqual(stat.S_IMODE(cache.stat().st_mode), 0o700)
 
     def test_a_disk_cache_nobody_cannot_read_is_left_out(self):
         with tempfile.TemporaryDirectory(dir="/var/tmp") as temp, tempfile.TemporaryDirectory(

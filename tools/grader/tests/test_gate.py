@@ -52,6 +52,25 @@ namespace threadkata::when_threads_pay {}
             with self.subTest(source=source):
                 self.assertIn(construct, refused(source))
 
+    def test_digraphs_are_refused_but_a_template_of_a_global_name_is_not(self):
+        self.assertEqual(refused('%:line 1 "/etc/passwd"\n'), ["%:"])
+        self.assertEqual(refused("%:%:"), ["%:%:"])
+        self.assertEqual(refused("int a<:1:> = <%1%>;"), ["<:", ":>", "<%", "%>"])
+        self.assertEqual(refused("std::vector<::std::string> v;"), [])
+
+    def test_compiler_messages_about_a_host_file_are_left_out(self):
+        def foreign(path):
+            return path == "/etc/passwd"
+
+        mine = "katas/01_x/x.cc:3:1: error: expected ';'\n"
+        self.assertEqual(gate._quoted(mine, foreign), mine)
+        quoted = mine + "/etc/passwd:1:1: error: 'root' does not name a type\n    1 | root:x:0:0\n"
+        self.assertNotIn("root:x", gate._quoted(quoted, foreign))
+        included = (
+            "In file included from /etc/passwd:1,\n                 from katas/01_x/x.cc:2:\n"
+        )
+        self.assertIn("left out", gate._quoted(included, foreign))
+
     def test_language_linkage_and_foreign_namespaces(self):
         self.assertIn('extern "C"', refused('extern "C" int clock_gettime();'))
         self.assertIn("namespace testing", refused("namespace testing { void f(); }"))

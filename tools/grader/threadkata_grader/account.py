@@ -107,12 +107,13 @@ def prepare(account, cache_dir, disk_cache):
     trusted.mkdir(exist_ok=True)
     # The reference solutions are built there.
     os.chmod(trusted, 0o700)
-    if not _as(account, ["test", "-x", str(cache_dir)]):
-        raise AccountError(
-            f"the tests run as {account.name}, who cannot reach --cache-dir {cache_dir} (a "
-            f"folder above it is closed to other users): choose one below folders open to all, "
-            f"e.g. {ROOT_CACHE_DIR}"
-        )
+    for folder in (cache_dir, cache_dir / "work"):
+        if not _as(account, ["test", "-x", str(folder)]):
+            raise AccountError(
+                f"the tests run as {account.name}, who cannot pass through {folder} (it, or a "
+                "folder above it, is closed to other users): choose a --cache-dir below folders "
+                f"open to all, e.g. {ROOT_CACHE_DIR}, or open {folder} (chmod o+x)"
+            )
     disk_cache = pathlib.Path(disk_cache)
     disk_cache.mkdir(parents=True, exist_ok=True)
     if not _as(account, ["test", "-r", str(disk_cache), "-a", "-x", str(disk_cache)]):
