@@ -29,7 +29,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 CACHE = (
     pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache")) / "threadkata"
 )
-DISK_CACHE = pathlib.Path(os.environ.get("THREADKATA_DISK_CACHE", CACHE / "disk-cache"))
+# Shared with tools/test's Bazel runs.
+DISK_CACHE = pathlib.Path(
+    os.environ.get("THREADKATA_DISK_CACHE")
+    or bazel_module.shared_cache_home() / "threadkata" / "disk-cache"
+)
 REPORT = "docs/mutation.md"
 EQUIVALENT = "mutants/equivalent.json"  # in tests/NN_name/
 CONFIGS = ("plain", "tsan")

@@ -242,6 +242,18 @@ def run_as_command(uid, gid):
     return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
 
 
+def shared_cache_home():
+    """Where caches live that another user may have to read: XDG_CACHE_HOME, else ~/.cache; for
+    root without XDG_CACHE_HOME, /var/cache, since root's home is closed to other users and the
+    grader started as root builds and runs a submission's tests as an unprivileged one. The disk
+    cache of tools/test and tools/mutate and the grader's own state live below it."""
+    if os.environ.get("XDG_CACHE_HOME"):
+        return pathlib.Path(os.environ["XDG_CACHE_HOME"])
+    if os.geteuid() == 0:
+        return pathlib.Path("/var/cache")
+    return pathlib.Path(os.path.expanduser("~/.cache"))
+
+
 def user_cache_dir(tool, checkout, *below):
     """~/.cache/threadkata/TOOL/<a key of CHECKOUT>/BELOW...: where a tool run by a user keeps
     its output bases and logs for one checkout of the project (XDG_CACHE_HOME moves it)."""

@@ -16,9 +16,6 @@ import subprocess
 from threadkata import bazel as bazel_module
 
 DEFAULT_USER = "nobody"
-# Where a grader started as root keeps its state by default: root's own home is closed to
-# other users, so the unprivileged user could not reach a cache below it.
-ROOT_CACHE_DIR = pathlib.Path("/var/cache/threadkata-grader")
 # What Bazel's linux-sandbox creates for each action; an unprivileged user needs the kernel's
 # leave for each (unprivileged user namespaces).
 _SANDBOX_NAMESPACES = ["--user", "--map-root-user", "--mount", "--pid", "--net", "--fork"]
@@ -112,7 +109,7 @@ def prepare(account, cache_dir, disk_cache):
             raise AccountError(
                 f"the tests run as {account.name}, who cannot pass through {folder} (it, or a "
                 "folder above it, is closed to other users): choose a --cache-dir below folders "
-                f"open to all, e.g. {ROOT_CACHE_DIR}, or open {folder} (chmod o+x)"
+                f"open to all, e.g. {bazel_module.shared_cache_home()}, or open {folder} (chmod o+x)"
             )
     disk_cache = pathlib.Path(disk_cache)
     disk_cache.mkdir(parents=True, exist_ok=True)

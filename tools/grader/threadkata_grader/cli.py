@@ -71,10 +71,7 @@ def remote_cache_args(url):
 
 
 def default_cache_dir():
-    if os.geteuid() == 0 and "XDG_CACHE_HOME" not in os.environ:
-        return str(account_module.ROOT_CACHE_DIR)
-    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.path.join(cache_home, "threadkata-grader")
+    return str(bazel_module.shared_cache_home() / "threadkata-grader")
 
 
 def parser():
@@ -137,8 +134,8 @@ def parser():
         "--cache-dir",
         metavar="DIR",
         default=default_cache_dir(),
-        help="the grader's pristine tree and Bazel output base (default "
-        f"~/.cache/threadkata-grader; started as root, {account_module.ROOT_CACHE_DIR})",
+        help="the grader's pristine tree and Bazel output base (default %(default)s: below "
+        "/var/cache when started as root, whose home other users cannot reach)",
     )
     p.add_argument(
         "--disk-cache",
