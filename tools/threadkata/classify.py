@@ -60,7 +60,12 @@ _SANITIZER_TITLE = re.compile(
     re.M,
 )
 _UBSAN = re.compile(r"^(\S+:\d+):\d+: runtime error: (.*)$", re.M)
-_FRAME = re.compile(r"^\s+#\d+ .*?(\S+?):(\d+)(?::\d+)?(?: \(|$)")
+# A stack frame's location: the last word before the binary's "(module+0x...)", if any.
+_MODULE_SUFFIX = re.compile(r" \([^()]*\+0x[0-9a-f]+\)$")
+_FRAME_LOCATION = re.compile(r"(\S+?):(\d+)(?::\d+)?")
+# A log line longer than this is cut before any pattern reads it: the test's output is the
+# learner's, and a pattern's time may grow faster than the line.
+LONGEST_LINE = 1000
 _FRAME_START = re.compile(r"^\s+#\d+ ")
 _GLOBAL = re.compile(r"Location is global '([^']*)'")
 _LOCATION = re.compile(r"^(\S+):(\d+)$")
@@ -225,6 +230,16 @@ def _running(log, before=None):
     return started or ""
 
 
+def _frame(line):
+    """(path, line number) of a sanitizer stack frame LINE ("    #0 0x4f in f() x.cc:3:5
+    (bin+0x9)"), or None."""
+    if not _FRAME_START.match(line):
+        return None
+    words = _MODULE_SUFFIX.sub("", line[:LONGEST_LINE]).split()
+    match = _FRAME_LOCATION.fullmatch(words[-1]) if len(words) >= 2 else None
+    return (match.group(1), match.group(2)) if match else None
+
+
 def _frames(block, learner_files):
     """file:line of the first frame in the project's code of each stack in BLOCK, learner's
     files first."""
@@ -234,14 +249,14 @@ def _frames(block, learner_files):
         if not _FRAME_START.match(line):
             stack_done = False
             continue
-        match = _FRAME.match(line)
-        if stack_done or not match:
+        frame = _frame(line)
+        if stack_done or not frame:
             continue
-        path = normalize_path(match.group(1))
+        path = normalize_path(frame[0])
         if _is_library(path):
             continue
         stack_done = True
-        location = f"{path}:{match.group(2)}"
+        location = f"{path}:{frame[1]}"
         bucket = mine if path in learner_files else ours
         if location not in bucket:
             bucket.append(location)
@@ -251,9 +266,9 @@ def _frames(block, learner_files):
 def _innermost_mine(text, learner_files):
     """The innermost frame (the first listed) in the learner's files, in any stack of TEXT."""
     for line in text.splitlines():
-        match = _FRAME.match(line)
-        if match and normalize_path(match.group(1)) in learner_files:
-            return f"{normalize_path(match.group(1))}:{match.group(2)}"
+        frame = _frame(line)
+        if frame and normalize_path(frame[0]) in learner_files:
+            return f"{normalize_path(frame[0])}:{frame[1]}"
     return ""
 
 
@@ -262,10 +277,10 @@ def _shown_report(block):
     shown = []
     for line in block.splitlines():
         if _FRAME_START.match(line):
-            match = _FRAME.match(line)
-            if not match or _is_library(normalize_path(match.group(1))):
+            frame = _frame(line)
+            if not frame or _is_library(normalize_path(frame[0])):
                 continue
-        shown.append(re.sub(r" \([^()]*\+0x[0-9a-f]+\)$", "", line))
+        shown.append(_MODULE_SUFFIX.sub("", line))
     return "\n".join(shown).strip()
 
 
@@ -363,10 +378,10 @@ def races(log):
                 )
                 accesses.append(current)
             elif current is not None and _FRAME_START.match(line):
-                frame = _FRAME.match(line)
+                frame = _frame(line)
                 if frame:
-                    path = normalize_path(frame.group(1))
-                    where = f"{path}:{frame.group(2)}"
+                    path = normalize_path(frame[0])
+                    where = f"{path}:{frame[1]}"
                     if not current.location or _rank(path) < _rank(current.location):
                         current.location = where
             elif not line.startswith("    "):
@@ -445,6 +460,11 @@ def refused(editable, refusals):
     )
 
 
+def _cut_lines(log):
+    """LOG with every line cut to LONGEST_LINE characters."""
+    return "\n".join(line[:LONGEST_LINE] for line in log.split("\n"))
+
+
 def judge(run, expected, learner_files, limits):
     """The verdict of RUN (a Run). EXPECTED: the test names the trusted build lists;
     LEARNER_FILES: the paths the learner edits; LIMITS: {"test_timeout": seconds}."""
@@ -465,7 +485,7 @@ def judge(run, expected, learner_files, limits):
                 if location.split(":")[0] in learner_files
             ],
         )
-    log, xml = run.log[:LOG_CAP], run.xml[:XML_CAP]
+    log, xml = _cut_lines(run.log[:LOG_CAP]), run.xml[:XML_CAP]
     xml_cases = gtest_cases(xml)
     logged = log_cases(log)
     cases = xml_cases if xml_cases is not None else logged

@@ -1,13 +1,17 @@
 """The gate: what a learner's file is, checked before anything of it is built into a test or run.
 
 Everything here is an allow-list. A file is admitted only if
+- it is UTF-8 text that the compiler and the gate split into the same lines (no control
+  characters, no carriage return but before a newline, no byte-order mark but the first
+  character, no backslash followed by spaces at the end of a line);
 - its own source uses no directive but #include and #define/#undef, no reserved identifier
   (__attribute__, __asm__, __builtin_*, __has_include, __SANITIZE_THREAD__, _Pragma...), no
   `asm`, no attribute but the standard ones, no language linkage (extern "C"), and opens no
   namespace but the lesson's own and anonymous ones;
 - it includes only its lesson's header and standard headers (read from the compiler's -H
   output), and preprocesses within a time limit to the same lines in every configuration,
-  with the same rules on what the macros expanded to;
+  with the same rules on what the macros expanded to; the preprocessor's line markers follow
+  the files it opened (a #line that renames the file, however it slipped through, is refused);
 - it has no namespace-scope object with a dynamic initialiser or an exit-time destructor
   (clang's -Wglobal-constructors and -Wexit-time-destructors, through libclang);
 - its object file, compiled with the flags of every configuration of .bazelrc, defines only the
@@ -19,6 +23,7 @@ Usage: tools/gate LESSON FILE   (exit status 0 admitted, 1 refused, 2 wrong usag
 """
 
 import argparse
+import collections
 import concurrent.futures
 import dataclasses
 import hashlib
@@ -26,6 +31,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -39,6 +45,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 COMPILER = "g++"
 PREPROCESS_TIME_LIMIT = 30  # seconds: a file that includes a device or a pipe hangs the compiler
 COMPILE_TIME_LIMIT = 180
+# What one tool the gate runs may use: address space, and bytes written to its output files.
+TOOL_MEMORY_LIMIT = 4 << 30
+TOOL_OUTPUT_LIMIT = 64 << 20
 CONFIGS = ("default", "tsan", "asan")
 CONFIG_NAMES = {"default": "the plain build", "tsan": "ThreadSanitizer", "asan": "ASan+UBSan"}
 
@@ -243,8 +252,8 @@ _TOKEN = re.compile(
     r"""
     (?P<nl>\n)
   | (?P<ws>[ \t\f\v\r]+|\\\n)
-  | (?P<comment>//(?:[^\n\\]|\\.)*|/\*.*?\*/)
-  | (?P<raw>(?:u8|u|U|L)?R"(?P<delim>[^ ()\\\t\n]{0,16})\(.*?\)(?P=delim)")
+  | (?P<comment>//(?:[^\n\\]|\\.)*|/\*(?:.*?\*/|.*))
+  | (?P<raw>(?:u8|u|U|L)?R"(?P<delim>[^ ()\\\t\n]{0,16})\((?:.*?\)(?P=delim)"|.*))
   | (?P<string>(?:u8|u|U|L)?"(?:\\.|[^"\\\n])*")
   | (?P<char>(?:u8|u|U|L)?'(?:\\.|[^'\\\n])*')
   | (?P<number>\.?[0-9](?:[eEpP][+-]|['\w.])*)
@@ -258,7 +267,12 @@ _TOKEN = re.compile(
 # FILE:LINE:", "                 from FILE:LINE,".
 _DIAGNOSTIC = re.compile(r"^(?:In file included from |\s+from )?([^\s:][^:\n]*):\d+[:,]", re.M)
 _DIGRAPHS = {"%:%:": "##", "%:": "#", "<%": "{", "%>": "}", "<:": "[", ":>": "]"}
-_LINE_MARKER = re.compile(r'^# (\d+) "((?:\\.|[^"\\])*)"')
+_LINE_MARKER = re.compile(r'^# (\d+) "((?:\\.|[^"\\])*)"((?: \d+)*)\s*$')
+# Characters that the compiler and the gate could split into lines differently, or that hide
+# what follows them: C0 and C1 controls but tab and newline, DEL, the Unicode line and
+# paragraph separators, and a byte-order mark past the first character.
+_STRANGE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_SPACED_SPLICE = re.compile(r"\\[ \t\f\v]+\n")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -437,25 +451,37 @@ def config_flags(root, config):
     return [flag for flag in flags if flag != "-g"]
 
 
-def _run(command, cwd, timeout=PREPROCESS_TIME_LIMIT, env=None):
-    """(exit status or None on timeout, stdout, stderr) of COMMAND, killed whole on timeout."""
-    with subprocess.Popen(
-        command,
-        cwd=cwd,
-        # The compiler's messages as Bazel's sandbox prints them: plain ASCII quotes.
-        env=dict(os.environ, LC_ALL="C", **(env or {})),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    ) as process:
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            return None, b"", b""
-    return process.returncode, out, err
+def _limit_tool():
+    """In the child, before it runs a tool: caps on its memory and on what it writes."""
+    resource.setrlimit(resource.RLIMIT_AS, (TOOL_MEMORY_LIMIT, TOOL_MEMORY_LIMIT))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (TOOL_OUTPUT_LIMIT, TOOL_OUTPUT_LIMIT))
+
+
+def _run(command, cwd, timeout=PREPROCESS_TIME_LIMIT, env=None, stdin=None):
+    """(exit status or None on timeout, stdout, stderr) of COMMAND, killed whole on timeout.
+    Its memory and its output are capped (TOOL_MEMORY_LIMIT, TOOL_OUTPUT_LIMIT): a tool that
+    goes past them dies, with a status that is not 0. STDIN: bytes to feed it, if any."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        with subprocess.Popen(
+            command,
+            cwd=cwd,
+            # The compiler's messages as Bazel's sandbox prints them: plain ASCII quotes.
+            env=dict(os.environ, LC_ALL="C", **(env or {})),
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=_limit_tool,
+        ) as process:
+            try:
+                process.communicate(stdin, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                return None, b"", b""
+        out.seek(0)
+        err.seek(0)
+        return process.returncode, out.read(), err.read()
 
 
 def _system_dirs():
@@ -485,7 +511,7 @@ def _learner_lines(preprocessed, name):
     """[(line, text)] of the preprocessed output that comes from the learner's file NAME."""
     lines = []
     current, number = None, 0
-    for text in preprocessed.splitlines():
+    for text in preprocessed.split("\n"):
         marker = _LINE_MARKER.match(text)
         if marker:
             number = int(marker.group(1))
@@ -497,6 +523,81 @@ def _learner_lines(preprocessed, name):
     return lines
 
 
+def _unescaped(name):
+    """A file name as a line marker writes it, \\ and \" unescaped."""
+    return re.sub(r"\\(.)", r"\1", name)
+
+
+def _marker_problem(preprocessed, main, opened):
+    """Why the line markers of PREPROCESSED (the -E output of MAIN) do not follow the files the
+    preprocessor opened (OPENED, a Counter of the paths its -H output lists), or None. A line
+    marker a #line or a GNU line marker of the source wrote renames the file its lines come
+    from, so that the gate would read them as another file's."""
+    stack, started, entered = [], False, collections.Counter()
+    for text in preprocessed.split("\n"):
+        marker = _LINE_MARKER.match(text)
+        if not marker:
+            continue
+        name, flags = _unescaped(marker.group(2)), marker.group(3).split()
+        if "1" in flags:
+            if started:
+                entered[name] += 1
+            stack.append(name)
+        elif "2" in flags:
+            if len(stack) < 2 or stack[-2] != name:
+                return f"the preprocessor returned to {name}, which it had not left"
+            stack.pop()
+        elif not started:
+            if name not in (main, "<built-in>", "<command-line>"):
+                return f"a line marker names {name} before your file begins"
+            started = name == main and stack[-1:] == ["<command-line>"]
+            stack[-1:] = [name]
+        elif not stack or stack[-1] != name:
+            return f"a line marker renames {stack[-1] if stack else main} to {name}"
+    extra = entered - opened
+    if extra:
+        return f"a line marker enters {sorted(extra)[0]}, which the preprocessor never opened"
+    return None
+
+
+def _source_text(content):
+    """(the text of CONTENT as the compiler reads it, refusals). The compiler reads a carriage
+    return as a new line, skips a byte-order mark and a NUL, and joins a line that ends in a
+    backslash and spaces to the next; the gate reads its tokens line by line, so the file must
+    leave no doubt where a line ends."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        return "", [
+            Refusal(line, "not UTF-8", "this line is not UTF-8 text: save the file as UTF-8")
+        ]
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    refusals = []
+    for match in _STRANGE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        refusals.append(
+            Refusal(
+                line,
+                "control character",
+                f"character U+{ord(match.group()):04X} (a control character, a line separator "
+                "or a byte-order mark): the compiler and the gate could read this line "
+                "differently; keep to plain text, tabs and newlines",
+            )
+        )
+    for match in _SPACED_SPLICE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        refusals.append(
+            Refusal(
+                line,
+                "backslash and spaces",
+                "a backslash followed by spaces ends this line: the compiler joins it to the "
+                "next one; remove the spaces after the backslash (or the backslash)",
+            )
+        )
+    return text, _dedupe(refusals)
+
+
 @dataclasses.dataclass
 class _Build:
     config: str
@@ -506,9 +607,12 @@ class _Build:
     lines: list = dataclasses.field(default_factory=list)
     symbols: list = dataclasses.field(default_factory=list)  # (type, mangled, demangled)
     relocations: dict = dataclasses.field(default_factory=dict)  # section -> [symbol]
-    # It includes a file that is neither allowed nor a system header: it was not compiled, and
-    # nothing the compiler said is kept (it would quote that file of the host).
+    # It includes a file that is neither allowed nor a system header, or its line markers name
+    # one: it was not compiled, and nothing the compiler said is kept (it would quote that file
+    # of the host).
     foreign: bool = False
+    # Why the gate refused it before compiling it, if it did.
+    refusal: Refusal = None
 
 
 def _quoted(output, foreign):
@@ -527,28 +631,36 @@ def _quoted(output, foreign):
 
 def _build(work, relative, config, flags, foreign):
     """Preprocesses and compiles the learner's file under CONFIG in WORK, unless it includes a
-    file for which FOREIGN (path -> bool) is true."""
+    file for which FOREIGN (path -> bool) is true or its line markers do not add up."""
     build = _Build(config)
-    base = [COMPILER] + flags + ["-iquote", ".", "-x", "c++"]
+    base = [COMPILER] + flags + ["-iquote", ".", "-x", "c++", "-fmax-errors=20"]
     status, out, err = _run(base + ["-E", "-H", relative], work)
     if status is None:
-        build.status = REFUSED
-        build.output = (
+        build.refusal = Refusal(
+            0,
+            "time limit",
             f"your file did not preprocess within {PREPROCESS_TIME_LIMIT} s: does it #include "
-            "a device, a pipe or something without end?"
+            "a device, a pipe or something without end?",
         )
         return build
     text = err.decode("utf-8", "replace")
     # Read before anything else of the output: the files the learner's file opened so far.
-    build.direct_includes = [line[2:] for line in text.splitlines() if line.startswith(". ")]
-    if any(foreign(include) for include in build.direct_includes):
+    build.direct_includes = [line[2:] for line in text.split("\n") if line.startswith(". ")]
+    opened = collections.Counter(
+        line.split(" ", 1)[1] for line in text.split("\n") if re.match(r"^\.+ ", line)
+    )
+    preprocessed = out.decode("utf-8", "replace")
+    problem = _marker_problem(preprocessed, relative, opened)
+    if any(foreign(include) for include in build.direct_includes) or problem:
         build.foreign = True
+        if problem:
+            build.refusal = Refusal(0, "line marker", f"{problem}: a kata may not use #line")
         return build
     if status != 0:
         build.status = COMPILE_ERROR
         build.output = _quoted(text, foreign)
         return build
-    build.lines = _learner_lines(out.decode("utf-8", "replace"), relative)
+    build.lines = _learner_lines(preprocessed, relative)
     obj = f"gate-{config}.o"
     status, _, err = _run(
         base + ["-c", "-ffunction-sections", "-fdata-sections", relative, "-o", obj],
@@ -556,23 +668,31 @@ def _build(work, relative, config, flags, foreign):
         COMPILE_TIME_LIMIT,
     )
     if status is None:
-        build.status = REFUSED
-        build.output = f"compilation did not finish within {COMPILE_TIME_LIMIT} s"
+        build.refusal = Refusal(
+            0, "time limit", f"compilation did not finish within {COMPILE_TIME_LIMIT} s"
+        )
         return build
     if status != 0:
         build.status = COMPILE_ERROR
         build.output = _quoted(err.decode("utf-8", "replace"), foreign)
         return build
-    _, out, _ = _run(["nm", "-P", obj], work)
-    entries = [line.split()[:2] for line in out.decode().splitlines() if line.strip()]
-    _, demangled, _ = _run_input(["c++filt"], "\n".join(name for name, _ in entries), work)
-    build.symbols = [
-        (kind, name, pretty)
-        for (name, kind), pretty in zip(entries, demangled.decode().splitlines())
-    ]
-    _, out, _ = _run(["readelf", "-rW", obj], work)
+    status, out, _ = _run(["nm", "-P", obj], work, COMPILE_TIME_LIMIT)
+    entries = [line.split()[:2] for line in out.decode().split("\n") if line.strip()]
+    demangled_status, demangled, _ = _run(
+        ["c++filt"], work, COMPILE_TIME_LIMIT, stdin="\n".join(name for name, _ in entries).encode()
+    )
+    pretty = demangled.decode("utf-8", "replace").split("\n")[: len(entries)]
+    relocations_status, relocations, _ = _run(["readelf", "-rW", obj], work, COMPILE_TIME_LIMIT)
+    if (status, demangled_status, relocations_status) != (0, 0, 0) or len(pretty) != len(entries):
+        build.refusal = Refusal(
+            0,
+            "object file",
+            "the gate could not read the symbols of your compiled file within its limits",
+        )
+        return build
+    build.symbols = [(kind, name, shown) for (name, kind), shown in zip(entries, pretty)]
     section = None
-    for line in out.decode().splitlines():
+    for line in relocations.decode().split("\n"):
         header = re.match(r"^Relocation section '\.rela(\S+)'", line)
         if header:
             section = header.group(1)
@@ -582,18 +702,6 @@ def _build(work, relative, config, flags, foreign):
             if len(fields) >= 5:
                 build.relocations[section].append(fields[4])
     return build
-
-
-def _run_input(command, text, cwd):
-    result = subprocess.run(
-        command,
-        cwd=cwd,
-        input=text.encode(),
-        capture_output=True,
-        timeout=COMPILE_TIME_LIMIT,
-        check=False,
-    )
-    return result.returncode, result.stdout, result.stderr
 
 
 # What precedes the entity in a special name: vtable, typeinfo and its name, VTT, construction
@@ -737,7 +845,16 @@ def _global_state_within_limit(work, relative):
     if status is None:
         return [Refusal(0, "time limit", f"parsing did not finish within {COMPILE_TIME_LIMIT} s")]
     if status != 0:
-        raise RuntimeError(f"the gate's libclang parse failed: {err.decode(errors='replace')}")
+        # The parse of a file g++ compiled fails only on what the gate cannot vouch for (a crash
+        # of libclang on a pathological file, its memory limit): the file is refused.
+        return [
+            Refusal(
+                0,
+                "unparsable",
+                "the gate's parser (libclang) could not read your file within its limits "
+                f"(status {status}): simplify it",
+            )
+        ]
     return [Refusal(**r) for r in json.loads(out)]
 
 
@@ -881,7 +998,9 @@ def check(lesson, editable, content, root=ROOT):
     """The gate's Verdict on CONTENT (bytes), the learner's EDITABLE file of LESSON."""
     started = time.monotonic()
     root = pathlib.Path(root)
-    text = content.decode("utf-8", "replace")
+    text, unreadable = _source_text(content)
+    if unreadable:
+        return Verdict(REFUSED, unreadable, seconds=time.monotonic() - started)
     source_tokens = tokens(text)
     names, namespaces, classes = _api(root, lesson)
     refusals = check_tokens(source_tokens, namespaces, _RESERVED_ALLOWED, raw=True)
@@ -921,13 +1040,13 @@ def check(lesson, editable, content, root=ROOT):
             )
             libc = libc.result()
         quoted_host = any(b.foreign for b in builds)
-        if all(b.status != REFUSED for b in builds) and not quoted_host:
+        stopped = [b.refusal for b in builds if b.refusal]
+        if not stopped and not quoted_host:
             refusals += _global_state_within_limit(work, editable)
     verdict = Verdict(ADMITTED)
-    timed_out = [b for b in builds if b.status == REFUSED]
-    if timed_out:
+    if stopped:
         verdict.status = REFUSED
-        verdict.refusals = [Refusal(0, "time limit", timed_out[0].output)]
+        verdict.refusals = _dedupe(refusals + stopped)
         verdict.seconds = time.monotonic() - started
         return verdict
     failed = [b for b in builds if b.status == COMPILE_ERROR]

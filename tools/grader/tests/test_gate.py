@@ -1,6 +1,8 @@
 """The gate's rules on source tokens and symbol names (tools/threadkata/gate.py); the compiling
 half is exercised by the hostile fixtures of tests/grade_fixtures."""
 
+import collections
+import time
 import unittest
 
 from threadkata import gate
@@ -84,6 +86,59 @@ namespace threadkata::when_threads_pay {}
             raw=True,
         )
         self.assertEqual([refusal.line for refusal in found], [4])
+
+
+class SourceTextTest(unittest.TestCase):
+    def test_text_the_compiler_and_the_gate_split_alike(self):
+        text, refusals = gate._source_text(b"\xef\xbb\xbfint a;\r\nint b;\r\n")
+        self.assertEqual((text, refusals), ("int a;\nint b;\n", []))
+
+    def test_what_hides_a_line_from_the_gate_is_refused(self):
+        cases = {
+            b'// x\r#line 1 "zz.cc"\n': (1, "control character"),
+            b'int a;\n\x00#line 1 "zz.cc"\n': (2, "control character"),
+            b'int a;\n\xef\xbb\xbf#line 1 "zz.cc"\n': (2, "control character"),
+            "int a; // \u2028 x\n".encode(): (1, "control character"),
+            b"// a \\  \n#line 1\n": (1, "backslash and spaces"),
+            b"int a;\n// \xff\n": (2, "not UTF-8"),
+        }
+        for content, (line, construct) in cases.items():
+            with self.subTest(content=content):
+                _, refusals = gate._source_text(content)
+                self.assertEqual([(r.line, r.construct) for r in refusals], [(line, construct)])
+
+    def test_an_unterminated_comment_is_read_once(self):
+        source = "int a; /*x" * 20000
+        started = time.monotonic()
+        gate.tokens(source)
+        self.assertLess(time.monotonic() - started, 5)
+
+
+class LineMarkerTest(unittest.TestCase):
+    MAIN = "katas/01_x/x.cc"
+    START = (
+        f'# 0 "{MAIN}"\n# 0 "<built-in>"\n# 0 "<command-line>"\n'
+        '# 1 "/usr/include/stdc-predef.h" 1 3 4\n# 0 "<command-line>" 2\n'
+        f'# 1 "{MAIN}"\n'
+    )
+    HEADER = "./katas/01_x/x.h"
+
+    def problem(self, body, opened=(HEADER,)):
+        return gate._marker_problem(self.START + body, self.MAIN, collections.Counter(opened))
+
+    def test_markers_that_follow_the_includes(self):
+        body = f'# 1 "{self.HEADER}" 1\nint f();\n# 2 "{self.MAIN}" 2\nint a;\n# 9 "{self.MAIN}"\n'
+        self.assertIsNone(self.problem(body))
+
+    def test_a_line_directive_that_renames_the_file(self):
+        self.assertIn("renames", self.problem('# 1 "zz.cc"\nasm("syscall");\n'))
+        self.assertIn("renames", self.problem(f'# 1 "{self.HEADER}"\nint a;\n'))
+
+    def test_a_gnu_marker_that_fakes_an_include(self):
+        self.assertIn("never opened", self.problem('# 1 "/usr/include/stdio.h" 1 3 4\nint a;\n'))
+        fake = f'# 1 "{self.HEADER}" 1\n# 2 "{self.MAIN}" 2\n# 1 "{self.HEADER}" 1\n'
+        self.assertIn("never opened", self.problem(fake))
+        self.assertIn("had not left", self.problem(f'# 5 "{self.HEADER}" 2\n'))
 
 
 class SymbolNamesTest(unittest.TestCase):

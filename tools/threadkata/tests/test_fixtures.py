@@ -8,6 +8,7 @@ import pathlib
 import re
 import shutil
 import tempfile
+import time
 import unittest
 
 from threadkata import classify
@@ -118,6 +119,16 @@ class Verdicts(unittest.TestCase):
         self.assertIn(explain.SEGV, verdict.explanation)
         self.assertTrue(verdict.locations, "the innermost frame in the learner's file is shown")
         self.assertTrue(verdict.locations[0].startswith("katas/01_sequential/sequential.cc:"))
+
+    def test_a_crash_after_a_line_like_a_huge_stack_frame_is_judged_at_once(self):
+        run, meta = engine.load_fixture(FIXTURES / "tsan_segv")
+        run = dataclasses.replace(run, log="    #0 " + "x:1" * 100000 + "x\n" + run.log)
+        started = time.monotonic()
+        verdict = classify.judge(
+            run, meta["expected_tests"], meta["editable"], {"test_timeout": meta["test_timeout"]}
+        )
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual(verdict.kind, classify.CRASH)
 
     def test_a_plain_segfault_is_a_crash_naming_the_signal(self):
         verdict = judged("segv")
