@@ -212,6 +212,14 @@ LESSON_ALLOWANCES = {
 
 # Families of the standard library that reach files: a kata has no business there.
 _STD_DENIED = re.compile(r"basic_[io]?fstream|basic_filebuf|__basic_file|filesystem")
+# The wall clock: no lesson has a use for it, and timing with it is a classic mistake.
+_WALL_CLOCK = re.compile(r"\bsystem_clock::now\(")
+_WALL_CLOCK_MESSAGE = (
+    "your file uses {} ({}): the wall clock jumps when the time is set (by NTP, by hand, at a "
+    "leap second), so a wait or a measurement on it can end early, late or negative. Time "
+    "waits and durations on std::chrono::steady_clock (here high_resolution_clock is "
+    "system_clock too)"
+)
 
 # Reserved identifiers a file may write: everything else that starts with __ or _X is the
 # compiler's or the library's business (__attribute__, __asm__, __builtin_*...).
@@ -873,6 +881,9 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
         plain = re.sub(r"\[abi:\w+\]", "", pretty).split("(", 1)[0]
         short = re.split(r"::|\s", plain)[-1] if plain else name
         line = named.get(short, named.get(name, 0))
+        if kind in ("U", "w", "v") and _WALL_CLOCK.search(pretty):
+            refusals.append(Refusal(line, pretty, _WALL_CLOCK_MESSAGE.format(pretty, where)))
+            continue
         if kind in ("U", "w", "v"):
             allowed = (
                 name in _C_SYMBOLS

@@ -3,6 +3,7 @@ half is exercised by the hostile fixtures of tests/grade_fixtures."""
 
 import collections
 import time
+import types
 import unittest
 
 from threadkata import gate
@@ -165,6 +166,21 @@ class SymbolNamesTest(unittest.TestCase):
         self.assertEqual(
             gate._owner("_ZN10threadkata7testing8TimeUnitEv", libc), "the tests' support library"
         )
+
+
+    def test_the_wall_clock_is_refused_and_the_steady_clock_is_not(self):
+        build = gate._Build("default")
+        build.symbols = [
+            ("U", "_ZNSt6chrono3_V212system_clock3nowEv", "std::chrono::_V2::system_clock::now()"),
+            ("U", "_ZNSt6chrono3_V212steady_clock3nowEv", "std::chrono::_V2::steady_clock::now()"),
+        ]
+        lesson = types.SimpleNamespace(folder="04_join", id="04")
+        found = gate._symbol_refusals(
+            build, lesson, (set(), NAMESPACES), set(), set(), gate.tokens("auto t = now();")
+        )
+        self.assertEqual([r.construct for r in found], ["std::chrono::_V2::system_clock::now()"])
+        self.assertIn("steady_clock", found[0].message)
+        self.assertEqual(found[0].line, 1)
 
 
 class FlagsTest(unittest.TestCase):
