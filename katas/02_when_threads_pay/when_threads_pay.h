@@ -21,8 +21,9 @@ using Seconds = std::chrono::duration<double>;
 std::string do_something(Seconds seconds, std::ostream& out);
 
 // Runs every task at the same time, each on a thread of its own, and returns once every one has
-// returned. Blocks for about as long as the longest task, not the sum of all of them. Every
-// task runs exactly once; each may run on any thread but the caller's. Tasks must not throw.
+// returned. Blocks for about as long as the longest task, not the sum of all of them, and
+// sleeps while it waits: the calling thread does not spin. Every task runs exactly once; each
+// may run on any thread but the caller's. Tasks must not throw.
 void run_concurrently(const std::vector<std::function<void()>>& tasks);
 
 // Calls do_something(d, out) for every d in `durations`, all at the same time (through

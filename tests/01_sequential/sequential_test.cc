@@ -2,6 +2,8 @@
 
 #include "katas/01_sequential/sequential.h"
 
+#include <chrono>
+#include <iomanip>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -68,6 +70,32 @@ TEST(DoSomething, WritesTheSecondsAsAStreamWritesADouble) {
         << "the result shows the seconds exactly as the Sleeping line does (format them once, "
            "with an std::ostringstream, and use that text in both)";
   }
+}
+
+// Pins "the way an std::ostream writes a double by default" whatever format `out` was set to:
+// the caller's stream settings are not do_something's.
+TEST(DoSomething, WritesTheSecondsTheDefaultWayWhateverFormatOutHas) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1);
+  const std::string result = do_something(Seconds(0.0125), out);
+  EXPECT_EQ(out.str(), "Sleeping 0.0125 second(s)...\n")
+      << "`out` was set to std::fixed with precision 1, and that must not change how the "
+         "seconds are written: format them in an std::ostringstream of your own (its format "
+         "starts from the defaults) and write that text to `out`";
+  EXPECT_EQ(result, "Done Sleeping...0.0125");
+}
+
+// Pins "blocks the calling thread for `seconds`" below a millisecond: the fraction is slept too.
+TEST(DoSomething, SleepsForAFractionOfAMillisecondToo) {
+  std::ostringstream out;
+  const Seconds asked(0.0009);
+  const Stopwatch stopwatch;
+  do_something(asked, out);
+  EXPECT_TRUE(
+      TookAtLeast(stopwatch.Elapsed(), std::chrono::duration_cast<testing::Duration>(asked)))
+      << "do_something(0.0009 s) did not sleep 0.9 ms: a duration cast to whole milliseconds "
+         "(or seconds) loses the fraction. Hand `seconds` to std::this_thread::sleep_for as it "
+         "is";
 }
 
 // Pins "Writes ... to `out`, then blocks": the line goes out before the sleep, not after it.
@@ -193,9 +221,14 @@ TEST(Stopwatch, NeverGoesBackwards) {
 
 TEST(FinishedMessage, RoundsToTwoDecimalsAndKeepsOneLikePython) {
   const std::vector<std::pair<double, std::string>> cases = {
-      {3.0, "3.0"},     {1.0, "1.0"},        {0.0, "0.0"},      {1.514, "1.51"}, {2.999, "3.0"},
-      {1.5, "1.5"},     {0.004, "0.0"},      {10.257, "10.26"}, {1.1, "1.1"},    {0.05, "0.05"},
-      {12.34, "12.34"}, {123.456, "123.46"}, {100.0, "100.0"}};
+      {3.0, "3.0"},         {1.0, "1.0"},
+      {0.0, "0.0"},         {1.514, "1.51"},
+      {2.999, "3.0"},       {1.5, "1.5"},
+      {0.004, "0.0"},       {10.257, "10.26"},
+      {1.1, "1.1"},         {0.05, "0.05"},
+      {12.34, "12.34"},     {123.456, "123.46"},
+      {100.0, "100.0"},     {12345.678, "12345.68"},
+      {86400.0, "86400.0"}, {1234567.891, "1234567.89"}};
   for (const auto& [seconds, shown] : cases) {
     EXPECT_EQ(finished_message(Seconds(seconds)), "Finished in " + shown + " second(s)")
         << "for " << seconds << " s: Python prints round(x, 2) with at least one decimal "
@@ -219,7 +252,8 @@ TEST(FinishedMessage, RoundsTheDoublesExactValueLikePython) {
 // Any time: whole cents, nudged by less than a tenth of a cent either way, so the rounding is
 // never a tie and the expected text is known without formatting a double.
 RC_GTEST_PROP(FinishedMessage, ShowsAnyTimeRoundedToCentsWithAtLeastOneDecimal, ()) {
-  const int cents = *rc::gen::inRange(0, 100000);
+  // Up to a day and more: hours of work are written in full too.
+  const int cents = *rc::gen::inRange(0, 10000000);
   const int nudge = *rc::gen::inRange(-9, 10);
   const double seconds = cents / 100.0 + nudge / 10000.0;
   if (seconds < 0) return;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <latch>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -17,6 +18,9 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/support/concurrency_gauge.h"
+#include "tests/support/deadline.h"
+#include "tests/support/idle_meter.h"
 #include "tests/support/output_recorder.h"
 #include "tests/support/rendezvous.h"
 #include "tests/support/thread_census.h"
@@ -26,7 +30,11 @@
 namespace threadkata::when_threads_pay {
 namespace {
 
+using testing::ConcurrencyGauge;
+using testing::CurrentThreadId;
 using testing::DescribeDuration;
+using testing::FinishesWithin;
+using testing::IdleMeter;
 using testing::LingerAtThreadExit;
 using testing::OutputRecorder;
 using testing::Rendezvous;
@@ -146,6 +154,30 @@ TEST(RunConcurrently, RunsEveryTaskOffTheCallersThreadTheLoneOneAndTheLastOneToo
     run_concurrently(tasks);
     EXPECT_TRUE(identities->EachRanOnceOffCaller(count)) << "with " << count << " task(s)";
   }
+}
+
+// Pins "each on a thread of its own": no thread runs two of the tasks, even one after another.
+TEST(RunConcurrently, RunsEachTaskOnAThreadOfItsOwn) {
+  const int kTasks = ManyTasks();
+  const auto identities = std::make_shared<ThreadIdentities>();
+  std::vector<std::function<void()>> tasks;
+  for (int i = 0; i < kTasks; ++i) tasks.push_back([identities, i] { identities->Ran(i); });
+  run_concurrently(tasks);
+  EXPECT_TRUE(identities->EachRanOnceOnItsOwnThread(kTasks))
+      << "one thread ran several of the tasks: start a std::thread (or std::jthread) per task, "
+         "not one worker that calls them in turn";
+}
+
+// Pins "While it waits, the calling thread sleeps": the caller blocks in join(), it does not
+// loop on a counter of finished tasks. The kernel's counts of the caller's thread tell.
+TEST(RunConcurrently, TheCallerSleepsWhileTheTasksRun) {
+  std::vector<std::function<void()>> tasks(2, [] { std::this_thread::sleep_for(Units(4)); });
+  const IdleMeter meter({CurrentThreadId()});
+  run_concurrently(tasks);
+  EXPECT_TRUE(meter.StayedAsleep("the thread that called run_concurrently"))
+      << "run_concurrently kept its caller busy while the tasks ran: a loop on an atomic count "
+         "(with or without yield()) burns a core that the tasks could use. Wait in join(), "
+         "which sleeps until the thread has ended";
 }
 
 // Pins "returns once every one has returned": no thread it started is still running. Each
@@ -274,6 +306,28 @@ RC_GTEST_PROP(RunConcurrently, EveryTaskRunsOnceAndAllRunTogether, ()) {
   Require(all_met->load() == count,
           "only " + std::to_string(all_met->load()) + " of " + std::to_string(count) +
               " tasks were running at the same time: start every thread before joining any");
+}
+
+// Pins "Runs every task at the same time" for a hundred tasks: more than any cap on threads a
+// loop might set (16, 32, 64). The tasks wait in a latch until all of them are in it; a cap
+// leaves the first group waiting there for good, so the test ends on a deadline instead.
+TEST(RunConcurrently, RunsAHundredTasksAtTheSameTime) {
+  constexpr int kTasks = 100;
+  struct Shared {
+    ConcurrencyGauge gauge;
+    std::latch all_running{kTasks};
+  };
+  const auto shared = std::make_shared<Shared>();
+  std::vector<std::function<void()>> tasks(kTasks, [shared] {
+    const auto running = shared->gauge.Enter();
+    shared->all_running.arrive_and_wait();
+  });
+  FinishesWithin(Units(20), "run_concurrently of 100 tasks that wait for each other",
+                 "Not all 100 tasks were running at once: does run_concurrently start the "
+                 "threads in groups of a fixed size, or one after another? Start a thread for "
+                 "every task before waiting for any",
+                 [&] { run_concurrently(tasks); });
+  EXPECT_EQ(shared->gauge.HighWaterMark(), kTasks);
 }
 
 RC_GTEST_PROP(RunOnThreads, ResultsFollowTheInputAndTheLongestTaskSetsTheTime, ()) {

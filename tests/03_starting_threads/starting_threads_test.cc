@@ -194,15 +194,36 @@ TEST(Say, LinesStayWholeBesideOtherThreadsOsyncstreamLines) {
          "on `out` shares (a std::mutex of your own excludes only other say calls)";
 }
 
+// What a start() that returned a thread that is not joinable did with the task, told apart by
+// where the task ran and whether it had ended when start() returned.
+std::string WhyNotJoinable(bool ran_on_the_caller, bool ended_before_start_returned) {
+  if (ran_on_the_caller) {
+    return "start() ran the task itself, on the caller's thread, and returned an empty "
+           "std::thread: construct a std::thread that runs the task and return that thread";
+  }
+  if (ended_before_start_returned) {
+    return "start() ran the task on a thread and waited for it to end before returning (a "
+           "join() inside start()): return the thread while the task runs; the caller joins it";
+  }
+  return "start() let the task run on a thread it gave up (a detach(), or a std::thread "
+         "moved somewhere else) and returned another, empty std::thread: return the very "
+         "thread that runs the task, still joinable";
+}
+
+// Pins "returns at once, waiting neither for the task to begin nor to end" and "the returned
+// thread, which is joinable"; when it is not joinable, says what start() did instead.
 TEST(Start, ReturnsAtOnceWhileTheTaskGoesOn) {
   const auto finished = std::make_shared<std::atomic<bool>>(false);
+  const auto on_the_caller = std::make_shared<std::atomic<bool>>(false);
   const Stopwatch stopwatch;
-  std::thread thread = start([finished] {
+  std::thread thread = start([finished, on_the_caller, caller = std::this_thread::get_id()] {
+    *on_the_caller = std::this_thread::get_id() == caller;
     std::this_thread::sleep_for(Units(10));
     *finished = true;
   });
   const auto start_took = stopwatch.Elapsed();
-  ASSERT_TRUE(thread.joinable()) << kNotJoinable;
+  ASSERT_TRUE(thread.joinable()) << kNotJoinable
+                                 << " What happened: " << WhyNotJoinable(*on_the_caller, *finished);
   EXPECT_TRUE(TookLessThan(start_took, Units(2)))
       << "start() waited for the 10-unit task: it must return as soon as the thread is running, "
          "like Python's t.start(). Did you call join() inside start()?";

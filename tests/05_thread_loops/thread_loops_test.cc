@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <iomanip>
@@ -84,16 +85,18 @@ TEST(RunAll, TenTasksOfOneUnitTakeAboutOneUnit) {
          "thread inside the loop that starts them? Start them all first, then join them all";
 }
 
+// The tasks' state lives in a shared_ptr each task holds, here and below: threads that run_all
+// failed to wait for then fail the checks instead of writing into a test that has ended.
 TEST(RunAll, RunsEveryTaskExactlyOnce) {
   constexpr int kTasks = 7;
-  std::vector<std::atomic<int>> runs(kTasks);
+  const auto runs = std::make_shared<std::vector<std::atomic<int>>>(kTasks);
   std::vector<std::function<void()>> tasks;
-  for (int i = 0; i < kTasks; ++i) tasks.push_back([&runs, i] { ++runs[i]; });
+  for (int i = 0; i < kTasks; ++i) tasks.push_back([runs, i] { ++(*runs)[i]; });
   run_all(tasks);
   for (int i = 0; i < kTasks; ++i) {
-    EXPECT_EQ(runs[i].load(), 1) << "task " << i << " of " << kTasks
-                                 << " did not run exactly once: start one thread per task, for "
-                                    "every task of the list (check the loop's bounds)";
+    EXPECT_EQ((*runs)[i].load(), 1) << "task " << i << " of " << kTasks
+                                    << " did not run exactly once: start one thread per task, for "
+                                       "every task of the list (check the loop's bounds)";
   }
 }
 
@@ -112,6 +115,30 @@ TEST(RunAll, StartsEveryTaskBeforeAnyFinishes) {
       << starts_after << " task(s) started only after another task had finished: the start loop "
       << "waited for a thread. join() belongs in a second loop, after every thread is started; "
       << "log: " << log->ToString();
+}
+
+// Pins "all at the same time" with tasks of different lengths: no task waits for a long one to
+// end before it starts, as it does when the threads are started in groups and each group is
+// joined before the next is started.
+TEST(RunAll, NoTaskWaitsForALongOneToEndBeforeStarting) {
+  constexpr int kTasks = 7;
+  constexpr int kLong = 1;
+  std::vector<testing::Duration> durations(kTasks, Units(0.5));
+  durations[kLong] = Units(4);
+  const auto log = std::make_shared<EventLog>();
+  run_all(LoggingTasks(durations, log));
+  const auto long_ended = log->IndexOf("finish " + std::to_string(kLong));
+  ASSERT_TRUE(long_ended.has_value())
+      << "run_all returned before its 4-unit task had ended: join every thread; log: "
+      << log->ToString();
+  for (int i = 0; i < kTasks; ++i) {
+    const auto started = log->IndexOf("start " + std::to_string(i));
+    EXPECT_TRUE(started.has_value() && *started < *long_ended)
+        << "task " << i << " started only after the 4-unit task " << kLong << " had ended: the "
+        << "start loop waited for a group of threads (a batch of hardware_concurrency() threads "
+        << "joined before the next batch?). Start every thread, then join them all; log: "
+        << log->ToString();
+  }
 }
 
 TEST(RunAll, ReturnsOnlyAfterEveryTaskFinished) {
@@ -146,39 +173,49 @@ TEST(RunAll, NoThreadIsLeftRunningWhenItReturns) {
 // task included: never on the caller's thread, and never two tasks on one thread.
 TEST(RunAll, RunsEveryTaskOnAThreadOfItsOwn) {
   for (const int count : {1, 2, ManyTasks()}) {
-    std::optional<ThreadIdentities> identities;
-    // The tasks wait for each other, so all their threads are alive at once.
-    std::latch all_running(count);
+    struct Shared {
+      explicit Shared(int count) : all_running(count) {}
+      std::optional<ThreadIdentities> identities;
+      // The tasks wait for each other, so all their threads are alive at once.
+      std::latch all_running;
+    };
+    const auto shared = std::make_shared<Shared>(count);
     std::vector<std::function<void()>> tasks;
     for (int i = 0; i < count; ++i) {
-      tasks.push_back([&, i] {
-        identities->Ran(i);
-        all_running.arrive_and_wait();
+      tasks.push_back([shared, i] {
+        shared->identities->Ran(i);
+        shared->all_running.arrive_and_wait();
       });
     }
     FinishesWithin(Units(20), "run_all of tasks that wait for each other", kSerialisedHint, [&] {
-      identities.emplace();
+      shared->identities.emplace();
       run_all(tasks);
     });
-    EXPECT_TRUE(identities->EachRanOnceOnItsOwnThread(count))
+    EXPECT_TRUE(shared->identities->EachRanOnceOnItsOwnThread(count))
         << "run_all of " << count << " task(s): every task, a lone one and the last one too, "
         << "gets a std::thread of its own, never the caller's";
   }
 }
 
+// A hundred tasks: more than any cap on threads a loop might set (16, 32, 64), so "all at once"
+// means every task, not every task up to a cap.
 TEST(RunAll, RunsAllTasksAtOnce) {
-  const int kTasks = ManyTasks();
-  ConcurrencyGauge gauge;
-  // Nobody leaves the latch until all are in it: only every task running at once gets past.
-  std::latch all_running(kTasks);
-  std::vector<std::function<void()>> tasks(kTasks, [&] {
-    const auto running = gauge.Enter();
-    all_running.arrive_and_wait();
+  const int kTasks = std::max(ManyTasks(), 100);
+  struct Shared {
+    explicit Shared(int count) : all_running(count) {}
+    ConcurrencyGauge gauge;
+    // Nobody leaves the latch until all are in it: only every task running at once gets past.
+    std::latch all_running;
+  };
+  const auto shared = std::make_shared<Shared>(kTasks);
+  std::vector<std::function<void()>> tasks(kTasks, [shared] {
+    const auto running = shared->gauge.Enter();
+    shared->all_running.arrive_and_wait();
   });
   FinishesWithin(Units(20), "run_all of tasks that wait for each other", kSerialisedHint,
                  [&] { run_all(tasks); });
-  EXPECT_EQ(gauge.HighWaterMark(), kTasks)
-      << "at most " << gauge.HighWaterMark() << " of " << kTasks
+  EXPECT_EQ(shared->gauge.HighWaterMark(), kTasks)
+      << "at most " << shared->gauge.HighWaterMark() << " of " << kTasks
       << " tasks ran at the same time: start a thread for every task before joining any";
 }
 
@@ -264,6 +301,19 @@ TEST(DoSomething, PrintsSleepingThenDoneAndBlocks) {
          "and \"Done Sleeping...\" after";
   EXPECT_TRUE(TookAtLeast(elapsed, Units(1))) << "do_something must sleep for `seconds`";
   EXPECT_TRUE(TookLessThan(elapsed, Units(5))) << "do_something slept far longer than asked";
+}
+
+// Promise: "blocks the calling thread for `seconds`", below a millisecond too.
+TEST(DoSomething, SleepsForAFractionOfAMillisecondToo) {
+  std::ostringstream out;
+  const Seconds asked(0.0009);
+  const Stopwatch stopwatch;
+  do_something(asked, out);
+  EXPECT_TRUE(
+      TookAtLeast(stopwatch.Elapsed(), std::chrono::duration_cast<testing::Duration>(asked)))
+      << "do_something(0.0009 s) did not sleep 0.9 ms: a duration cast to whole milliseconds "
+         "(or seconds) loses the fraction. Hand `seconds` to std::this_thread::sleep_for as it "
+         "is";
 }
 
 // Promise: "Writes "Sleeping ..." to `out`, blocks the calling thread for `seconds`, then

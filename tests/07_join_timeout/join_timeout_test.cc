@@ -130,6 +130,28 @@ TEST(JoinFor, ReturnsFalseAtTheTimeoutWhileTheWorkGoesOn) {
   EXPECT_FALSE(thread.running()) << "after join() the work has ended: running() must be false";
 }
 
+// Pins "Returns false no earlier than `timeout`" below a millisecond: the fraction is waited
+// for too.
+TEST(JoinFor, WaitsAFractionOfAMillisecondToo) {
+  std::promise<void> gate;
+  TimedThread thread([go = gate.get_future().share()] { go.wait(); });
+  const Seconds timeout(0.0009);
+  testing::Duration elapsed{};
+  const bool joined =
+      FinishesWithin(Units(30), "join_for(0.0009 s) on work that is waiting", kBlockedHint, [&] {
+        const Stopwatch stopwatch;
+        const bool result = thread.join_for(timeout);
+        elapsed = stopwatch.Elapsed();
+        return result;
+      });
+  gate.set_value();
+  thread.join();
+  EXPECT_FALSE(joined) << "the work was waiting for the test, yet join_for said it had ended";
+  EXPECT_TRUE(TookAtLeast(elapsed, std::chrono::duration_cast<testing::Duration>(timeout)))
+      << "join_for(0.0009 s) gave up before 0.9 ms had passed: a timeout cast to whole "
+         "milliseconds (or seconds) loses the fraction. Hand `timeout` to wait_for as it is";
+}
+
 TEST(JoinFor, GivingUpLeavesTheWorkRunningUntilAJoinSucceeds) {
   std::promise<void> gate;
   std::atomic<bool> work_ended = false;

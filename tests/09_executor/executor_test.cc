@@ -168,6 +168,27 @@ TEST(Submit, ReturnsBeforeTheTaskEnds) {
   ResultOf(slow);
 }
 
+// Pins that workers run tasks at the same time, not in turns: with two workers, two tasks that
+// wait for each other both run. Placed before the checks a pool that takes turns hangs in.
+TEST(Submit, TwoWorkersRunTwoTasksTogether) {
+  Executor executor(2);
+  Rendezvous both_running(2, Units(5));
+  std::atomic<int> met{0};
+  const auto meet = [&] {
+    const Stopwatch waited;
+    both_running.ArriveAndWait();
+    if (waited.Elapsed() < Units(5)) ++met;
+  };
+  auto first = executor.submit(meet);
+  auto second = executor.submit(meet);
+  ResultOf(first);
+  ResultOf(second);
+  EXPECT_EQ(met.load(), 2)
+      << "two tasks on a pool of two workers could not run at the same time: the workers took "
+         "turns. Does a worker keep the mutex locked while its task runs? Unlock it before "
+         "calling the task and lock it again after";
+}
+
 // Pins submit() "returns at once, without waiting for it to start": with the only worker
 // busy, a second task waits in the queue, and submit() does not wait for a worker to take it.
 TEST(Submit, ReturnsWithoutWaitingForAFreeWorker) {
@@ -499,6 +520,42 @@ TEST(Executor, IdleWorkersSleep) {
 
 // Pins "submit() may be called from any thread": several threads submitting at once lose no
 // task and run none twice (under tsan, a push outside the mutex is a reported race).
+// Pins "A worker leaves only when shutdown has begun and the queue is empty": bursts of tiny
+// tasks from several threads, in which a worker is often woken for a task that another worker,
+// back from its own, took first. Afterwards every worker must still take tasks: max_workers
+// tasks that wait for each other all run together.
+TEST(Executor, EveryWorkerStaysThroughBurstsOfTasks) {
+  constexpr int kWorkers = 4;
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 20;
+  constexpr int kEach = 300;
+  Executor executor(kWorkers);
+  // Each round starts with every worker asleep, when a burst wakes them the most.
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::vector<std::future<void>>> done(kThreads);
+    Hammer(kThreads, kEach, [&](int t) { done[t].push_back(executor.submit([] {})); });
+    for (auto& futures : done) {
+      for (auto& future : futures) ResultOf(future);
+    }
+  }
+  Rendezvous all_together(kWorkers, Units(10));
+  std::atomic<int> met{0};
+  std::vector<std::future<void>> meeting;
+  for (int i = 0; i < kWorkers; ++i) {
+    meeting.push_back(executor.submit([&] {
+      const Stopwatch waited;
+      all_together.ArriveAndWait();
+      if (waited.Elapsed() < Units(10)) ++met;
+    }));
+  }
+  for (auto& future : meeting) ResultOf(future);
+  EXPECT_EQ(met.load(), kWorkers)
+      << "after bursts of tasks, fewer than " << kWorkers << " workers were left to run tasks "
+      << "together: a worker left the pool although shutdown() had not begun. Wait with "
+      << "wake.wait(lock, predicate) (or a while loop around wait), never a single if: a worker "
+      << "woken for a task another one took first must go back to waiting";
+}
+
 TEST(Submit, FromManyThreadsAtOnce) {
   constexpr int kThreads = 4;
   constexpr int kEach = 50;

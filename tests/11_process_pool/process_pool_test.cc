@@ -218,6 +218,17 @@ TEST(ProcessPool, RejectsZeroWorkers) {
       << "a pool with no worker could never run anything: throw std::invalid_argument";
 }
 
+// Pins "The pool fork()s its workers, each when it is first needed": a pool that has had no
+// task yet has no child process.
+TEST(ProcessPool, ForksNoWorkerBeforeATaskNeedsOne) {
+  ASSERT_EQ(UnreapedChildren(), "") << "children of the test existed before this test began";
+  ProcessPool pool(3, Tasks());
+  std::this_thread::sleep_for(Units(1));
+  EXPECT_EQ(UnreapedChildren(), "")
+      << "a pool that has not been given a task yet already has worker processes: fork a "
+         "worker when a task first needs one, not when the pool or its threads start";
+}
+
 TEST(ProcessPool, SubmitReturnsTheTaskResult) {
   ProcessPool pool(2, Tasks());
   EXPECT_EQ(Value(pool.submit("reverse", "abc")), "cba")

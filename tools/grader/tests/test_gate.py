@@ -167,7 +167,6 @@ class SymbolNamesTest(unittest.TestCase):
             gate._owner("_ZN10threadkata7testing8TimeUnitEv", libc), "the tests' support library"
         )
 
-
     def test_the_wall_clock_is_refused_and_the_steady_clock_is_not(self):
         build = gate._Build("default")
         build.symbols = [
