@@ -264,7 +264,7 @@ _TOKEN = re.compile(
   | (?P<raw>(?:u8|u|U|L)?R"(?P<delim>[^ ()\\\t\n]{0,16})\((?:.*?\)(?P=delim)"|.*))
   | (?P<string>(?:u8|u|U|L)?"(?:\\.|[^"\\\n])*")
   | (?P<char>(?:u8|u|U|L)?'(?:\\.|[^'\\\n])*')
-  | (?P<number>\.?[0-9](?:[eEpP][+-]|['\w.])*)
+  | (?P<number>\.?[0-9](?:[eEpP][+-]|'(?=[0-9A-Za-z_])|[\w.])*)
   | (?P<digraph>%:%:|%:|<%|%>|<:(?!:(?![:>]))|:>)
   | (?P<ident>(?:[A-Za-z_]|[^\x00-\x7f])(?:\w|[^\x00-\x7f])*)
   | (?P<punct>\[\[|\]\]|::|\#\#|[^\s\w])
@@ -281,6 +281,10 @@ _LINE_MARKER = re.compile(r'^# (\d+) "((?:\\.|[^"\\])*)"((?: \d+)*)\s*$')
 # paragraph separators, and a byte-order mark past the first character.
 _STRANGE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _SPACED_SPLICE = re.compile(r"\\[ \t\f\v]+\n")
+# A backslash-newline right after a character: the compiler joins the two lines before it
+# reads any token, so `*\` and `/` on the next line end a comment, `R\` and `"x(` start a raw
+# string; the gate's tokenizer would read them apart.
+_GLUED_SPLICE = re.compile(r"(?<![ \t\n])\\\n")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -593,6 +597,17 @@ def _source_text(content):
                 "differently; keep to plain text, tabs and newlines",
             )
         )
+    for match in _GLUED_SPLICE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        refusals.append(
+            Refusal(
+                line,
+                "backslash at the end of a line",
+                "this line ends in a backslash right after a character: the compiler joins it "
+                "to the next line before it reads a token; put a space before the backslash, "
+                "or do without it",
+            )
+        )
     for match in _SPACED_SPLICE.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         refusals.append(
@@ -685,7 +700,9 @@ def _build(work, relative, config, flags, foreign):
         build.output = _quoted(err.decode("utf-8", "replace"), foreign)
         return build
     status, out, _ = _run(["nm", "-P", obj], work, COMPILE_TIME_LIMIT)
-    entries = [line.split()[:2] for line in out.decode().split("\n") if line.strip()]
+    entries = [
+        line.split()[:2] for line in out.decode("utf-8", "replace").split("\n") if line.strip()
+    ]
     demangled_status, demangled, _ = _run(
         ["c++filt"], work, COMPILE_TIME_LIMIT, stdin="\n".join(name for name, _ in entries).encode()
     )
@@ -700,7 +717,7 @@ def _build(work, relative, config, flags, foreign):
         return build
     build.symbols = [(kind, name, shown) for (name, kind), shown in zip(entries, pretty)]
     section = None
-    for line in relocations.decode().split("\n"):
+    for line in relocations.decode("utf-8", "replace").split("\n"):
         header = re.match(r"^Relocation section '\.rela(\S+)'", line)
         if header:
             section = header.group(1)
@@ -952,6 +969,18 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
                     + f" ({where}); helpers belong in an anonymous namespace",
                 )
             )
+    for section, targets in build.relocations.items():
+        if _STARTUP_SECTION.match(section):
+            for target in targets:
+                if not _COMPILERS_STARTUP.match(target):
+                    refusals.append(
+                        Refusal(
+                            0,
+                            f"{section} {target}",
+                            f"your file makes {target.removeprefix('.text.')} run before or after "
+                            f"main ({section}, {where}): keep code inside the lesson's functions",
+                        )
+                    )
     if build.config == "tsan":
         for name in sorted(defined_functions):
             targets = build.relocations.get(f".text.{name}", [])
@@ -966,6 +995,12 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
                 )
     return refusals
 
+
+# Tables of functions the loader calls before main or at exit, and what may stand in them: the
+# compiler's initialiser of the file's statics (those the gate allows, <iostream>'s) and the
+# sanitizers' module constructors and destructors.
+_STARTUP_SECTION = re.compile(r"^\.(init_array|fini_array|preinit_array|ctors|dtors)(\.\d+)?$")
+_COMPILERS_STARTUP = re.compile(r"^(\.text\.)?(_GLOBAL__sub_I_\S+|_sub_[ID]_\d+_\d+)$")
 
 # <new>'s inline placement forms of operator new and delete (replacing the others is refused).
 _PLACEMENT_NEW = {"_ZnwmPv", "_ZnamPv", "_ZdlPvS_", "_ZdaPvS_"}
@@ -1006,7 +1041,27 @@ def _dedupe(refusals):
 
 
 def check(lesson, editable, content, root=ROOT):
-    """The gate's Verdict on CONTENT (bytes), the learner's EDITABLE file of LESSON."""
+    """The gate's Verdict on CONTENT (bytes), the learner's EDITABLE file of LESSON. A file
+    that makes the gate itself fail is refused: a learner's file never makes the grader fail."""
+    started = time.monotonic()
+    try:
+        return _check(lesson, editable, content, root)
+    except Exception as error:  # pylint: disable=broad-except
+        return Verdict(
+            REFUSED,
+            [
+                Refusal(
+                    0,
+                    "unreadable",
+                    f"the gate could not check your file ({type(error).__name__}: {error}); "
+                    "simplify it, and tell your instructor if it is plain code",
+                )
+            ],
+            seconds=time.monotonic() - started,
+        )
+
+
+def _check(lesson, editable, content, root):
     started = time.monotonic()
     root = pathlib.Path(root)
     text, unreadable = _source_text(content)
@@ -1086,11 +1141,13 @@ def check(lesson, editable, content, root=ROOT):
                 )
         if build.foreign:
             continue
-        for number, line in build.lines:
-            refusals += [
-                dataclasses.replace(r, line=number)
-                for r in check_tokens(tokens(line), namespaces, _RESERVED_FROM_MACROS, raw=False)
-            ]
+        # One text, not line by line: a token (a raw string) may span lines.
+        numbers = [number for number, _ in build.lines]
+        expanded = tokens("\n".join(line for _, line in build.lines))
+        refusals += [
+            dataclasses.replace(r, line=numbers[r.line - 1] if 0 < r.line <= len(numbers) else 0)
+            for r in check_tokens(expanded, namespaces, _RESERVED_FROM_MACROS, raw=False)
+        ]
         refusals += _symbol_refusals(
             build, lesson, (names, namespaces), classes, libc, source_tokens
         )

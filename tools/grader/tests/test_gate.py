@@ -108,6 +108,22 @@ class SourceTextTest(unittest.TestCase):
                 _, refusals = gate._source_text(content)
                 self.assertEqual([(r.line, r.construct) for r in refusals], [(line, construct)])
 
+    def test_a_backslash_glued_to_the_end_of_a_line_is_refused(self):
+        for content in (b"/* a *\\\n/\n", b'const char* s = R\\\n"x( " /* )x";\n'):
+            with self.subTest(content=content):
+                _, refusals = gate._source_text(content)
+                self.assertEqual(
+                    [r.construct for r in refusals], ["backslash at the end of a line"]
+                )
+        self.assertEqual(gate._source_text(b"#define TWO 1 + \\\n  1\n")[1], [])
+
+    def test_a_quote_ends_a_number_unless_a_digit_or_letter_follows(self):
+        self.assertEqual([t.text for t in gate.tokens("1'000'000")], ["1'000'000"])
+        self.assertEqual(
+            [t.kind for t in gate.tokens("f(0'/*') #ifdef X")][2:4], ["number", "char"]
+        )
+        self.assertIn("#ifdef", refused("#define I(...)\nI(0'/*')\n#ifdef X\n#endif // */\n"))
+
     def test_an_unterminated_comment_is_read_once(self):
         source = "int a; /*x" * 20000
         started = time.monotonic()
@@ -166,6 +182,16 @@ class SymbolNamesTest(unittest.TestCase):
         self.assertEqual(
             gate._owner("_ZN10threadkata7testing8TimeUnitEv", libc), "the tests' support library"
         )
+
+    def test_only_the_compilers_initialisers_run_before_main(self):
+        build = gate._Build("tsan")
+        build.relocations = {
+            ".init_array": [".text._GLOBAL__sub_I_sequential.cc", ".text._ZL5earlyv"],
+            ".init_array.00099": [".text._sub_I_00099_0"],
+        }
+        lesson = types.SimpleNamespace(folder="01_sequential", id="01")
+        found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
+        self.assertEqual([r.construct for r in found], [".init_array .text._ZL5earlyv"])
 
     def test_the_wall_clock_is_refused_and_the_steady_clock_is_not(self):
         build = gate._Build("default")
