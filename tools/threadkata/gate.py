@@ -1168,6 +1168,15 @@ def _check(lesson, editable, content, root):
                     "than in the plain build: a kata must not ask which build it is in",
                 )
             )
+        if build.direct_includes != plain.direct_includes:
+            refusals.append(
+                Refusal(
+                    0,
+                    "build-dependent includes",
+                    f"your file includes other headers under {CONFIG_NAMES[build.config]} than "
+                    "in the plain build: a kata must not ask which build it is in",
+                )
+            )
     if failed and refusals and not quoted_host:
         verdict.compiler_output = failed[0].output
     verdict.refusals = _dedupe(refusals)
