@@ -23,6 +23,7 @@ Usage: tools/gate LESSON FILE   (exit status 0 admitted, 1 refused, 2 wrong usag
 """
 
 import argparse
+import bisect
 import collections
 import concurrent.futures
 import dataclasses
@@ -262,11 +263,11 @@ _TOKEN = re.compile(
   | (?P<ws>[ \t\f\v\r]+|\\\n)
   | (?P<comment>//(?:[^\n\\]|\\.)*|/\*(?:.*?\*/|.*))
   | (?P<raw>(?:u8|u|U|L)?R"(?P<delim>[^ ()\\\t\n]{0,16})\((?:.*?\)(?P=delim)"|.*))
-  | (?P<string>(?:u8|u|U|L)?"(?:\\.|[^"\\\n])*")
-  | (?P<char>(?:u8|u|U|L)?'(?:\\.|[^'\\\n])*')
-  | (?P<number>\.?[0-9](?:[eEpP][+-]|'(?=[0-9A-Za-z_])|[\w.])*)
+  | (?P<string>(?:u8|u|U|L)?"(?:\\.|[^"\\\n])*(?:"|(?=\n)|$))
+  | (?P<char>(?:u8|u|U|L)?'(?:\\.|[^'\\\n])*(?:'|(?=\n)|$))
+  | (?P<number>\.?[0-9](?:[eEpP][+-]|'(?=[0-9A-Za-z_$])|[\w.$])*)
   | (?P<digraph>%:%:|%:|<%|%>|<:(?!:(?![:>]))|:>)
-  | (?P<ident>(?:[A-Za-z_]|[^\x00-\x7f])(?:\w|[^\x00-\x7f])*)
+  | (?P<ident>(?:[A-Za-z_$]|[^\x00-\x7f])(?:[\w$]|[^\x00-\x7f])*)
   | (?P<punct>\[\[|\]\]|::|\#\#|[^\s\w])
     """,
     re.S | re.X,
@@ -352,6 +353,7 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
     """Refusals from one file's tokens (RAW: the learner's source as written, where directives
     are checked; else the preprocessed lines)."""
     refusals = []
+    closing = [i for i, tok in enumerate(toks) if tok.text == "]]"]
     for index, tok in enumerate(toks):
         following = toks[index + 1] if index + 1 < len(toks) else None
         after = toks[index + 2] if index + 2 < len(toks) else None
@@ -393,8 +395,25 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
                     f"`{_DIGRAPHS[tok.text]}`: write `{_DIGRAPHS[tok.text]}` itself",
                 )
             )
+        elif tok.kind == "punct" and tok.text == "\\":
+            refusals.append(
+                Refusal(
+                    tok.line,
+                    "\\",
+                    "a backslash outside a string: the compiler reads `\\u` and `\\U` as "
+                    "letters of a name; spell names with plain letters",
+                )
+            )
         elif tok.kind == "ident":
-            if _reserved(tok.text) and tok.text not in allowed_reserved:
+            if "$" in tok.text:
+                refusals.append(
+                    Refusal(
+                        tok.line,
+                        "$",
+                        f"`{tok.text}`: `$` in a name is a compiler extension, not C++",
+                    )
+                )
+            elif _reserved(tok.text) and tok.text not in allowed_reserved:
                 refusals.append(
                     Refusal(
                         tok.line,
@@ -417,12 +436,12 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
                 )
             elif tok.text == "namespace" and following and following.kind == "ident":
                 parts = [following.text]
-                rest = toks[index + 2 :]
-                while len(rest) >= 2 and rest[0].text == "::" and rest[1].kind == "ident":
-                    parts.append(rest[1].text)
-                    rest = rest[2:]
+                at = index + 2
+                while at + 1 < len(toks) and toks[at].text == "::" and toks[at + 1].kind == "ident":
+                    parts.append(toks[at + 1].text)
+                    at += 2
                 opened = "::".join(parts)
-                if rest and rest[0].text != "=" and opened not in namespaces:
+                if at < len(toks) and toks[at].text != "=" and opened not in namespaces:
                     refusals.append(
                         Refusal(
                             tok.line,
@@ -432,23 +451,49 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
                         )
                     )
         elif tok.kind == "punct" and tok.text == "[[":
-            names = []
-            for inner in toks[index + 1 :]:
-                if inner.text == "]]":
-                    break
-                if inner.kind == "ident":
-                    names.append(inner.text)
-            bad = [n for n in names if n not in _STANDARD_ATTRIBUTES]
-            if bad:
+            end = closing[bisect.bisect_right(closing, index)] if closing[-1:] > [index] else None
+            problem = _attribute_problem(toks, index + 1, end) if end is not None else "unclosed"
+            if problem:
+                names = [t.text for t in toks[index + 1 : index + 6] if t.kind == "ident"]
                 refusals.append(
                     Refusal(
                         tok.line,
-                        f"[[{bad[0]}]]",
-                        f"the attribute `[[{', '.join(names)}]]` is not allowed; only the "
-                        "standard ones are (nodiscard, maybe_unused, likely, ...)",
+                        f"[[{problem or 'unclosed'}]]",
+                        f"the attribute `[[{', '.join(names[:5])}]]` is not allowed; only the "
+                        "standard ones are (nodiscard, maybe_unused, likely, ...), with no "
+                        "argument but a message for deprecated and nodiscard",
                     )
                 )
     return refusals
+
+
+def _attribute_problem(toks, at, end):
+    """What is wrong with TOKS[AT:END], the tokens between [[ and ]], or "": standard attribute
+    names, commas between them, and a ("message") after deprecated or nodiscard."""
+    if end - at > 64:
+        return "too long"
+    inside = toks[at:end]
+    at = 0
+    while at < len(inside):
+        name = inside[at]
+        if name.kind != "ident" or name.text not in _STANDARD_ATTRIBUTES:
+            return name.text
+        at += 1
+        if at < len(inside) and inside[at].text == "(":
+            message = inside[at + 1 : at + 3]
+            if (
+                name.text not in ("deprecated", "nodiscard")
+                or len(message) < 2
+                or message[0].kind != "string"
+                or message[1].text != ")"
+            ):
+                return f"{name.text}(...)"
+            at += 3
+        if at < len(inside):
+            if inside[at].text != ",":
+                return inside[at].text
+            at += 1
+    return ""
 
 
 def config_flags(root, config):
@@ -842,7 +887,18 @@ def _global_state(work, relative):
         location = diagnostic.location
         if location.file is None or not location.file.name.endswith(relative):
             continue
-        if option in ("-Wglobal-constructors", "-Wexit-time-destructors"):
+        if diagnostic.severity >= clang.cindex.Diagnostic.Error:
+            # What clang cannot read, it does not check: the file is refused, not admitted
+            # unchecked (GCC 12 accepts a few constructs clang 14 does not).
+            refusals.append(
+                Refusal(
+                    location.line,
+                    "unparsable",
+                    f"the gate's C++ parser (clang) cannot read this line: {diagnostic.spelling}; "
+                    "write it another way",
+                )
+            )
+        elif option in ("-Wglobal-constructors", "-Wexit-time-destructors"):
             what = (
                 "runs code after main (a destructor at exit)"
                 if "destructor" in diagnostic.spelling
@@ -970,7 +1026,16 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
                 )
             )
     for section, targets in build.relocations.items():
-        if _STARTUP_SECTION.match(section):
+        if not _KNOWN_SECTION.match(section):
+            refusals.append(
+                Refusal(
+                    0,
+                    section,
+                    f"your file puts code or data in the section {section} ({where}): only the "
+                    "compiler's usual sections are allowed",
+                )
+            )
+        elif _STARTUP_SECTION.match(section):
             for target in targets:
                 if not _COMPILERS_STARTUP.match(target):
                     refusals.append(
@@ -999,6 +1064,10 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
 # Tables of functions the loader calls before main or at exit, and what may stand in them: the
 # compiler's initialiser of the file's statics (those the gate allows, <iostream>'s) and the
 # sanitizers' module constructors and destructors.
+# Where a compiler puts what it makes of plain C++ (relocation sections are named after them).
+_KNOWN_SECTION = re.compile(
+    r"^\.(text|data|rodata|tdata|eh_frame|gcc_except_table|init_array|fini_array)(\..*)?$"
+)
 _STARTUP_SECTION = re.compile(r"^\.(init_array|fini_array|preinit_array|ctors|dtors)(\.\d+)?$")
 _COMPILERS_STARTUP = re.compile(r"^(\.text\.)?(_GLOBAL__sub_I_\S+|_sub_[ID]_\d+_\d+)$")
 

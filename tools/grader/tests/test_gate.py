@@ -55,6 +55,19 @@ namespace threadkata::when_threads_pay {}
             with self.subTest(source=source):
                 self.assertIn(construct, refused(source))
 
+    def test_names_the_compiler_reads_otherwise(self):
+        self.assertEqual(refused('#define X $R"q(\n#ifdef Y\n'), ["$", "#ifdef"])
+        self.assertEqual(refused("int \\u00C0x = 1;"), ["\\"])
+
+    def test_attributes_take_no_arguments_but_a_message(self):
+        self.assertEqual(
+            refused('[[nodiscard("why")]] int f(); [[maybe_unused, likely]] int g;'), []
+        )
+        self.assertEqual(
+            refused('[[carries_dependency("x")]] int f();'), ["[[carries_dependency(...)]]"]
+        )
+        self.assertEqual(refused("[[nodiscard]] int f(); [[ int g;"), ["[[unclosed]]"])
+
     def test_digraphs_are_refused_but_a_template_of_a_global_name_is_not(self):
         self.assertEqual(refused('%:line 1 "/etc/passwd"\n'), ["%:"])
         self.assertEqual(refused("%:%:"), ["%:%:"])
@@ -192,6 +205,13 @@ class SymbolNamesTest(unittest.TestCase):
         lesson = types.SimpleNamespace(folder="01_sequential", id="01")
         found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
         self.assertEqual([r.construct for r in found], [".init_array .text._ZL5earlyv"])
+
+    def test_only_the_compilers_usual_sections(self):
+        build = gate._Build("default")
+        build.relocations = {".text._Z1fv": ["x"], ".data.rel.local": ["y"], ".init": ["early"]}
+        lesson = types.SimpleNamespace(folder="01_sequential", id="01")
+        found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
+        self.assertEqual([r.construct for r in found], [".init"])
 
     def test_the_wall_clock_is_refused_and_the_steady_clock_is_not(self):
         build = gate._Build("default")
