@@ -1176,7 +1176,9 @@ def _check(lesson, editable, content, root):
             libc = libc.result()
         quoted_host = any(b.foreign for b in builds)
         stopped = [b.refusal for b in builds if b.refusal]
-        if not stopped and not quoted_host:
+        # Only a file GCC compiles is parsed again by clang: GCC's compile error comes first.
+        compiled = all(b.status == ADMITTED for b in builds)
+        if not stopped and not quoted_host and compiled:
             refusals += _global_state_within_limit(work, editable)
     verdict = Verdict(ADMITTED)
     if stopped:
