@@ -286,6 +286,28 @@ _SPACED_SPLICE = re.compile(r"\\[ \t\f\v]+\n")
 # reads any token, so `*\` and `/` on the next line end a comment, `R\` and `"x(` start a raw
 # string; the gate's tokenizer would read them apart.
 _GLUED_SPLICE = re.compile(r"(?<![ \t\n])\\\n")
+# (pattern, construct, message) of what _source_text refuses; {code} is the character's code.
+_TEXT_RULES = (
+    (
+        _STRANGE,
+        "control character",
+        "character U+{code:04X} (a control character, a line separator or a byte-order mark): "
+        "the compiler and the gate could read this line differently; keep to plain text, tabs "
+        "and newlines",
+    ),
+    (
+        _GLUED_SPLICE,
+        "backslash at the end of a line",
+        "this line ends in a backslash right after a character: the compiler joins it to the "
+        "next line before it reads a token; put a space before the backslash, or do without it",
+    ),
+    (
+        _SPACED_SPLICE,
+        "backslash and spaces",
+        "a backslash followed by spaces ends this line: the compiler joins it to the next one; "
+        "remove the spaces after the backslash (or the backslash)",
+    ),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -630,39 +652,15 @@ def _source_text(content):
             Refusal(line, "not UTF-8", "this line is not UTF-8 text: save the file as UTF-8")
         ]
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
-    refusals = []
-    for match in _STRANGE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        refusals.append(
-            Refusal(
-                line,
-                "control character",
-                f"character U+{ord(match.group()):04X} (a control character, a line separator "
-                "or a byte-order mark): the compiler and the gate could read this line "
-                "differently; keep to plain text, tabs and newlines",
-            )
+    refusals = [
+        Refusal(
+            text.count("\n", 0, match.start()) + 1,
+            construct,
+            message.format(code=ord(match.group()[0])),
         )
-    for match in _GLUED_SPLICE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        refusals.append(
-            Refusal(
-                line,
-                "backslash at the end of a line",
-                "this line ends in a backslash right after a character: the compiler joins it "
-                "to the next line before it reads a token; put a space before the backslash, "
-                "or do without it",
-            )
-        )
-    for match in _SPACED_SPLICE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        refusals.append(
-            Refusal(
-                line,
-                "backslash and spaces",
-                "a backslash followed by spaces ends this line: the compiler joins it to the "
-                "next one; remove the spaces after the backslash (or the backslash)",
-            )
-        )
+        for pattern, construct, message in _TEXT_RULES
+        for match in pattern.finditer(text)
+    ]
     return text, _dedupe(refusals)
 
 
