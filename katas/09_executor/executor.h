@@ -28,7 +28,8 @@ namespace threadkata {
 class Executor {
  public:
   // Starts `max_workers` worker threads, which wait for tasks.
-  // Throws std::invalid_argument if `max_workers` is 0.
+  // Throws std::invalid_argument if `max_workers` is 0. If a worker cannot be started, joins
+  // the workers already started and lets std::thread's std::system_error through.
   explicit Executor(std::size_t max_workers);
 
   // Calls shutdown().

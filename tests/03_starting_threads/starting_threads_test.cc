@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
 #include "tests/support/event_log.h"
+#include "tests/support/interleave/interleave.h"
 #include "tests/support/rendezvous.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
@@ -29,6 +30,7 @@ namespace threadkata::starting_threads {
 namespace {
 
 using testing::EventLog;
+using testing::HeldThreadStarts;
 using testing::LingerAtThreadExit;
 using testing::Rendezvous;
 using testing::Stopwatch;
@@ -232,6 +234,28 @@ TEST(Start, ReturnsAtOnceWhileTheTaskGoesOn) {
       << "join() on the thread start() returned did not wait for the task: is it the thread "
          "that runs the task?";
   EXPECT_TRUE(*finished) << "the task had not finished when join() on its thread returned";
+}
+
+// Pins "waiting neither for the task to begin": the new thread is held before it runs the task
+// (tests/support/interleave), so a start() that waits for a sign of life from its task (a
+// latch, a promise, a flag) returns only once the hold gives up, however the system schedules.
+TEST(Start, ReturnsBeforeTheTaskHasBegun) {
+  const auto began = std::make_shared<std::atomic<bool>>(false);
+  std::thread thread;
+  {
+    HeldThreadStarts held(Units(5));
+    thread = start([began] { *began = true; });
+    EXPECT_EQ(held.GaveUp(), 0)
+        << "start() returned only after its task had begun: it waited for a sign from the "
+           "task (a latch, a promise, a flag set by the task). Like Python's t.start(), it must "
+           "return as soon as the thread exists, whether or not the task has begun yet";
+    EXPECT_FALSE(*began && held.GaveUp() == 0)
+        << "the task ran although its thread was held before it: did start() run the task "
+           "itself, on the caller's thread?";
+  }
+  ASSERT_TRUE(thread.joinable()) << kNotJoinable;
+  thread.join();
+  EXPECT_TRUE(*began) << "the task never ran on the thread start() returned";
 }
 
 TEST(Start, RunsTheTaskOnTheThreadItReturns) {

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
 #include "tests/support/event_log.h"
+#include "tests/support/interleave/interleave.h"
 #include "tests/support/rendezvous.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
@@ -18,9 +19,11 @@
 namespace threadkata::joining {
 namespace {
 
+using testing::Clock;
 using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
+using testing::LateThreadCreateReturns;
 using testing::LingerAtThreadExit;
 using testing::Rendezvous;
 using testing::Stopwatch;
@@ -153,6 +156,32 @@ TEST(RunBoth, ReportsTheTimeUntilBothThreadsWereJoined) {
       << "run_both reported less than the 2 units its threads took to end: join() both threads, "
          "then read the clock; a signal the task gives as it returns comes before its thread is "
          "done";
+}
+
+// Pins "from just before the first thread started": each std::thread's constructor returns
+// 2 units after its thread began (tests/support/interleave), so a clock read after the first
+// thread was constructed misses the first 2 units of a 4-unit first task, in every run.
+TEST(RunBoth, TheClockStartsBeforeTheFirstThread) {
+  const auto began = std::make_shared<Clock::time_point>();
+  const auto ended = std::make_shared<Clock::time_point>();
+  Seconds reported{};
+  {
+    const LateThreadCreateReturns late(Units(2));
+    reported = run_both(
+        [began, ended] {
+          *began = Clock::now();
+          std::this_thread::sleep_for(Units(4));
+          *ended = Clock::now();
+        },
+        [] {});
+  }
+  const Duration first_task = *ended - *began;
+  EXPECT_GE(reported + std::chrono::microseconds(1), first_task)
+      << "run_both reported " << DescribeDuration(std::chrono::duration_cast<Duration>(reported))
+      << ", less than its first task alone ran (" << DescribeDuration(first_task)
+      << "): the clock started after the first thread was already running. Read "
+         "std::chrono::steady_clock::now() before constructing the first thread, like the "
+         "seed's start = time.perf_counter() before t1.start()";
 }
 
 RC_GTEST_PROP(RunBoth, BothFinishBeforeItReturnsAndTheLongerSetsTheTime, ()) {

@@ -8,12 +8,16 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -24,6 +28,7 @@
 #include "tests/support/event_log.h"
 #include "tests/support/hammer.h"
 #include "tests/support/idle_meter.h"
+#include "tests/support/interleave/interleave.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
@@ -35,6 +40,7 @@ using testing::CurrentThreadId;
 using testing::DescribeDuration;
 using testing::Duration;
 using testing::EventLog;
+using testing::FailingThreadCreation;
 using testing::FinishesWithin;
 using testing::Hammer;
 using testing::IdleMeter;
@@ -118,6 +124,44 @@ int Add(int a, int b) { return a + b; }
 TEST(Executor, RejectsZeroWorkers) {
   EXPECT_THROW(Executor(0), std::invalid_argument)
       << "a pool without workers could never run a task: throw std::invalid_argument";
+}
+
+// Pins "If a worker cannot be started, joins the workers already started and lets
+// std::thread's std::system_error through": the third std::thread of four fails to start
+// (tests/support/interleave), as when the system runs out of threads. The destructor does not
+// run after a constructor throws, so the constructor must clean up itself: workers left
+// joinable call std::terminate, workers never told to stop wait for tasks forever.
+TEST(Executor, AWorkerThatCannotStartLeavesNoOtherBehind) {
+  const ThreadCensus census;
+  FinishesWithin(
+      Units(30), "Executor's constructor, when its third worker cannot start",
+      "Does the constructor tell the workers it started to stop (as shutdown() does) before it "
+      "joins them? They wait for tasks forever otherwise.",
+      [] {
+        // A std::thread left joinable ends the program here: say why before it does.
+        const std::terminate_handler previous = std::set_terminate([] {
+          std::fputs(
+              "[  HINT    ] std::terminate while the constructor was leaving by the exception of "
+              "a worker that could not start: a std::thread still joinable was destroyed. Catch "
+              "the exception, stop and join the workers already started, then rethrow it.\n",
+              stderr);
+          std::abort();
+        });
+        const FailingThreadCreation third_fails(2);
+        try {
+          const Executor executor(4);
+          ADD_FAILURE() << "Executor(4) returned although its third worker could not start: let "
+                           "std::thread's std::system_error out of the constructor";
+        } catch (const std::system_error& error) {
+          EXPECT_EQ(error.code(), std::errc::resource_unavailable_try_again)
+              << "the constructor threw another std::system_error than std::thread's: "
+              << error.what();
+        }
+        std::set_terminate(previous);
+      });
+  EXPECT_TRUE(census.NoThreadLeftRunning("Executor's constructor, when its third worker failed"))
+      << "catch the exception of a worker that cannot start, join the workers already started "
+         "(after telling them to stop), then rethrow it";
 }
 
 // Pins max_workers(): "The number of worker threads, as given to the constructor", also after

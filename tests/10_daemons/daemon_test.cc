@@ -28,6 +28,7 @@
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
 #include "tests/support/idle_meter.h"
+#include "tests/support/interleave/interleave.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
@@ -45,6 +46,7 @@ using testing::EventLog;
 using testing::FinishesWithin;
 using testing::IdleMeter;
 using testing::LingerAtThreadExit;
+using testing::SlowConditionWaits;
 using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::TookAtLeast;
@@ -136,6 +138,30 @@ TEST(PeriodicDaemon, StopInterruptsTheWait) {
          "std::condition_variable_any with the std::stop_token instead";
   EXPECT_EQ(ticks.Count(), 1) << "the daemon ticked again when it was stopped: after its wait "
                                  "ends, check the stop_token before ticking";
+}
+
+// Pins "A wait between ticks ends at once" for a stop requested just as the daemon is about to
+// wait: its predicate has said "not stopped" and it sleeps 2 units before it blocks, holding
+// its mutex (tests/support/interleave). A wake-up sent without that mutex reaches no waiter
+// then, in every run, not once in a million.
+TEST(PeriodicDaemon, AStopJustBeforeTheWaitIsNotLost) {
+  std::atomic<int> ticks{0};
+  const SlowConditionWaits slow(Units(2));
+  PeriodicDaemon daemon(Units(20), [&ticks] { ++ticks; });
+  const Stopwatch waiting;
+  while (slow.Entered() == 0 && waiting.Elapsed() < Units(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const Stopwatch stopwatch;
+  FinishesWithin(Units(60), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(8)))
+      << "stop() came just as the daemon was about to wait (its check had just said \"not "
+         "stopped\"), and the daemon slept through its whole 20-unit interval: the wake-up was "
+         "lost. A std::stop_callback that notifies a std::condition_variable without locking "
+         "the wait's mutex first notifies nobody when the daemon is between its check and its "
+         "wait. Lock that mutex in the callback before notifying, or let "
+         "std::condition_variable_any wait with the std::stop_token itself";
+  EXPECT_EQ(ticks.load(), 1) << "the daemon ticked again after stop() had been called";
 }
 
 TEST(PeriodicDaemon, DestructorStopsItPromptly) {

@@ -46,6 +46,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/support/detach_counter.h"
+#include "tests/support/interleave/interleave.h"
 
 namespace threadkata::trace {
 namespace {
@@ -420,7 +421,9 @@ extern "C" int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
   *t = {routine, arg, lane};
   // Recorded first: the new thread may start (and record) before pthread_create returns.
   Record(Kind::kCreate, lane);
-  const int error = real_pthread_create(thread, attr, RunTraced, t);
+  // Through the interleaving scopes (tests/support/interleave), which this definition replaces.
+  const int error =
+      threadkata::testing::CreateThread(real_pthread_create, thread, attr, RunTraced, t);
   if (error != 0) {
     std::free(t);
     return error;
@@ -468,6 +471,7 @@ extern "C" int pthread_mutex_unlock(pthread_mutex_t* mutex) {
 extern "C" int pthread_cond_wait(pthread_cond_t* cond, pthread_mutex_t* mutex) {
   THREADKATA_REAL(pthread_cond_wait);
   Noise(Point::kWait);
+  threadkata::testing::BeforeConditionWait();
   Record(Kind::kWaitBegin, -1, cond);
   const int error = real_pthread_cond_wait(cond, mutex);
   Record(Kind::kWaitEnd, -1, cond);
@@ -478,6 +482,7 @@ extern "C" int pthread_cond_timedwait(pthread_cond_t* cond, pthread_mutex_t* mut
                                       const timespec* deadline) {
   THREADKATA_REAL(pthread_cond_timedwait);
   Noise(Point::kWait);
+  threadkata::testing::BeforeConditionWait();
   Record(Kind::kWaitBegin, -1, cond);
   const int error = real_pthread_cond_timedwait(cond, mutex, deadline);
   Record(Kind::kWaitEnd, -1, cond);
@@ -488,6 +493,7 @@ extern "C" int pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mut
                                       const timespec* deadline) {
   THREADKATA_REAL(pthread_cond_clockwait);
   Noise(Point::kWait);
+  threadkata::testing::BeforeConditionWait();
   Record(Kind::kWaitBegin, -1, cond);
   const int error = real_pthread_cond_clockwait(cond, mutex, clock, deadline);
   Record(Kind::kWaitEnd, -1, cond);

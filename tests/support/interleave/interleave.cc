@@ -1,0 +1,190 @@
+#include "tests/support/interleave/interleave.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <time.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+namespace threadkata::testing {
+namespace {
+
+// What the scopes alive now ask for. A duration of 0 means "off".
+constinit std::atomic<bool> holding{false};
+constinit std::atomic<std::int64_t> hold_give_up_ns{0};
+constinit std::atomic<int> gave_up{0};
+constinit std::atomic<std::int64_t> late_return_ns{0};
+constinit std::atomic<bool> failing{false};
+constinit std::atomic<int> creations_left{0};
+constinit std::atomic<int> refused{0};
+constinit std::atomic<std::int64_t> slow_wait_ns{0};
+constinit std::atomic<int> entered{0};
+// Whether this thread was created while a SlowConditionWaits was alive.
+thread_local bool waits_slowly = false;
+
+// A short pause of the hooks' own polling loops.
+constexpr std::chrono::microseconds kPoll{200};
+
+// What a thread started under a scope runs first. Owned by the new thread, and also by its
+// creator while that waits for it to begin; the last owner deletes it.
+struct Start {
+  void* (*routine)(void*);
+  void* arg;
+  bool held;
+  bool slow_waits;
+  Clock::time_point give_up_at;
+  std::atomic<bool> begun{false};
+  std::atomic<int> owners;
+};
+
+void Drop(Start* start) {
+  if (start->owners.fetch_sub(1) == 1) delete start;
+}
+
+void* RunStart(void* raw) {
+  auto* start = static_cast<Start*>(raw);
+  while (start->held && holding.load()) {
+    if (Clock::now() >= start->give_up_at) {
+      gave_up.fetch_add(1);
+      break;
+    }
+    std::this_thread::sleep_for(kPoll);
+  }
+  waits_slowly = start->slow_waits;
+  void* (*routine)(void*) = start->routine;
+  void* arg = start->arg;
+  start->begun.store(true);
+  Drop(start);
+  return routine(arg);
+}
+
+template <typename F>
+F Real(const char* name) {
+  F f = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+  if (f == nullptr) {
+    std::fprintf(stderr, "threadkata: dlsym(RTLD_NEXT, %s) failed\n", name);
+    std::abort();
+  }
+  return f;
+}
+
+}  // namespace
+
+HeldThreadStarts::HeldThreadStarts(Duration give_up) {
+  hold_give_up_ns.store(give_up.count());
+  gave_up.store(0);
+  holding.store(true);
+}
+
+HeldThreadStarts::~HeldThreadStarts() { Release(); }
+
+void HeldThreadStarts::Release() { holding.store(false); }
+
+int HeldThreadStarts::GaveUp() const { return gave_up.load(); }
+
+LateThreadCreateReturns::LateThreadCreateReturns(Duration delay) {
+  late_return_ns.store(delay.count());
+}
+
+LateThreadCreateReturns::~LateThreadCreateReturns() { late_return_ns.store(0); }
+
+FailingThreadCreation::FailingThreadCreation(int succeed) {
+  creations_left.store(succeed);
+  refused.store(0);
+  failing.store(true);
+}
+
+FailingThreadCreation::~FailingThreadCreation() { failing.store(false); }
+
+int FailingThreadCreation::Refused() const { return refused.load(); }
+
+SlowConditionWaits::SlowConditionWaits(Duration delay) {
+  entered.store(0);
+  slow_wait_ns.store(delay.count());
+}
+
+SlowConditionWaits::~SlowConditionWaits() { slow_wait_ns.store(0); }
+
+int SlowConditionWaits::Entered() const { return entered.load(); }
+
+int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* attr,
+                 void* (*routine)(void*), void* arg) {
+  if (failing.load() && creations_left.fetch_sub(1) <= 0) {
+    refused.fetch_add(1);
+    return EAGAIN;
+  }
+  const bool held = holding.load();
+  const Duration late{late_return_ns.load()};
+  const bool slow_waits = slow_wait_ns.load() != 0;
+  if (!held && late == Duration::zero() && !slow_waits) return real(thread, attr, routine, arg);
+
+  auto* start = new Start{.routine = routine,
+                          .arg = arg,
+                          .held = held,
+                          .slow_waits = slow_waits,
+                          .give_up_at = Clock::now() + Duration{hold_give_up_ns.load()},
+                          .owners = late == Duration::zero() ? 1 : 2};
+  const int error = real(thread, attr, RunStart, start);
+  if (error != 0) {
+    delete start;
+    return error;
+  }
+  if (late != Duration::zero()) {
+    while (!start->begun.load()) std::this_thread::sleep_for(kPoll);
+    Drop(start);
+    std::this_thread::sleep_for(late);
+  }
+  return 0;
+}
+
+void BeforeConditionWait() {
+  const Duration delay{slow_wait_ns.load()};
+  if (!waits_slowly || delay == Duration::zero()) return;
+  entered.fetch_add(1);
+  std::this_thread::sleep_for(delay);
+}
+
+}  // namespace threadkata::testing
+
+// Defined in the test executable, so the dynamic linker binds libstdc++'s calls to them; each
+// forwards to the next definition (the sanitizer runtime's, or libc's). Weak: the thread tracer
+// (tests/support/trace) defines its own, which call CreateThread and BeforeConditionWait too.
+
+extern "C" __attribute__((weak)) int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
+                                                    void* (*routine)(void*), void* arg) {
+  using threadkata::testing::PthreadCreate;
+  static const auto real = threadkata::testing::Real<PthreadCreate>("pthread_create");
+  return threadkata::testing::CreateThread(real, thread, attr, routine, arg);
+}
+
+extern "C" __attribute__((weak)) int pthread_cond_wait(pthread_cond_t* cond,
+                                                       pthread_mutex_t* mutex) {
+  static const auto real =
+      threadkata::testing::Real<decltype(&pthread_cond_wait)>("pthread_cond_wait");
+  threadkata::testing::BeforeConditionWait();
+  return real(cond, mutex);
+}
+
+extern "C" __attribute__((weak)) int pthread_cond_timedwait(pthread_cond_t* cond,
+                                                            pthread_mutex_t* mutex,
+                                                            const timespec* deadline) {
+  static const auto real =
+      threadkata::testing::Real<decltype(&pthread_cond_timedwait)>("pthread_cond_timedwait");
+  threadkata::testing::BeforeConditionWait();
+  return real(cond, mutex, deadline);
+}
+
+extern "C" __attribute__((weak)) int pthread_cond_clockwait(pthread_cond_t* cond,
+                                                            pthread_mutex_t* mutex, clockid_t clock,
+                                                            const timespec* deadline) {
+  static const auto real =
+      threadkata::testing::Real<decltype(&pthread_cond_clockwait)>("pthread_cond_clockwait");
+  threadkata::testing::BeforeConditionWait();
+  return real(cond, mutex, clock, deadline);
+}

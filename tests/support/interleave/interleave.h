@@ -1,0 +1,97 @@
+#ifndef THREADKATA_TESTS_SUPPORT_INTERLEAVE_INTERLEAVE_H_
+#define THREADKATA_TESTS_SUPPORT_INTERLEAVE_INTERLEAVE_H_
+
+// Scopes that make a rare interleaving certain, so that a test catches a mistake in every run
+// instead of once in a while. They act through a pthread_create and pthread_cond_*wait defined
+// in the test executable (interleave.cc), which libstdc++'s std::thread, std::jthread,
+// std::async and condition variables reach too: the code under test is not asked to cooperate.
+//
+// Each scope changes the whole process while it is alive. Use one of each kind at a time, from
+// the test's own thread; the scopes themselves are not thread-safe.
+
+#include <pthread.h>
+
+#include "tests/support/time_unit.h"
+
+namespace threadkata::testing {
+
+// While alive, every new thread waits, before it runs its task, until Release() or until
+// `give_up` has passed since its creation; then it runs the task as usual. A call that must
+// return "without waiting for the task to begin" returns while its thread is held; one that
+// waits for its task to begin returns only after the thread gave up, which GaveUp() counts.
+class HeldThreadStarts {
+ public:
+  explicit HeldThreadStarts(Duration give_up);
+  // Releases the threads still held.
+  ~HeldThreadStarts();
+
+  HeldThreadStarts(const HeldThreadStarts&) = delete;
+  HeldThreadStarts& operator=(const HeldThreadStarts&) = delete;
+
+  // Lets every held thread run its task; threads created from now on run theirs at once.
+  void Release();
+
+  // Threads that waited `give_up` without a Release(), since construction.
+  int GaveUp() const;
+};
+
+// While alive, pthread_create returns to its caller only once the new thread has begun and
+// `delay` has passed since: whatever the caller does just after starting a thread (such as
+// reading a clock) happens `delay` after the thread began, never in the same instant.
+class LateThreadCreateReturns {
+ public:
+  explicit LateThreadCreateReturns(Duration delay);
+  ~LateThreadCreateReturns();
+
+  LateThreadCreateReturns(const LateThreadCreateReturns&) = delete;
+  LateThreadCreateReturns& operator=(const LateThreadCreateReturns&) = delete;
+};
+
+// While alive, the first `succeed` new threads start, and every later pthread_create fails
+// with EAGAIN, as when the system runs out of threads: std::thread's constructor then throws
+// std::system_error with std::errc::resource_unavailable_try_again.
+class FailingThreadCreation {
+ public:
+  explicit FailingThreadCreation(int succeed);
+  ~FailingThreadCreation();
+
+  FailingThreadCreation(const FailingThreadCreation&) = delete;
+  FailingThreadCreation& operator=(const FailingThreadCreation&) = delete;
+
+  // Thread creations refused since construction.
+  int Refused() const;
+};
+
+// While alive, a thread created since it began that is about to block on a condition variable
+// (holding the mutex, its predicate just found false) first sleeps `delay`, still holding the
+// mutex. A notify sent in that time by a thread that does not take the mutex first reaches no
+// waiter: a lost wake-up, made certain. A notifier that takes the mutex waits for the sleep to
+// end and is never lost. Threads older than the scope (the test's own, a watchdog) wait as
+// usual.
+class SlowConditionWaits {
+ public:
+  explicit SlowConditionWaits(Duration delay);
+  ~SlowConditionWaits();
+
+  SlowConditionWaits(const SlowConditionWaits&) = delete;
+  SlowConditionWaits& operator=(const SlowConditionWaits&) = delete;
+
+  // Waits that began their sleep since construction.
+  int Entered() const;
+};
+
+// For another definition of these pthread functions in the test executable (the thread
+// tracer, tests/support/trace): call these so that the scopes above act whichever definition
+// the linker picks.
+using PthreadCreate = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+
+// Creates a thread through `real` as the scopes alive now say.
+int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* attr,
+                 void* (*routine)(void*), void* arg);
+
+// Called with the mutex held, just before a thread blocks on a condition variable.
+void BeforeConditionWait();
+
+}  // namespace threadkata::testing
+
+#endif  // THREADKATA_TESTS_SUPPORT_INTERLEAVE_INTERLEAVE_H_
