@@ -19,6 +19,7 @@ namespace {
 
 using testing::DescribeDuration;
 using testing::OutputRecorder;
+using testing::SleepsAFractionOfAMillisecond;
 using testing::Stopwatch;
 using testing::TookAtLeast;
 using testing::TookLessThan;
@@ -88,14 +89,8 @@ TEST(DoSomething, WritesTheSecondsTheDefaultWayWhateverFormatOutHas) {
 // Pins "blocks the calling thread for `seconds`" below a millisecond: the fraction is slept too.
 TEST(DoSomething, SleepsForAFractionOfAMillisecondToo) {
   std::ostringstream out;
-  const Seconds asked(0.0009);
-  const Stopwatch stopwatch;
-  do_something(asked, out);
-  EXPECT_TRUE(
-      TookAtLeast(stopwatch.Elapsed(), std::chrono::duration_cast<testing::Duration>(asked)))
-      << "do_something(0.0009 s) did not sleep 0.9 ms: a duration cast to whole milliseconds "
-         "(or seconds) loses the fraction. Hand `seconds` to std::this_thread::sleep_for as it "
-         "is";
+  EXPECT_TRUE(SleepsAFractionOfAMillisecond(
+      "do_something", [&out](Seconds seconds) { do_something(seconds, out); }));
 }
 
 // Pins "Writes ... to `out`, then blocks": the line goes out before the sleep, not after it.

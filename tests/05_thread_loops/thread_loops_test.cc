@@ -37,6 +37,7 @@ using testing::EventLog;
 using testing::FinishesWithin;
 using testing::LingerAtThreadExit;
 using testing::OutputRecorder;
+using testing::SleepsAFractionOfAMillisecond;
 using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::ThreadIdentities;
@@ -306,14 +307,8 @@ TEST(DoSomething, PrintsSleepingThenDoneAndBlocks) {
 // Promise: "blocks the calling thread for `seconds`", below a millisecond too.
 TEST(DoSomething, SleepsForAFractionOfAMillisecondToo) {
   std::ostringstream out;
-  const Seconds asked(0.0009);
-  const Stopwatch stopwatch;
-  do_something(asked, out);
-  EXPECT_TRUE(
-      TookAtLeast(stopwatch.Elapsed(), std::chrono::duration_cast<testing::Duration>(asked)))
-      << "do_something(0.0009 s) did not sleep 0.9 ms: a duration cast to whole milliseconds "
-         "(or seconds) loses the fraction. Hand `seconds` to std::this_thread::sleep_for as it "
-         "is";
+  EXPECT_TRUE(SleepsAFractionOfAMillisecond(
+      "do_something", [&out](Seconds seconds) { do_something(seconds, out); }));
 }
 
 // Promise: "Writes "Sleeping ..." to `out`, blocks the calling thread for `seconds`, then

@@ -56,4 +56,17 @@ Duration Stopwatch::Elapsed() const { return Clock::now() - start_; }
                                        << DescribeDuration(bound) << ". ";
 }
 
+::testing::AssertionResult SleepsAFractionOfAMillisecond(
+    std::string_view what, const std::function<void(std::chrono::duration<double>)>& sleep) {
+  const std::chrono::duration<double> asked(0.0009);
+  const Stopwatch stopwatch;
+  sleep(asked);
+  const Duration elapsed = stopwatch.Elapsed();
+  if (elapsed >= std::chrono::duration_cast<Duration>(asked)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << what << "(0.0009 s) did not sleep 0.9 ms (it took " << DescribeDuration(elapsed)
+         << "): a duration cast to whole milliseconds (or seconds) loses the fraction. Hand the "
+            "seconds to std::this_thread::sleep_for as they are";
+}
+
 }  // namespace threadkata::testing

@@ -2,7 +2,9 @@
 #define THREADKATA_TESTS_SUPPORT_TIME_UNIT_H_
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "gtest/gtest.h"
 
@@ -40,6 +42,12 @@ class Stopwatch {
 // right behaviour from the wrong one by a wide ratio (see ../shared testing guide), never by a
 // few milliseconds.
 ::testing::AssertionResult TookLessThan(Duration elapsed, Duration bound);
+
+// Checks that `sleep` called with 0.9 ms blocks for at least that long: a duration cast to
+// whole milliseconds (or seconds) on its way to the sleep loses the fraction and returns at
+// once. `what` names the call in the message, e.g. "do_something".
+::testing::AssertionResult SleepsAFractionOfAMillisecond(
+    std::string_view what, const std::function<void(std::chrono::duration<double>)>& sleep);
 
 }  // namespace threadkata::testing
 
