@@ -243,7 +243,7 @@ TEST(Start, ReturnsBeforeTheTaskHasBegun) {
   const auto began = std::make_shared<std::atomic<bool>>(false);
   std::thread thread;
   {
-    HeldThreadStarts held(Units(5));
+    HeldThreadStarts held(Units(30));
     thread = start([began] { *began = true; });
     EXPECT_EQ(held.GaveUp(), 0)
         << "start() returned only after its task had begun: it waited for a sign from the "

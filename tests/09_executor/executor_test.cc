@@ -126,6 +126,28 @@ TEST(Executor, RejectsZeroWorkers) {
       << "a pool without workers could never run a task: throw std::invalid_argument";
 }
 
+// While alive, a std::terminate prints `hint` before the program aborts: for a test in which
+// the likely mistake ends the program instead of failing an assertion.
+class TerminateHint {
+ public:
+  explicit TerminateHint(const char* hint) : previous_(std::set_terminate(Print)) {
+    current_hint = hint;
+  }
+  ~TerminateHint() { std::set_terminate(previous_); }
+
+  TerminateHint(const TerminateHint&) = delete;
+  TerminateHint& operator=(const TerminateHint&) = delete;
+
+ private:
+  static void Print() {
+    std::fprintf(stderr, "[  HINT    ] %s\n", current_hint);
+    std::abort();
+  }
+
+  static inline const char* current_hint = "";
+  const std::terminate_handler previous_;
+};
+
 // Pins "If a worker cannot be started, joins the workers already started and lets
 // std::thread's std::system_error through": the third std::thread of four fails to start
 // (tests/support/interleave), as when the system runs out of threads. The destructor does not
@@ -138,15 +160,10 @@ TEST(Executor, AWorkerThatCannotStartLeavesNoOtherBehind) {
       "Does the constructor tell the workers it started to stop (as shutdown() does) before it "
       "joins them? They wait for tasks forever otherwise.",
       [] {
-        // A std::thread left joinable ends the program here: say why before it does.
-        const std::terminate_handler previous = std::set_terminate([] {
-          std::fputs(
-              "[  HINT    ] std::terminate while the constructor was leaving by the exception of "
-              "a worker that could not start: a std::thread still joinable was destroyed. Catch "
-              "the exception, stop and join the workers already started, then rethrow it.\n",
-              stderr);
-          std::abort();
-        });
+        const TerminateHint hint(
+            "std::terminate while the constructor was leaving by the exception of a worker that "
+            "could not start: a std::thread still joinable was destroyed. Catch the exception, "
+            "stop and join the workers already started, then rethrow it.");
         const FailingThreadCreation third_fails(2);
         try {
           const Executor executor(4);
@@ -157,7 +174,8 @@ TEST(Executor, AWorkerThatCannotStartLeavesNoOtherBehind) {
               << "the constructor threw another std::system_error than std::thread's: "
               << error.what();
         }
-        std::set_terminate(previous);
+        EXPECT_EQ(third_fails.Refused(), 1)
+            << "the third worker was never refused: did the constructor start its workers?";
       });
   EXPECT_TRUE(census.NoThreadLeftRunning("Executor's constructor, when its third worker failed"))
       << "catch the exception of a worker that cannot start, join the workers already started "

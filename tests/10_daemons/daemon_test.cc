@@ -46,7 +46,7 @@ using testing::EventLog;
 using testing::FinishesWithin;
 using testing::IdleMeter;
 using testing::LingerAtThreadExit;
-using testing::SlowConditionWaits;
+using testing::SlowSynchronisation;
 using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::TookAtLeast;
@@ -140,28 +140,40 @@ TEST(PeriodicDaemon, StopInterruptsTheWait) {
                                  "ends, check the stop_token before ticking";
 }
 
-// Pins "A wait between ticks ends at once" for a stop requested just as the daemon is about to
-// wait: its predicate has said "not stopped" and it sleeps 2 units before it blocks, holding
-// its mutex (tests/support/interleave). A wake-up sent without that mutex reaches no waiter
-// then, in every run, not once in a million.
-TEST(PeriodicDaemon, AStopJustBeforeTheWaitIsNotLost) {
-  std::atomic<int> ticks{0};
-  const SlowConditionWaits slow(Units(2));
-  PeriodicDaemon daemon(Units(20), [&ticks] { ++ticks; });
-  const Stopwatch waiting;
-  while (slow.Entered() == 0 && waiting.Elapsed() < Units(5)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+// Pins "A wait between ticks ends at once" for a stop requested at any step between a tick and
+// the wait after it. The daemon's thread sleeps 1 unit before each mutex lock and before each
+// condition-variable wait (tests/support/interleave), and stop() comes during the first,
+// second or third such sleep after the first tick: a wake-up sent then by a notifier that does
+// not hold the mutex the daemon is about to take, or that the wait holds, reaches no waiter,
+// in every run, not once in a million. The test's own thread only polls meanwhile.
+TEST(PeriodicDaemon, AStopAtAnyStepBeforeTheWaitIsNotLost) {
+  for (int step = 1; step <= 3; ++step) {
+    std::atomic<int> ticks{0};
+    std::atomic<int> steps_at_first_tick{-1};
+    const SlowSynchronisation slow(Units(1), 1);
+    PeriodicDaemon daemon(Units(20), [&] {
+      if (ticks.fetch_add(1) == 0) steps_at_first_tick = slow.Steps();
+    });
+    // A daemon that reached its wait takes no more steps: stop it there after 5 units.
+    const Stopwatch waiting;
+    while ((steps_at_first_tick < 0 || slow.Steps() < steps_at_first_tick + step) &&
+           waiting.Elapsed() < Units(5)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_GE(ticks.load(), 1) << kNoFirstTick;
+    const Stopwatch stopwatch;
+    FinishesWithin(Units(60), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+    EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(10)))
+        << "stop() came at step " << step
+        << " between the first tick and the wait after it (a mutex lock, or the wait itself), "
+           "and the daemon slept through its whole 20-unit interval: the wake-up was lost. A "
+           "std::stop_callback that notifies without holding the wait's mutex notifies nobody "
+           "while the daemon is between its check and its wait; so does a stop checked before "
+           "the mutex is taken. Lock the mutex in the callback before notifying and check the "
+           "stop under that mutex, or let std::condition_variable_any wait with the "
+           "std::stop_token itself (wait_for(lock, stop_token, interval, predicate))";
+    EXPECT_EQ(ticks.load(), 1) << "the daemon ticked again after stop() had been called";
   }
-  const Stopwatch stopwatch;
-  FinishesWithin(Units(60), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
-  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(8)))
-      << "stop() came just as the daemon was about to wait (its check had just said \"not "
-         "stopped\"), and the daemon slept through its whole 20-unit interval: the wake-up was "
-         "lost. A std::stop_callback that notifies a std::condition_variable without locking "
-         "the wait's mutex first notifies nobody when the daemon is between its check and its "
-         "wait. Lock that mutex in the callback before notifying, or let "
-         "std::condition_variable_any wait with the std::stop_token itself";
-  EXPECT_EQ(ticks.load(), 1) << "the daemon ticked again after stop() had been called";
 }
 
 TEST(PeriodicDaemon, DestructorStopsItPromptly) {

@@ -15,7 +15,8 @@
 namespace threadkata::testing {
 namespace {
 
-// What the scopes alive now ask for. A duration of 0 means "off".
+// What the scope alive now asks for. A duration of 0 means "off".
+constinit std::atomic<bool> scope_alive{false};
 constinit std::atomic<bool> holding{false};
 constinit std::atomic<std::int64_t> hold_give_up_ns{0};
 constinit std::atomic<int> gave_up{0};
@@ -23,13 +24,22 @@ constinit std::atomic<std::int64_t> late_return_ns{0};
 constinit std::atomic<bool> failing{false};
 constinit std::atomic<int> creations_left{0};
 constinit std::atomic<int> refused{0};
-constinit std::atomic<std::int64_t> slow_wait_ns{0};
-constinit std::atomic<int> entered{0};
-// Whether this thread was created while a SlowConditionWaits was alive.
-thread_local bool waits_slowly = false;
+constinit std::atomic<std::int64_t> slow_ns{0};
+constinit std::atomic<int> slow_threads_left{0};
+constinit std::atomic<int> steps{0};
+// Whether this thread is one a SlowSynchronisation slows down.
+thread_local bool slowed = false;
 
 // A short pause of the hooks' own polling loops.
 constexpr std::chrono::microseconds kPoll{200};
+
+void BeginScope(const char* kind) {
+  if (scope_alive.exchange(true)) {
+    std::fprintf(stderr, "threadkata: a %s began while another interleaving scope was alive\n",
+                 kind);
+    std::abort();
+  }
+}
 
 // What a thread started under a scope runs first. Owned by the new thread, and also by its
 // creator while that waits for it to begin; the last owner deletes it.
@@ -37,7 +47,7 @@ struct Start {
   void* (*routine)(void*);
   void* arg;
   bool held;
-  bool slow_waits;
+  bool slowed;
   Clock::time_point give_up_at;
   std::atomic<bool> begun{false};
   std::atomic<int> owners;
@@ -56,7 +66,7 @@ void* RunStart(void* raw) {
     }
     std::this_thread::sleep_for(kPoll);
   }
-  waits_slowly = start->slow_waits;
+  slowed = start->slowed;
   void* (*routine)(void*) = start->routine;
   void* arg = start->arg;
   start->begun.store(true);
@@ -64,54 +74,79 @@ void* RunStart(void* raw) {
   return routine(arg);
 }
 
-template <typename F>
-F Real(const char* name) {
-  F f = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
-  if (f == nullptr) {
-    std::fprintf(stderr, "threadkata: dlsym(RTLD_NEXT, %s) failed\n", name);
-    std::abort();
-  }
-  return f;
+void SlowStep() {
+  if (!slowed) return;
+  const Duration delay{slow_ns.load()};
+  if (delay == Duration::zero()) return;
+  steps.fetch_add(1);
+  std::this_thread::sleep_for(delay);
 }
 
 }  // namespace
 
+void* NextDefinition(const char* name) {
+  void* next = dlsym(RTLD_NEXT, name);
+  if (next == nullptr) {
+    std::fprintf(stderr, "threadkata: dlsym(RTLD_NEXT, %s) failed\n", name);
+    std::abort();
+  }
+  return next;
+}
+
 HeldThreadStarts::HeldThreadStarts(Duration give_up) {
+  BeginScope("HeldThreadStarts");
   hold_give_up_ns.store(give_up.count());
   gave_up.store(0);
   holding.store(true);
 }
 
-HeldThreadStarts::~HeldThreadStarts() { Release(); }
+HeldThreadStarts::~HeldThreadStarts() {
+  Release();
+  scope_alive.store(false);
+}
 
 void HeldThreadStarts::Release() { holding.store(false); }
 
 int HeldThreadStarts::GaveUp() const { return gave_up.load(); }
 
 LateThreadCreateReturns::LateThreadCreateReturns(Duration delay) {
+  BeginScope("LateThreadCreateReturns");
   late_return_ns.store(delay.count());
 }
 
-LateThreadCreateReturns::~LateThreadCreateReturns() { late_return_ns.store(0); }
+LateThreadCreateReturns::~LateThreadCreateReturns() {
+  late_return_ns.store(0);
+  scope_alive.store(false);
+}
 
 FailingThreadCreation::FailingThreadCreation(int succeed) {
+  BeginScope("FailingThreadCreation");
   creations_left.store(succeed);
   refused.store(0);
   failing.store(true);
 }
 
-FailingThreadCreation::~FailingThreadCreation() { failing.store(false); }
+FailingThreadCreation::~FailingThreadCreation() {
+  failing.store(false);
+  scope_alive.store(false);
+}
 
 int FailingThreadCreation::Refused() const { return refused.load(); }
 
-SlowConditionWaits::SlowConditionWaits(Duration delay) {
-  entered.store(0);
-  slow_wait_ns.store(delay.count());
+SlowSynchronisation::SlowSynchronisation(Duration delay, int threads) {
+  BeginScope("SlowSynchronisation");
+  steps.store(0);
+  slow_threads_left.store(threads);
+  slow_ns.store(delay.count());
 }
 
-SlowConditionWaits::~SlowConditionWaits() { slow_wait_ns.store(0); }
+SlowSynchronisation::~SlowSynchronisation() {
+  slow_ns.store(0);
+  slow_threads_left.store(0);
+  scope_alive.store(false);
+}
 
-int SlowConditionWaits::Entered() const { return entered.load(); }
+int SlowSynchronisation::Steps() const { return steps.load(); }
 
 int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* attr,
                  void* (*routine)(void*), void* arg) {
@@ -121,13 +156,13 @@ int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* at
   }
   const bool held = holding.load();
   const Duration late{late_return_ns.load()};
-  const bool slow_waits = slow_wait_ns.load() != 0;
-  if (!held && late == Duration::zero() && !slow_waits) return real(thread, attr, routine, arg);
+  const bool slow = slow_ns.load() != 0 && slow_threads_left.fetch_sub(1) > 0;
+  if (!held && late == Duration::zero() && !slow) return real(thread, attr, routine, arg);
 
   auto* start = new Start{.routine = routine,
                           .arg = arg,
                           .held = held,
-                          .slow_waits = slow_waits,
+                          .slowed = slow,
                           .give_up_at = Clock::now() + Duration{hold_give_up_ns.load()},
                           .owners = late == Duration::zero() ? 1 : 2};
   const int error = real(thread, attr, RunStart, start);
@@ -143,30 +178,35 @@ int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* at
   return 0;
 }
 
-void BeforeConditionWait() {
-  const Duration delay{slow_wait_ns.load()};
-  if (!waits_slowly || delay == Duration::zero()) return;
-  entered.fetch_add(1);
-  std::this_thread::sleep_for(delay);
-}
+void BeforeConditionWait() { SlowStep(); }
+
+void BeforeMutexLock() { SlowStep(); }
 
 }  // namespace threadkata::testing
 
 // Defined in the test executable, so the dynamic linker binds libstdc++'s calls to them; each
 // forwards to the next definition (the sanitizer runtime's, or libc's). Weak: the thread tracer
-// (tests/support/trace) defines its own, which call CreateThread and BeforeConditionWait too.
+// (tests/support/trace) defines its own, which call CreateThread, BeforeMutexLock and
+// BeforeConditionWait too.
 
 extern "C" __attribute__((weak)) int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
                                                     void* (*routine)(void*), void* arg) {
   using threadkata::testing::PthreadCreate;
-  static const auto real = threadkata::testing::Real<PthreadCreate>("pthread_create");
+  static const auto real = threadkata::testing::NextDefinition<PthreadCreate>("pthread_create");
   return threadkata::testing::CreateThread(real, thread, attr, routine, arg);
+}
+
+extern "C" __attribute__((weak)) int pthread_mutex_lock(pthread_mutex_t* mutex) {
+  static const auto real =
+      threadkata::testing::NextDefinition<decltype(&pthread_mutex_lock)>("pthread_mutex_lock");
+  threadkata::testing::BeforeMutexLock();
+  return real(mutex);
 }
 
 extern "C" __attribute__((weak)) int pthread_cond_wait(pthread_cond_t* cond,
                                                        pthread_mutex_t* mutex) {
   static const auto real =
-      threadkata::testing::Real<decltype(&pthread_cond_wait)>("pthread_cond_wait");
+      threadkata::testing::NextDefinition<decltype(&pthread_cond_wait)>("pthread_cond_wait");
   threadkata::testing::BeforeConditionWait();
   return real(cond, mutex);
 }
@@ -174,8 +214,8 @@ extern "C" __attribute__((weak)) int pthread_cond_wait(pthread_cond_t* cond,
 extern "C" __attribute__((weak)) int pthread_cond_timedwait(pthread_cond_t* cond,
                                                             pthread_mutex_t* mutex,
                                                             const timespec* deadline) {
-  static const auto real =
-      threadkata::testing::Real<decltype(&pthread_cond_timedwait)>("pthread_cond_timedwait");
+  static const auto real = threadkata::testing::NextDefinition<decltype(&pthread_cond_timedwait)>(
+      "pthread_cond_timedwait");
   threadkata::testing::BeforeConditionWait();
   return real(cond, mutex, deadline);
 }
@@ -183,8 +223,8 @@ extern "C" __attribute__((weak)) int pthread_cond_timedwait(pthread_cond_t* cond
 extern "C" __attribute__((weak)) int pthread_cond_clockwait(pthread_cond_t* cond,
                                                             pthread_mutex_t* mutex, clockid_t clock,
                                                             const timespec* deadline) {
-  static const auto real =
-      threadkata::testing::Real<decltype(&pthread_cond_clockwait)>("pthread_cond_clockwait");
+  static const auto real = threadkata::testing::NextDefinition<decltype(&pthread_cond_clockwait)>(
+      "pthread_cond_clockwait");
   threadkata::testing::BeforeConditionWait();
   return real(cond, mutex, clock, deadline);
 }

@@ -2,12 +2,13 @@
 #define THREADKATA_TESTS_SUPPORT_INTERLEAVE_INTERLEAVE_H_
 
 // Scopes that make a rare interleaving certain, so that a test catches a mistake in every run
-// instead of once in a while. They act through a pthread_create and pthread_cond_*wait defined
-// in the test executable (interleave.cc), which libstdc++'s std::thread, std::jthread,
-// std::async and condition variables reach too: the code under test is not asked to cooperate.
+// instead of once in a while. They act through a pthread_create, pthread_mutex_lock and
+// pthread_cond_*wait defined in the test executable (interleave.cc), which libstdc++'s std::thread,
+// std::jthread, std::async and condition variables reach too: the code under test is not asked to
+// cooperate.
 //
-// Each scope changes the whole process while it is alive. Use one of each kind at a time, from
-// the test's own thread; the scopes themselves are not thread-safe.
+// Each scope changes the whole process while it is alive. One scope at a time: a second one
+// alive at once ends the program with a message. The scopes themselves are not thread-safe.
 
 #include <pthread.h>
 
@@ -62,23 +63,33 @@ class FailingThreadCreation {
   int Refused() const;
 };
 
-// While alive, a thread created since it began that is about to block on a condition variable
-// (holding the mutex, its predicate just found false) first sleeps `delay`, still holding the
-// mutex. A notify sent in that time by a thread that does not take the mutex first reaches no
-// waiter: a lost wake-up, made certain. A notifier that takes the mutex waits for the sleep to
-// end and is never lost. Threads older than the scope (the test's own, a watchdog) wait as
-// usual.
-class SlowConditionWaits {
+// While alive, the next `threads` threads created are slowed down: each of them sleeps `delay`
+// before every mutex lock (before trying to take the mutex) and before every wait on a
+// condition variable (holding the mutex, its predicate just found false). A notify sent in
+// such a sleep by a thread that does not hold the right mutex reaches no waiter: a lost
+// wake-up, made certain. Steps() counts the sleeps begun, so a test can act during the n-th
+// one. Other threads (the test's own, a watchdog, later threads) lock and wait as usual.
+class SlowSynchronisation {
  public:
-  explicit SlowConditionWaits(Duration delay);
-  ~SlowConditionWaits();
+  SlowSynchronisation(Duration delay, int threads);
+  ~SlowSynchronisation();
 
-  SlowConditionWaits(const SlowConditionWaits&) = delete;
-  SlowConditionWaits& operator=(const SlowConditionWaits&) = delete;
+  SlowSynchronisation(const SlowSynchronisation&) = delete;
+  SlowSynchronisation& operator=(const SlowSynchronisation&) = delete;
 
-  // Waits that began their sleep since construction.
-  int Entered() const;
+  // Sleeps begun since construction, by every slowed thread together.
+  int Steps() const;
 };
+
+// The definition of the C function `name` that the dynamic linker would have bound if the test
+// executable did not define its own (the sanitizer runtime's, or libc's). Ends the program with
+// a message if there is none.
+void* NextDefinition(const char* name);
+
+template <typename F>
+F NextDefinition(const char* name) {
+  return reinterpret_cast<F>(NextDefinition(name));
+}
 
 // For another definition of these pthread functions in the test executable (the thread
 // tracer, tests/support/trace): call these so that the scopes above act whichever definition
@@ -91,6 +102,9 @@ int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* at
 
 // Called with the mutex held, just before a thread blocks on a condition variable.
 void BeforeConditionWait();
+
+// Called just before a thread tries to take a mutex.
+void BeforeMutexLock();
 
 }  // namespace threadkata::testing
 

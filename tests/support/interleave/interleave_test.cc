@@ -68,41 +68,61 @@ TEST(FailingThreadCreation, RefusesEveryThreadAfterTheFirstN) {
   after.join();
 }
 
-// A wait of `wait` on a thread created now, and how long it took.
-Duration TimeAWaitOnANewThread(Duration wait) {
-  Duration took{};
-  std::thread thread([wait, &took] {
+// How long a wait of `wait` on a thread created now took, and a lock of a free mutex.
+struct Timings {
+  Duration wait;
+  Duration lock;
+};
+
+Timings TimeAWaitAndALockOnANewThread(Duration wait) {
+  Timings timings;
+  std::thread thread([wait, &timings] {
     std::mutex mutex;
     std::condition_variable cv;
+    Stopwatch stopwatch;
     std::unique_lock lock(mutex);
-    const Stopwatch stopwatch;
+    timings.lock = stopwatch.Elapsed();
+    stopwatch = Stopwatch();
     cv.wait_for(lock, wait);
-    took = stopwatch.Elapsed();
+    timings.wait = stopwatch.Elapsed();
   });
   thread.join();
-  return took;
+  return timings;
 }
 
-TEST(SlowConditionWaits, SleepsBeforeEachWaitOfANewThread) {
+TEST(SlowSynchronisation, SleepsBeforeEachLockAndWaitOfTheNextThreads) {
   {
-    const SlowConditionWaits slow(Units(1));
+    const SlowSynchronisation slow(Units(1), 1);
+    const Timings slowed = TimeAWaitAndALockOnANewThread(Units(0.1));
+    EXPECT_TRUE(TookAtLeast(slowed.lock, Units(1)));
     // The deadline is set before the sleep, which outlasts it: the wait then returns at once.
-    EXPECT_TRUE(TookAtLeast(TimeAWaitOnANewThread(Units(0.1)), Units(1)));
-    EXPECT_EQ(slow.Entered(), 1);
+    EXPECT_TRUE(TookAtLeast(slowed.wait, Units(1)));
+    EXPECT_EQ(slow.Steps(), 2);
+    const Timings next = TimeAWaitAndALockOnANewThread(Units(0.1));
+    EXPECT_TRUE(TookLessThan(next.lock + next.wait, Units(1))) << "only one thread was to be slow";
   }
-  EXPECT_TRUE(TookLessThan(TimeAWaitOnANewThread(Units(0.1)), Units(1)))
-      << "the scope outlived itself";
+  const Timings after = TimeAWaitAndALockOnANewThread(Units(0.1));
+  EXPECT_TRUE(TookLessThan(after.lock + after.wait, Units(1))) << "the scope outlived itself";
 }
 
-TEST(SlowConditionWaits, LeavesOlderThreadsAlone) {
-  const SlowConditionWaits slow(Units(1));
+TEST(SlowSynchronisation, LeavesOlderThreadsAlone) {
+  const SlowSynchronisation slow(Units(1), 1);
   std::mutex mutex;
   std::condition_variable cv;
-  std::unique_lock lock(mutex);
   const Stopwatch stopwatch;
+  std::unique_lock lock(mutex);
   cv.wait_for(lock, Units(0.1));
   EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(1)));
-  EXPECT_EQ(slow.Entered(), 0);
+  EXPECT_EQ(slow.Steps(), 0);
+}
+
+TEST(InterleaveDeathTest, OneScopeAtATime) {
+  EXPECT_DEATH(
+      {
+        const FailingThreadCreation fail(1);
+        const HeldThreadStarts held(Units(1));
+      },
+      "another interleaving scope was alive");
 }
 
 }  // namespace

@@ -97,16 +97,8 @@ constinit std::atomic<pthread_t> lane_handles[kMaxThreads];
 constinit std::atomic<pid_t> lane_os_tids[kMaxThreads];
 
 // The real functions, looked up on first use (calls can come before static initialisation).
-template <typename F>
-F Real(const char* name) {
-  F f = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
-  if (f == nullptr) {
-    std::fprintf(stderr, "threadkata trace: dlsym(RTLD_NEXT, %s) failed\n", name);
-    std::abort();
-  }
-  return f;
-}
-#define THREADKATA_REAL(name) static const auto real_##name = Real<decltype(&::name)>(#name)
+#define THREADKATA_REAL(name) \
+  static const auto real_##name = threadkata::testing::NextDefinition<decltype(&::name)>(#name)
 
 std::int64_t Now() {
   timespec ts;
@@ -452,6 +444,7 @@ extern "C" int pthread_mutex_lock(pthread_mutex_t* mutex) {
   THREADKATA_REAL(pthread_mutex_lock);
   THREADKATA_REAL(pthread_mutex_trylock);
   Noise(Point::kLock);
+  threadkata::testing::BeforeMutexLock();
   // Only a lock that has to wait is worth a mark on the timeline.
   const int tried = real_pthread_mutex_trylock(mutex);
   if (tried != EBUSY) return tried;
