@@ -758,8 +758,11 @@ RC_GTEST_PROP(ProcessPool, EveryFutureHoldsItsOwnTasksOutcome, ()) {
         RC_FAIL("task " + std::to_string(i) + " ('throw') returned \"" + outcome.text +
                 "\" instead of failing: send the task's error back and throw it from the future");
       }
-      if (outcome.text != "cannot handle " + argument) {
+      // what() is a C string: the task's message ends at the argument's first '\0'.
+      const std::string message = ("cannot handle " + argument).c_str();
+      if (outcome.text != message) {
         RC_FAIL("task " + std::to_string(i) + " ('throw') failed with \"" + outcome.text +
+                "\" instead of \"" + message +
                 "\": its future must hold its own task's error message, every byte of it");
       }
     } else {
