@@ -63,6 +63,19 @@ class TargetRun:
 
 
 @dataclasses.dataclass
+class TestAttempt:
+    """One run of one test target (of --runs_per_test), as the Build Event Protocol reports it."""
+
+    label: str
+    run: int = 1
+    status: str = ""  # Bazel's test status: PASSED, FAILED, TIMEOUT, ...
+    log_path: str = ""
+    xml_path: str = ""
+    duration_ms: int = 0
+    cached: bool = False  # served from a cache, not run
+
+
+@dataclasses.dataclass
 class Invocation:
     runs: dict  # label -> TargetRun
     failed_actions: list  # FailedAction, with their stderr read
@@ -147,20 +160,14 @@ def parse_events(lines, labels):
             if label in runs:
                 runs[label].failure = event["aborted"].get("description", "aborted")
         elif "testResult" in ident:
-            label = ident["testResult"].get("label")
-            result = event.get("testResult", {})
-            if label in runs:
-                run = runs[label]
-                run.status = result.get("status", "")
-                run.duration_ms = int(result.get("testAttemptDurationMillis", 0))
-                run.cached = bool(result.get("cachedLocally")) or bool(
-                    result.get("executionInfo", {}).get("cachedRemotely")
-                )
-                for output in result.get("testActionOutput", []):
-                    if output.get("name") == "test.log":
-                        run.log_path = _uri_path(output.get("uri", ""))
-                    elif output.get("name") == "test.xml":
-                        run.xml_path = _uri_path(output.get("uri", ""))
+            attempt = _test_attempt(event)
+            if attempt.label in runs:
+                run = runs[attempt.label]
+                run.status = attempt.status
+                run.duration_ms = attempt.duration_ms
+                run.cached = attempt.cached
+                run.log_path = attempt.log_path
+                run.xml_path = attempt.xml_path
         elif "actionCompleted" in ident and "action" in event:
             action = event["action"]
             if not action.get("success", False):
@@ -179,6 +186,37 @@ def parse_events(lines, labels):
                     )
                 )
     return runs, failed
+
+
+def _test_attempt(event):
+    ident = event["id"]["testResult"]
+    result = event.get("testResult", {})
+    execution = result.get("executionInfo", {})
+    attempt = TestAttempt(
+        label=ident.get("label", ""),
+        run=int(ident.get("run", 1)),
+        status=result.get("status", ""),
+        duration_ms=int(result.get("testAttemptDurationMillis", 0)),
+        cached=bool(result.get("cachedLocally"))
+        or bool(execution.get("cachedRemotely"))
+        or execution.get("strategy") == "remote-cache",
+    )
+    for output in result.get("testActionOutput", []):
+        if output.get("name") == "test.log":
+            attempt.log_path = _uri_path(output.get("uri", ""))
+        elif output.get("name") == "test.xml":
+            attempt.xml_path = _uri_path(output.get("uri", ""))
+    return attempt
+
+
+def test_attempts(lines):
+    """Every test run that BEP JSON LINES report (one per run of --runs_per_test)."""
+    for line in lines:
+        line = line.strip()
+        if line:
+            event = json.loads(line)
+            if "testResult" in event.get("id", {}):
+                yield _test_attempt(event)
 
 
 def _expand(files, set_id, seen=None):
