@@ -29,6 +29,7 @@
 namespace threadkata::starting_threads {
 namespace {
 
+using testing::Duration;
 using testing::EventLog;
 using testing::HeldThreadStarts;
 using testing::LingerAtThreadExit;
@@ -256,6 +257,30 @@ TEST(Start, ReturnsBeforeTheTaskHasBegun) {
   ASSERT_TRUE(thread.joinable()) << kNotJoinable;
   thread.join();
   EXPECT_TRUE(*began) << "the task never ran on the thread start() returned";
+}
+
+// Pins the same promise against a start() that waits for a sign from its task only for a
+// while (a wait_for on a latch, a promise or a flag with a timeout): it returns when its timeout
+// expires, still before the hold gives up. Creating a thread takes well under a millisecond,
+// so the quickest of five start() calls, each with its thread held, must take less than 0.1
+// unit; the quickest, so that one call slowed down by a busy machine does not count.
+TEST(Start, ReturnsAtOnceWhileItsTaskIsHeld) {
+  Duration quickest = Duration::max();
+  for (int i = 0; i < 5; ++i) {
+    std::thread thread;
+    {
+      HeldThreadStarts held(Units(2));
+      const Stopwatch starting;
+      thread = start([] {});
+      quickest = std::min(quickest, starting.Elapsed());
+    }
+    ASSERT_TRUE(thread.joinable()) << kNotJoinable;
+    thread.join();
+  }
+  EXPECT_TRUE(TookLessThan(quickest, Units(0.1)))
+      << "with its task not begun yet, start() did not return at once: it waited for a sign "
+         "from the task for a while (a wait_for with a timeout). Like Python's t.start(), it "
+         "must return as soon as the thread exists, without waiting for the task at all";
 }
 
 TEST(Start, RunsTheTaskOnTheThreadItReturns) {
