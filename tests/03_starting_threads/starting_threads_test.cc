@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <latch>
 #include <memory>
@@ -48,8 +49,12 @@ constexpr char kNotJoinable[] =
 // written whole from one written in parts. Deliberately unsynchronised: writes that nothing
 // keeps apart race here and ThreadSanitizer reports them. Pieces live in fixed-size storage,
 // so such a race garbles or loses a piece but never corrupts memory or hangs the test.
+// It also notices two writes in progress at once. Each write lingers a moment, so that writes
+// nothing keeps apart overlap in practically every run, not only when the schedule is unlucky.
 class PieceRecorder : public std::streambuf {
  public:
+  bool SawTwoWritesAtOnce() const { return overlapped_.load(); }
+
   std::vector<std::string> Pieces() const {
     std::vector<std::string> pieces;
     for (std::size_t i = 0; i < std::min(count_, kCapacity); ++i) {
@@ -80,15 +85,21 @@ class PieceRecorder : public std::streambuf {
   };
 
   void Store(std::string_view piece) {
+    if (writing_.fetch_add(1) > 0) overlapped_ = true;
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
     const std::size_t i = count_;
-    if (i >= kCapacity) return;
-    count_ = i + 1;
-    slots_[i].length = std::min(piece.size(), kPieceChars);
-    std::memcpy(slots_[i].text.data(), piece.data(), slots_[i].length);
+    if (i < kCapacity) {
+      count_ = i + 1;
+      slots_[i].length = std::min(piece.size(), kPieceChars);
+      std::memcpy(slots_[i].text.data(), piece.data(), slots_[i].length);
+    }
+    writing_.fetch_sub(1);
   }
 
   std::vector<Slot> slots_ = std::vector<Slot>(kCapacity);
   std::size_t count_ = 0;
+  std::atomic<int> writing_{0};
+  std::atomic<bool> overlapped_{false};
 };
 
 TEST(Say, WritesTheLineAndANewline) {
@@ -141,6 +152,10 @@ TEST(Say, LinesFromThreadsSayingThingsAtOnceStayWhole) {
   }
   for (auto& thread : threads) thread.join();
 
+  ASSERT_FALSE(recorder.SawTwoWritesAtOnce())
+      << "two threads' say calls wrote to the stream at the same time: nothing kept them apart. "
+         "One std::osyncstream(out) statement per line hands it over whole, under a lock shared "
+         "by every osyncstream on that stream";
   std::vector<std::string> expected;
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kLines; ++i) {
@@ -182,6 +197,10 @@ TEST(Say, LinesStayWholeBesideOtherThreadsOsyncstreamLines) {
   }
   for (auto& thread : threads) thread.join();
 
+  ASSERT_FALSE(recorder.SawTwoWritesAtOnce())
+      << "say wrote to the stream while another thread's std::osyncstream was handing its line "
+         "over: say must hand its line over through std::osyncstream(out) too, whose lock every "
+         "osyncstream on `out` shares (a std::mutex of your own excludes only other say calls)";
   std::vector<std::string> expected;
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kLines; ++i) {

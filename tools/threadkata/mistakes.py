@@ -18,9 +18,13 @@ ThreadSanitizer one when the plain checks pass):
 - the check a crash, hang or sanitizer report happened in ("timeout in T"), and a sanitizer's
   finding ("finding ThreadSanitizer: data race").
 Two signatures are as alike as the share of marks they have in common (Jaccard's index). A
-mutant whose failure depends on the schedule (a race, a lost wake-up) shows different
-signatures in different runs: `record --runs N` keeps each distinct one, and a learner's
-verdict is compared with the most alike of them.
+mutant whose failure depends on the schedule (a race, a lost wake-up, a crash in whichever check
+meets the damage) shows different signatures in different runs: `record --runs N` keeps each
+distinct one. A learner's run is yet another draw, which may mix marks of several recorded runs,
+so it is compared with all of them at once (resemblance()): the share of its marks that some
+recorded run showed, counting as missing the marks every recorded run showed. For a mutant
+recorded with one signature that is Jaccard's index; between mutants that score the same, the
+one with a recorded run most like the learner's (by Jaccard's index) is closer.
 """
 
 import dataclasses
@@ -60,7 +64,7 @@ class Mutant:
 @dataclasses.dataclass(frozen=True)
 class Match:
     mutant: Mutant
-    likeness: float  # Jaccard's index of the two signatures, 0..1
+    likeness: float  # resemblance() to the mutant's recorded runs, 0..1
     shared_checks: tuple  # the failing checks both have
 
 
@@ -139,6 +143,16 @@ def deciding(plain, tsan):
 
 def likeness(a, b):
     return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def resemblance(marks, runs):
+    """How much MARKS (a learner's signature) look like one more run of a mutant recorded as
+    RUNS (its distinct signatures): (the share of MARKS that some run showed, with the marks
+    that every run showed counted in, Jaccard's index with the most alike run), 0..1 each."""
+    seen = frozenset().union(*runs)
+    always = frozenset(runs[0]).intersection(*runs[1:])
+    whole = marks | always
+    return (len(marks & seen) / len(whole) if whole else 0.0, max(likeness(marks, r) for r in runs))
 
 
 def load(root, lesson):
@@ -242,19 +256,21 @@ def closest(root, lesson, config, verdict, table=None):
     if marks is None:
         return []
     table = load(root, lesson) if table is None else table
-    scored = []  # (likeness, name, the most alike of its signatures)
+    scored = []  # (resemblance, name, the most alike of its signatures)
     for name, runs in table.items():
         if runs is not None:
-            score, run = max(((likeness(marks, run), run) for run in runs), key=lambda x: x[0])
-            scored.append((score, name, run))
-    best = max((score for score, _, _ in scored), default=0.0)
-    if best < THRESHOLD:
+            run = max(runs, key=lambda run: likeness(marks, run))
+            scored.append((resemblance(marks, runs), name, run))
+    best = max((score for score, _, _ in scored), default=(0.0, 0.0))
+    if best[0] < THRESHOLD:
         return []
     mutants = curated(root, lesson)
     failing = {m for m in marks if m.startswith("check ")}
     return [
-        Match(mutants[name], score, tuple(sorted(m.removeprefix("check ") for m in failing & run)))
-        for score, name, run in sorted(scored, key=lambda found: found[:2])
+        Match(
+            mutants[name], score[0], tuple(sorted(m.removeprefix("check ") for m in failing & run))
+        )
+        for score, name, run in sorted(scored, key=lambda found: found[1])
         if score == best and name in mutants
     ]
 

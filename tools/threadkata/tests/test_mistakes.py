@@ -150,6 +150,45 @@ class ClosestTest(unittest.TestCase):
         (match,) = self.closest(verdict(classify.FAIL, [("S.A", "t.cc:9")]))
         self.assertEqual(match.mutant.name, "detaches")
 
+    def test_a_run_that_mixes_marks_of_several_recorded_runs_is_named(self):
+        # A detached thread crashes whichever check meets the damage: each recorded run fails
+        # S.A, and then one more check, a different one each time.
+        self.tree.record(
+            {
+                "joins_in_loop": {"verdict default fail", "check S.A", "at S.A t.cc:4"},
+                "detaches": [
+                    {"verdict default crash", "check S.A", "check S.B", "crash in S.B"},
+                    {"verdict default crash", "check S.A", "check S.C", "crash in S.C"},
+                    {"verdict default crash", "check S.A", "check S.D", "crash in S.D"},
+                ],
+            }
+        )
+        runs = mistakes.load(self.tree.root, LESSON)["detaches"]
+        learner = verdict(classify.CRASH, [("S.A", ""), ("S.B", ""), ("S.D", "")], test="S.D")
+        marks = mistakes.signature("default", learner)
+        self.assertLess(max(mistakes.likeness(marks, run) for run in runs), 1.0)
+        (match,) = self.closest(learner)
+        self.assertEqual(match.mutant.name, "detaches")
+        self.assertEqual(match.likeness, 1.0)
+        # What no recorded run showed counts against it, and so does what every run showed:
+        # 3 of {crash, S.B, S.E, crash in S.E} + {S.A}.
+        other = verdict(classify.CRASH, [("S.B", ""), ("S.E", "")], test="S.E")
+        self.assertEqual(mistakes.resemblance(mistakes.signature("default", other), runs)[0], 2 / 5)
+        self.assertEqual(self.closest(other), [])
+
+    def test_of_two_mutants_alike_in_every_recorded_run_the_one_with_an_equal_run_is_closer(self):
+        self.tree.record(
+            {
+                "joins_in_loop": {"verdict default fail", "check S.A"},
+                "detaches": [
+                    {"verdict default fail", "check S.A", "check S.B"},
+                    {"verdict default fail"},
+                ],
+            }
+        )
+        (match,) = self.closest(verdict(classify.FAIL, [("S.A", "")]))
+        self.assertEqual(match.mutant.name, "joins_in_loop")
+
     def test_distinct_keeps_each_signature_once_the_most_frequent_first(self):
         a, b = frozenset({"a"}), frozenset({"b"})
         self.assertEqual(mistakes.distinct([a, b, b, None]), [b, a])
