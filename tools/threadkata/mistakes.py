@@ -155,10 +155,10 @@ def resemblance(marks, runs):
     return (len(marks & seen) / len(whole) if whole else 0.0, max(likeness(marks, r) for r in runs))
 
 
-def load(root, lesson):
-    """Mutant name -> its recorded signatures (a tuple of frozensets, the most frequent first,
-    or None for a mutant the learner's check cannot see, e.g. one only AddressSanitizer
-    rejects). {} when none was recorded."""
+def entries(root, lesson):
+    """The lesson's recorded signatures as written: mutant name -> {"key", "marks" (every
+    distinct signature, a list of frozensets, the most frequent first; None for a mutant the
+    learner's check cannot see), "note"}. {} when none was recorded."""
     path = mutants_folder(root, lesson) / SIGNATURES
     if not path.is_file():
         return {}
@@ -167,15 +167,29 @@ def load(root, lesson):
         if data.get("format") != FORMAT:
             raise SignatureError(f'{path}: not a "{FORMAT}" file')
         return {
-            name: (
-                tuple(frozenset(marks) for marks in [entry["marks"]] + entry.get("other_runs", []))
-                if entry["marks"] is not None
-                else None
-            )
+            name: {
+                "key": entry["key"],
+                "marks": (
+                    [frozenset(marks) for marks in [entry["marks"]] + entry.get("other_runs", [])]
+                    if entry["marks"] is not None
+                    else None
+                ),
+                "note": entry.get("note"),
+            }
             for name, entry in data["mutants"].items()
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise SignatureError(f"cannot read {path}: {error}") from error
+
+
+def load(root, lesson):
+    """Mutant name -> its recorded signatures (a tuple of frozensets, the most frequent first,
+    or None for a mutant the learner's check cannot see, e.g. one only AddressSanitizer
+    rejects). {} when none was recorded."""
+    return {
+        name: tuple(entry["marks"]) if entry["marks"] is not None else None
+        for name, entry in entries(root, lesson).items()
+    }
 
 
 def save(root, lesson, recorded):
@@ -213,11 +227,10 @@ def distinct(signatures):
 
 def stale(root, lesson):
     """Why the lesson's recorded signatures do not fit its mutants and tests, one line each."""
-    path = mutants_folder(root, lesson) / SIGNATURES
     try:
         mutants = curated(root, lesson)
-        recorded = json.loads(path.read_text(encoding="utf-8"))["mutants"] if mutants else {}
-    except (OSError, ValueError, KeyError, SignatureError) as error:
+        recorded = entries(root, lesson) if mutants else {}
+    except (OSError, SignatureError) as error:
         return [str(error)]
     problems = []
     for name, mutant in mutants.items():

@@ -4,7 +4,8 @@
     tools/mistakes record [LESSON...]    run every curated mutant's tests (plain; under
                                          ThreadSanitizer when the plain ones pass) and write
                                          tests/NN_name/mutants/signatures.json; --runs N runs
-                                         them N times and keeps each distinct signature
+                                         them N times and keeps each distinct signature;
+                                         --mutant NAME adds runs of NAME to those recorded
     tools/mistakes check [LESSON...]     put each curated mutant in a scratch copy of the
                                          repository as the learner's file, check it as
                                          tools/kata does, and require that the mistake named
@@ -79,9 +80,10 @@ def _recorded_runs(bazel, lesson, labels, expected, logs, fresh):
     }
 
 
-def record(console, lessons, runs=1):
+def record(console, lessons, runs=1, only=()):
     """Runs each lesson's mutants through the engine RUNS times and writes their distinct
-    signatures."""
+    signatures. ONLY: just these mutants, whose new runs are added to those already recorded
+    (while their sources are unchanged); the others' signatures stay as they are."""
     bazel = _bazel(ROOT, "record")
     logs = bazel.settings.cache_dir / "logs"
     expected = bazel_module.expected_tests(
@@ -89,16 +91,21 @@ def record(console, lessons, runs=1):
     )
     for lesson in lessons:
         mutants = mistakes.curated(ROOT, lesson)
-        if not mutants:
+        chosen = [name for name in mutants if name in only] if only else list(mutants)
+        if not chosen:
             continue
         started = time.monotonic()
-        labels = {name: _mutant_label(lesson, name) for name in mutants}
-        seen = {name: [] for name in mutants}
+        labels = {name: _mutant_label(lesson, name) for name in chosen}
+        seen = {name: [] for name in chosen}
+        kept = mistakes.entries(ROOT, lesson) if only else {}
+        for name in chosen:
+            if kept.get(name, {}).get("key") == mistakes.source_key(ROOT, lesson, mutants[name]):
+                seen[name] = list(kept.pop(name)["marks"] or [])
         for number in range(runs):
             found = _recorded_runs(bazel, lesson, labels, expected, logs, fresh=number > 0)
             for name, marks in found.items():
                 seen[name].append(marks)
-        recorded = {}
+        recorded = {name: entry for name, entry in kept.items() if name not in seen}
         for name, signatures in seen.items():
             marks = mistakes.distinct(signatures)
             recorded[name] = {
@@ -112,12 +119,14 @@ def record(console, lessons, runs=1):
                 ),
             }
         mistakes.save(ROOT, lesson, recorded)
-        unseen = [n for n, e in recorded.items() if e["marks"] is None]
+        unseen = [n for n in chosen if recorded[n]["marks"] is None]
         varying = [
-            f"{n} ({len(e['marks'])})" for n, e in recorded.items() if len(e["marks"] or ()) > 1
+            f"{n} ({len(recorded[n]['marks'])})"
+            for n in chosen
+            if len(recorded[n]["marks"] or ()) > 1
         ]
         console.print(
-            f"{lesson.folder}: {len(recorded)} mutants, {runs} run(s), in "
+            f"{lesson.folder}: {len(chosen)} mutants, {runs} run(s), in "
             f"{time.monotonic() - started:.0f} s"
             + (f"; not seen by a learner's check: {', '.join(unseen)}" if unseen else "")
             + (f"; signatures that vary from run to run: {', '.join(varying)}" if varying else "")
@@ -154,6 +163,17 @@ def _patched(root, lesson, mutant):
                 capture_output=True,
             )
         return target.read_text(encoding="utf-8")
+
+
+def _print_difference(console, marks, runs):
+    """Why a mutant was not named as itself: the marks of this run that none of its recorded runs
+    showed, and those every recorded run showed that this one lacks."""
+    marks = marks or frozenset()
+    unseen = sorted(marks - frozenset().union(*runs))
+    lacking = sorted(frozenset(runs[0]).intersection(*runs[1:]) - marks)
+    for title, found in (("never recorded", unseen), ("recorded in every run, not here", lacking)):
+        for mark in found:
+            console.print(f"    {title}: {mark}", markup=False, highlight=False)
 
 
 def check(console, lessons, per_lesson, report, only=()):
@@ -197,6 +217,8 @@ def check(console, lessons, per_lesson, report, only=()):
                     f"{lesson.folder} {name}: {outcome} ({config} {verdict.kind}; named "
                     f"{', '.join(named) or 'nothing'}; likeness {likeness})"
                 )
+                if outcome != "hit":
+                    _print_difference(console, mistakes.signature(config, verdict), table[name])
         finally:
             learner_file.write_bytes(pristine)
     minutes = (time.monotonic() - started) / 60
@@ -272,6 +294,17 @@ def parser():
     ):
         command = commands.add_parser(name, help=text, description=text)
         command.add_argument("lessons", nargs="*", metavar="LESSON", help="default: every one")
+        if name in ("record", "check"):
+            command.add_argument(
+                "--mutant",
+                action="append",
+                default=[],
+                metavar="NAME",
+                help="only the mutant NAME (repeatable)"
+                + (
+                    "; its new runs are added to those already recorded" if name == "record" else ""
+                ),
+            )
         if name == "record":
             command.add_argument(
                 "--runs",
@@ -287,13 +320,6 @@ def parser():
                 type=arguments.positive_int,
                 metavar="K",
                 help="only the first K mutants of each lesson (by name)",
-            )
-            command.add_argument(
-                "--mutant",
-                action="append",
-                default=[],
-                metavar="NAME",
-                help="only the mutant NAME (repeatable)",
             )
             command.add_argument(
                 "--report", metavar="FILE", help="also write the table as Markdown to FILE"
@@ -314,14 +340,15 @@ def main(argv=None):
         chosen.append(lesson)
     chosen = chosen or all_lessons
     try:
-        if args.command == "record":
-            return record(console, chosen, args.runs)
-        if args.command == "check":
+        if args.command in ("record", "check"):
             known = {n for lesson in chosen for n in mistakes.curated(ROOT, lesson)}
             unknown = [n for n in args.mutant if n not in known]
             if unknown:
                 print(f"tools/mistakes: no curated mutant {', '.join(unknown)}", file=sys.stderr)
                 return 2
+        if args.command == "record":
+            return record(console, chosen, args.runs, set(args.mutant))
+        if args.command == "check":
             return check(console, chosen, args.per_lesson, args.report, set(args.mutant))
         return stale(console, chosen)
     except mistakes.SignatureError as error:
