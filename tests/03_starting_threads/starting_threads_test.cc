@@ -49,8 +49,9 @@ constexpr char kNotJoinable[] =
 // written whole from one written in parts. Deliberately unsynchronised: writes that nothing
 // keeps apart race here and ThreadSanitizer reports them. Pieces live in fixed-size storage,
 // so such a race garbles or loses a piece but never corrupts memory or hangs the test.
-// It also notices two writes in progress at once. Each write lingers a moment, so that writes
-// nothing keeps apart overlap in practically every run, not only when the schedule is unlucky.
+// It also notices two calls in progress at once, writes or flushes. Each lingers a moment, so
+// that calls nothing keeps apart overlap in practically every run, not only when the schedule is
+// unlucky.
 class PieceRecorder : public std::streambuf {
  public:
   bool SawTwoWritesAtOnce() const { return overlapped_.load(); }
@@ -69,6 +70,12 @@ class PieceRecorder : public std::streambuf {
     return n;
   }
 
+  int sync() override {
+    Begin();
+    End();
+    return 0;
+  }
+
   int_type overflow(int_type c) override {
     if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
     const char one = traits_type::to_char_type(c);
@@ -84,16 +91,22 @@ class PieceRecorder : public std::streambuf {
     std::size_t length = 0;
   };
 
-  void Store(std::string_view piece) {
+  void Begin() {
     if (writing_.fetch_add(1) > 0) overlapped_ = true;
     std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
+
+  void End() { writing_.fetch_sub(1); }
+
+  void Store(std::string_view piece) {
+    Begin();
     const std::size_t i = count_;
     if (i < kCapacity) {
       count_ = i + 1;
       slots_[i].length = std::min(piece.size(), kPieceChars);
       std::memcpy(slots_[i].text.data(), piece.data(), slots_[i].length);
     }
-    writing_.fetch_sub(1);
+    End();
   }
 
   std::vector<Slot> slots_ = std::vector<Slot>(kCapacity);
@@ -153,7 +166,8 @@ TEST(Say, LinesFromThreadsSayingThingsAtOnceStayWhole) {
   for (auto& thread : threads) thread.join();
 
   ASSERT_FALSE(recorder.SawTwoWritesAtOnce())
-      << "two threads' say calls wrote to the stream at the same time: nothing kept them apart. "
+      << "two threads' say calls wrote to (or flushed) the stream at the same time: nothing kept "
+         "them apart. "
          "One std::osyncstream(out) statement per line hands it over whole, under a lock shared "
          "by every osyncstream on that stream";
   std::vector<std::string> expected;
