@@ -412,6 +412,22 @@ class Bazel:
             runs, failed = parse_events(lines, labels)
         return Invocation(runs=runs, failed_actions=failed, log_path=str(log_path))
 
+    def query(self, expression):
+        """The labels `bazel query EXPRESSION` prints, from the plain configuration's server."""
+        try:
+            result = subprocess.run(
+                self._startup("default") + ["query", "--output=label", "--", expression],
+                cwd=self.workspace,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+            )
+        except OSError as error:
+            raise BazelError(f"cannot run bazel: {error}") from error
+        if result.returncode != 0:
+            raise BazelError(f"bazel query {expression} failed:\n{result.stderr[-2000:]}")
+        return result.stdout.split()
+
     def test(self, config, labels, log_path, fresh=False):
         """Runs the test targets LABELS under CONFIG ("default" or "tsan"), each test program
         under the output limiter; FRESH: never a cached result."""

@@ -91,6 +91,22 @@ def run_once(binary, seed, work, test):
     return code == 0, failed, seconds, log, trace
 
 
+def fresh_seeds(count):
+    """COUNT consecutive seeds from a random start: each run's noise differs from every other."""
+    first = random.SystemRandom().randrange(1, 1_000_000_000)
+    return list(range(first, first + count))
+
+
+def run_many(binary, seeds, work, test, jobs):
+    """Runs the tests once per seed (None: no noise), JOBS runs at a time.
+
+    Returns ([(seed, run_once's result)] in the order of SEEDS, the wall-clock seconds)."""
+    start = time.monotonic()
+    with ThreadPoolExecutor(jobs) as pool:
+        results = list(pool.map(lambda seed: (seed, run_once(binary, seed, work, test)), seeds))
+    return results, time.monotonic() - start
+
+
 def verdict(passed, runs, code, noise):
     """The sentence for the learner: how often the code fails, and what that means."""
     failed = runs - passed
@@ -138,19 +154,13 @@ def main(argv):
     elif args.seed is not None:
         seeds = [args.seed] * repeat
     else:
-        first = random.SystemRandom().randrange(1, 1_000_000_000)
-        seeds = list(range(first, first + repeat))
+        seeds = fresh_seeds(repeat)
     binary = build(timeline.tracing_bazel(), folder, target, args.config)
     work = Path(tempfile.mkdtemp(prefix="threadkata-flake-"))
     noise = "no noise" if args.no_noise else "scheduling noise"
     print(f"//tests/{folder}:{target} ({args.config}): {repeat} run(s) under {noise}", flush=True)
 
-    start = time.monotonic()
-    with ThreadPoolExecutor(args.jobs) as pool:
-        results = list(
-            pool.map(lambda seed: (seed, run_once(binary, seed, work, args.test)), seeds)
-        )
-    wall = time.monotonic() - start
+    results, wall = run_many(binary, seeds, work, args.test, args.jobs)
 
     failures = {}
     for seed, (passed, failed, _, log, trace) in results:

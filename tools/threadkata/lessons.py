@@ -50,8 +50,9 @@ class Lesson:
         return f"solutions/{self.folder}/{pathlib.PurePosixPath(editable).name}"
 
     def names(self):
-        """What a learner may type to name this lesson: 3, 03 or 03_starting_threads."""
-        return {self.id, self.id.lstrip("0") or "0", self.folder}
+        """What a learner may type to name this lesson: 3, 03, 03_starting_threads or
+        starting_threads."""
+        return {self.id, self.id.lstrip("0") or "0", self.folder, self.folder[len(self.id) + 1 :]}
 
 
 _SAFE_PATH = re.compile(r"^katas/[0-9]{2}_[a-z0-9_]+/[A-Za-z0-9_.-]+$")

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.text import Text
 
 from threadkata import bazel as bazel_module
-from threadkata import classify, mistakes
+from threadkata import classify, lessons, mistakes
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_NAME = "threadkata_trace.json"
@@ -448,15 +448,11 @@ def write_docs(bazel, console, only=None):
 
 def find_lesson(query):
     """The lesson folder ("05_thread_loops") that `query` ("05", "5", "thread_loops") names."""
-    lessons = json.loads((ROOT / "katas/lessons.json").read_text())["lessons"]
-    for lesson in lessons:
-        folder = lesson["folder"]
-        if query in (lesson["id"], folder, folder[3:]) or (
-            query.isdigit() and int(query) == int(lesson["id"])
-        ):
-            return folder
-    known = ", ".join(lesson["folder"] for lesson in lessons)
-    raise SystemExit(f"no lesson '{query}': one of {known}")
+    every = lessons.load(ROOT)
+    lesson = lessons.find(every, query)
+    if lesson is None:
+        raise SystemExit(f"no lesson '{query}': one of {', '.join(l.folder for l in every)}")
+    return lesson.folder
 
 
 def tracing_bazel():
