@@ -145,12 +145,16 @@ def likeness(a, b):
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
+def seen_and_always(runs):
+    """The marks some of RUNS (a mutant's distinct signatures) showed, and those every one did."""
+    return frozenset().union(*runs), frozenset(runs[0]).intersection(*runs[1:])
+
+
 def resemblance(marks, runs):
     """How much MARKS (a learner's signature) look like one more run of a mutant recorded as
     RUNS (its distinct signatures): (the share of MARKS that some run showed, with the marks
     that every run showed counted in, Jaccard's index with the most alike run), 0..1 each."""
-    seen = frozenset().union(*runs)
-    always = frozenset(runs[0]).intersection(*runs[1:])
+    seen, always = seen_and_always(runs)
     whole = marks | always
     return (len(marks & seen) / len(whole) if whole else 0.0, max(likeness(marks, r) for r in runs))
 

@@ -169,8 +169,8 @@ def _print_difference(console, marks, runs):
     """Why a mutant was not named as itself: the marks of this run that none of its recorded runs
     showed, and those every recorded run showed that this one lacks."""
     marks = marks or frozenset()
-    unseen = sorted(marks - frozenset().union(*runs))
-    lacking = sorted(frozenset(runs[0]).intersection(*runs[1:]) - marks)
+    seen, always = mistakes.seen_and_always(runs)
+    unseen, lacking = sorted(marks - seen), sorted(always - marks)
     for title, found in (("never recorded", unseen), ("recorded in every run, not here", lacking)):
         for mark in found:
             console.print(f"    {title}: {mark}", markup=False, highlight=False)
