@@ -536,16 +536,19 @@ def _limit_tool():
     resource.setrlimit(resource.RLIMIT_FSIZE, (TOOL_OUTPUT_LIMIT, TOOL_OUTPUT_LIMIT))
 
 
-def _run(command, cwd, timeout=PREPROCESS_TIME_LIMIT, env=None, stdin=None):
+def _run(command, cwd, timeout=PREPROCESS_TIME_LIMIT, env=None, stdin=None, run_as=None):
     """(exit status or None on timeout, stdout, stderr) of COMMAND, killed whole on timeout.
     Its memory and its output are capped (TOOL_MEMORY_LIMIT, TOOL_OUTPUT_LIMIT): a tool that
-    goes past them dies, with a status that is not 0. STDIN: bytes to feed it, if any."""
+    goes past them dies, with a status that is not 0. STDIN: bytes to feed it, if any. RUN_AS:
+    (uid, gid) to run it as, with no supplementary groups (the grader's unprivileged account)."""
+    user = dict(user=run_as[0], group=run_as[1], extra_groups=[]) if run_as else {}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         with subprocess.Popen(
             command,
             cwd=cwd,
             # The compiler's messages as Bazel's sandbox prints them: plain ASCII quotes.
             env=dict(os.environ, LC_ALL="C", **(env or {})),
+            **user,
             stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
             stdout=out,
             stderr=err,
@@ -695,12 +698,14 @@ def _quoted(output, foreign):
     return output
 
 
-def _build(work, relative, config, flags, foreign):
+def _build(work, relative, config, flags, foreign, run_as=None):
     """Preprocesses and compiles the learner's file under CONFIG in WORK, unless it includes a
-    file for which FOREIGN (path -> bool) is true or its line markers do not add up."""
+    file for which FOREIGN (path -> bool) is true or its line markers do not add up. The
+    compiler, which opens whatever the file includes, runs as RUN_AS (uid, gid) when given."""
     build = _Build(config)
     base = [COMPILER] + flags + ["-iquote", ".", "-x", "c++", "-fmax-errors=20"]
-    status, out, err = _run(base + ["-E", "-H", relative], work)
+    as_user = dict(run_as=run_as, env={"TMPDIR": str(work)})
+    status, out, err = _run(base + ["-E", "-H", relative], work, **as_user)
     if status is None:
         build.refusal = Refusal(
             0,
@@ -732,6 +737,7 @@ def _build(work, relative, config, flags, foreign):
         base + ["-c", "-ffunction-sections", "-fdata-sections", relative, "-o", obj],
         work,
         COMPILE_TIME_LIMIT,
+        **as_user,
     )
     if status is None:
         build.refusal = Refusal(
@@ -1107,12 +1113,14 @@ def _dedupe(refusals):
     return sorted(result, key=lambda r: (r.line or 10**9, r.construct))
 
 
-def check(lesson, editable, content, root=ROOT):
+def check(lesson, editable, content, root=ROOT, run_as=None):
     """The gate's Verdict on CONTENT (bytes), the learner's EDITABLE file of LESSON. A file
-    that makes the gate itself fail is refused: a learner's file never makes the grader fail."""
+    that makes the gate itself fail is refused: a learner's file never makes the grader fail.
+    RUN_AS: (uid, gid) of the account the compiler runs as (the grader's, when it runs as
+    root), so that what the file includes is opened with that account's rights only."""
     started = time.monotonic()
     try:
-        return _check(lesson, editable, content, root)
+        return _check(lesson, editable, content, root, run_as)
     except Exception as error:  # pylint: disable=broad-except
         return Verdict(
             REFUSED,
@@ -1128,7 +1136,7 @@ def check(lesson, editable, content, root=ROOT):
         )
 
 
-def _check(lesson, editable, content, root):
+def _check(lesson, editable, content, root, run_as):
     started = time.monotonic()
     root = pathlib.Path(root)
     text, unreadable = _source_text(content)
@@ -1137,7 +1145,10 @@ def _check(lesson, editable, content, root):
     source_tokens = tokens(text)
     names, namespaces, classes = _api(root, lesson)
     refusals = check_tokens(source_tokens, namespaces, _RESERVED_ALLOWED, raw=True)
-    with tempfile.TemporaryDirectory(prefix="threadkata-gate-") as work:
+    # The account must reach the folder: the system's temporary folder, not the caller's TMPDIR.
+    with tempfile.TemporaryDirectory(
+        prefix="threadkata-gate-", dir="/tmp" if run_as else None
+    ) as work:
         folder = pathlib.Path(work) / "katas" / lesson.folder
         folder.mkdir(parents=True)
         lesson_headers = set()
@@ -1146,6 +1157,9 @@ def _check(lesson, editable, content, root):
             lesson_headers.add(f"./katas/{lesson.folder}/{header.name}")
             lesson_headers.add(f"katas/{lesson.folder}/{header.name}")
         (pathlib.Path(work) / editable).write_bytes(content)
+        if run_as:
+            for path in [pathlib.Path(work), *pathlib.Path(work).rglob("*")]:
+                os.chown(path, *run_as)
         extra_headers = LESSON_ALLOWANCES.get(lesson.folder, {}).get("headers", set())
         dirs, cxx_dirs = _system_dirs()
 
@@ -1166,7 +1180,7 @@ def _check(lesson, editable, content, root):
             builds = list(
                 pool.map(
                     lambda config: _build(
-                        work, editable, config, config_flags(root, config), foreign
+                        work, editable, config, config_flags(root, config), foreign, run_as
                     ),
                     CONFIGS,
                 )
@@ -1254,7 +1268,7 @@ def _check(lesson, editable, content, root):
     return verdict
 
 
-def cached_check(lesson, editable, content, root, cache_dir):
+def cached_check(lesson, editable, content, root, cache_dir, run_as=None):
     """check(), remembered in CACHE_DIR by everything the verdict depends on: this file, the
     flags, the lesson's headers and the learner's bytes (identical stubs cost nothing)."""
     root = pathlib.Path(root)
@@ -1276,7 +1290,7 @@ def cached_check(lesson, editable, content, root, cache_dir):
         )
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    verdict = check(lesson, editable, content, root)
+    verdict = check(lesson, editable, content, root, run_as)
     # Closed to others: the verdicts quote learners' files and their compiler messages.
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")

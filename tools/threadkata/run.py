@@ -62,13 +62,13 @@ def collect(invocation, lesson, label=None):
     )
 
 
-def gated(root, lesson, cache_dir):
+def gated(root, lesson, cache_dir, run_as=None):
     """(classify.Run, classify.Verdict) of LESSON's editable files in ROOT when the gate does not
     admit one of them (refused first, then compile errors), else None. Nothing of the file is
-    built into a test or run before this."""
+    built into a test or run before this; its compiler runs as RUN_AS (uid, gid) when given."""
     # A file that is not there is Bazel's to report (a missing source), not the gate's.
     verdicts = [
-        (path, gate.cached_check(lesson, path, (root / path).read_bytes(), root, cache_dir))
+        (path, gate.cached_check(lesson, path, (root / path).read_bytes(), root, cache_dir, run_as))
         for path in lesson.editable
         if (root / path).is_file()
     ]
@@ -92,7 +92,12 @@ def judge_lessons(bazel, config, lessons, expected, log_path, gatekeeper=gated):
     (GATEKEEPER, gated() but in unit tests), then Bazel for the lessons it admits."""
     results = {}
     for lesson in lessons:
-        verdict = gatekeeper(pathlib.Path(bazel.workspace), lesson, bazel.settings.gate_cache())
+        verdict = gatekeeper(
+            pathlib.Path(bazel.workspace),
+            lesson,
+            bazel.settings.gate_cache(),
+            bazel.settings.run_as,
+        )
         if verdict:
             results[lesson.id] = verdict
     lessons = [lesson for lesson in lessons if lesson.id not in results]

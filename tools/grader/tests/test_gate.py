@@ -2,11 +2,14 @@
 half is exercised by the hostile fixtures of tests/grade_fixtures."""
 
 import collections
+import os
+import pathlib
+import tempfile
 import time
 import types
 import unittest
 
-from threadkata import gate
+from threadkata import gate, lessons
 
 NAMESPACES = {"threadkata", "threadkata::when_threads_pay"}
 
@@ -236,6 +239,32 @@ class FlagsTest(unittest.TestCase):
         self.assertNotIn("-fsanitize=thread", plain)
         self.assertIn("-fsanitize=thread", tsan)
         self.assertNotIn("-g", tsan)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "only root can run the compiler as another account")
+class CompilerAccountTest(unittest.TestCase):
+    NOBODY = (65534, 65534)
+
+    def test_tools_run_as_the_account_without_groups(self):
+        status, out, _ = gate._run(["sh", "-c", "id -u; id -G"], "/", run_as=self.NOBODY)
+        self.assertEqual((status, out.split()), (0, [b"65534", b"65534"]))
+
+    def test_what_the_file_includes_is_opened_with_the_accounts_rights(self):
+        lesson = lessons.find(lessons.load(gate.ROOT), "01")
+        editable = lesson.editable[0]
+        stub = (gate.ROOT / editable).read_bytes()
+        with tempfile.TemporaryDirectory() as closed:
+            secret = pathlib.Path(closed) / "secret.h"
+            secret.write_text("int secret_value = 42;\n")
+            secret.chmod(0o600)
+            content = f'#include "{secret}"\n'.encode() + stub
+            verdict = gate.check(lesson, editable, content, gate.ROOT, self.NOBODY)
+        self.assertEqual(verdict.status, gate.COMPILE_ERROR)
+        self.assertIn("Permission denied", verdict.compiler_output)
+        self.assertNotIn("secret_value", verdict.compiler_output)
+        self.assertEqual(
+            gate.check(lesson, editable, stub, gate.ROOT, self.NOBODY).status, "admitted"
+        )
 
 
 if __name__ == "__main__":

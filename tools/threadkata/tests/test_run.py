@@ -30,7 +30,7 @@ class FakeBazel:
         return self.invocation
 
 
-def admit_all(root, lesson, cache_dir):
+def admit_all(root, lesson, cache_dir, run_as):
     return None
 
 
@@ -108,7 +108,7 @@ class JudgeLessonsTest(unittest.TestCase):
     def test_a_refused_kata_is_never_built_and_the_others_are(self):
         refusal = gate.Refusal(3, "asm", "inline assembly")
 
-        def refuse_02(root, lesson, cache_dir):
+        def refuse_02(root, lesson, cache_dir, run_as):
             if lesson.id != "02":
                 return None
             return classify.Run(status=""), classify.refused(lesson.editable[0], [refusal])
@@ -124,7 +124,7 @@ class JudgeLessonsTest(unittest.TestCase):
         self.assertEqual(verdict.refusals, [refusal.to_json()])
 
     def test_every_lesson_refused_runs_no_bazel(self):
-        def refuse(root, lesson, cache_dir):
+        def refuse(root, lesson, cache_dir, run_as):
             return classify.Run(status=""), classify.refused(lesson.editable[0], [])
 
         fake = FakeBazel({}, [])
