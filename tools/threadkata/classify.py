@@ -521,8 +521,12 @@ def judge(run, expected, learner_files, limits):
     limiter = _limiter_lines(log).splitlines()
     limit = next((l for l in limiter if l.startswith(markers.LIMITER_OUTPUT_LIMIT)), None)
     stopped = run.status == "TIMEOUT" or watchdog or limit
-    # Died on its own: a signal, an unexpected status, or tests that never ran.
-    incomplete = bool(missing) or any(case.status == "error" for case in cases)
+    # Died on its own: a signal, an unexpected status, or tests that never ran. Without
+    # GoogleTest's own XML (a program that ended early leaves Bazel's stand-in) nothing proves
+    # that a test ran, whatever the log says: the program's own code prints the log.
+    incomplete = (
+        bool(missing) or xml_cases is None or any(case.status == "error" for case in cases)
+    )
     died = (
         status is None
         or status not in (0, 1)

@@ -151,6 +151,20 @@ class Verdicts(unittest.TestCase):
         self.assertIn("memory limit of", verdict.explanation)
         self.assertNotIn("Killed", verdict.report)
 
+    def test_a_log_of_passed_tests_is_no_pass_without_googletests_own_xml(self):
+        run, meta = engine.load_fixture(FIXTURES / "pass")
+        stand_in, _ = engine.load_fixture(FIXTURES / "exit0_mid_test")
+        empty = '<?xml version="1.0"?>\n<testsuites tests="0" name="AllTests"></testsuites>\n'
+        for name, xml in (("Bazel's stand-in", stand_in.xml), ("no test case", empty)):
+            with self.subTest(xml=name):
+                verdict = classify.judge(
+                    dataclasses.replace(run, xml=xml),
+                    meta["expected_tests"],
+                    meta["editable"],
+                    {"test_timeout": meta["test_timeout"]},
+                )
+                self.assertEqual(verdict.kind, classify.CRASH, "the program prints its own log")
+
     def test_a_limiter_line_the_program_printed_itself_changes_nothing(self):
         run, meta = engine.load_fixture(FIXTURES / "fail")
         lines = run.log.split("\n")
