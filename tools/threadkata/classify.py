@@ -524,9 +524,7 @@ def judge(run, expected, learner_files, limits):
     # Died on its own: a signal, an unexpected status, or tests that never ran. Without
     # GoogleTest's own XML (a program that ended early leaves Bazel's stand-in) nothing proves
     # that a test ran, whatever the log says: the program's own code prints the log.
-    incomplete = (
-        bool(missing) or xml_cases is None or any(case.status == "error" for case in cases)
-    )
+    incomplete = bool(missing) or xml_cases is None or any(case.status == "error" for case in cases)
     died = (
         status is None
         or status not in (0, 1)
