@@ -13,7 +13,10 @@ Everything here is an allow-list. A file is admitted only if
   with the same rules on what the macros expanded to; the preprocessor's line markers follow
   the files it opened (a #line that renames the file, however it slipped through, is refused);
 - it has no namespace-scope object with a dynamic initialiser or an exit-time destructor
-  (clang's -Wglobal-constructors and -Wexit-time-destructors, through libclang);
+  (clang's -Wglobal-constructors and -Wexit-time-destructors, through libclang), and defines
+  nothing that belongs to another namespace than the lesson's (no out-of-class definition or
+  specialisation of a part of the standard library, which the linker would take over the
+  library's own for every caller);
 - its object file, compiled with the flags of every configuration of .bazelrc, defines only the
   lesson's API and what the compiler generates (template and inline instances, local statics,
   functions with internal linkage), references only allowed symbols, and under ThreadSanitizer
@@ -867,8 +870,66 @@ def _api(root, lesson):
     return names, namespaces, classes
 
 
-def _global_state(work, relative):
-    """Refusals for namespace-scope objects built before main or destroyed after it."""
+# Declarations that can hold definitions of members: walked into for _foreign_definitions.
+_SCOPES = {
+    "NAMESPACE",
+    "CLASS_DECL",
+    "STRUCT_DECL",
+    "UNION_DECL",
+    "CLASS_TEMPLATE",
+    "CLASS_TEMPLATE_PARTIAL_SPECIALIZATION",
+    "LINKAGE_SPEC",
+}
+
+
+def _named_namespaces(cursor):
+    """The qualified name of the named namespaces around CURSOR's entity ("std::chrono"), the
+    anonymous ones left out: where the entity belongs, wherever it is written."""
+    names = []
+    parent = cursor.semantic_parent
+    while parent is not None and parent.kind.name != "TRANSLATION_UNIT":
+        if parent.kind.name == "NAMESPACE" and parent.spelling:
+            names.append(parent.spelling)
+        parent = parent.semantic_parent
+    return "::".join(reversed(names))
+
+
+def _foreign_definitions(unit, relative, namespaces):
+    """Refusals for what the learner's file defines that belongs to another namespace than the
+    lesson's (or the global one): an out-of-class definition or a specialisation of something
+    of the standard library, such as `std::chrono::steady_clock::now()`, is emitted as a weak
+    symbol that the linker then takes, for every caller, over the library's own."""
+    refusals = []
+
+    def walk(cursor):
+        for child in cursor.get_children():
+            location = child.location
+            if location.file is None or not location.file.name.endswith(relative):
+                continue
+            if child.kind.name != "NAMESPACE" and child.is_definition():
+                owner = _named_namespaces(child)
+                if owner and owner not in namespaces:
+                    refusals.append(
+                        Refusal(
+                            location.line,
+                            f"definition in {owner}",
+                            f"your file defines {child.displayname} of namespace {owner}: a "
+                            "kata defines only its lesson's functions and its own helpers "
+                            f"({', '.join(sorted(namespaces))} or an anonymous namespace); "
+                            "it never replaces a part of the standard library",
+                        )
+                    )
+                    continue
+            if child.kind.name in _SCOPES:
+                walk(child)
+
+    walk(unit.cursor)
+    return refusals
+
+
+def _global_state(work, relative, namespaces):
+    """Refusals for namespace-scope objects built before main or destroyed after it, and for
+    definitions that belong to another namespace than the lesson's NAMESPACES."""
     import clang.cindex  # pylint: disable=import-outside-toplevel
 
     index = clang.cindex.Index.create()
@@ -916,13 +977,21 @@ def _global_state(work, relative):
                     "classes and functions, or make it constinit with a trivial destructor",
                 )
             )
-    return refusals
+    return refusals + _foreign_definitions(unit, relative, namespaces)
 
 
-def _global_state_within_limit(work, relative):
+def _global_state_within_limit(work, relative, namespaces):
     """_global_state() in a child process: libclang reads the includes too, under a time limit."""
     status, out, err = _run(
-        [sys.executable, "-B", "-m", __spec__.name, "--global-state", relative],
+        [
+            sys.executable,
+            "-B",
+            "-m",
+            __spec__.name,
+            "--global-state",
+            relative,
+            ",".join(sorted(namespaces)),
+        ],
         work,
         COMPILE_TIME_LIMIT,
         env={"PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])},
@@ -1191,7 +1260,7 @@ def _check(lesson, editable, content, root, run_as):
         # Only a file GCC compiles is parsed again by clang: GCC's compile error comes first.
         compiled = all(b.status == ADMITTED for b in builds)
         if not stopped and not quoted_host and compiled:
-            refusals += _global_state_within_limit(work, editable)
+            refusals += _global_state_within_limit(work, editable, namespaces)
     verdict = Verdict(ADMITTED)
     if stopped:
         verdict.status = REFUSED
@@ -1311,7 +1380,7 @@ def cached_check(lesson, editable, content, root, cache_dir, run_as=None):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--global-state"]:
-        found = _global_state(".", argv[1])
+        found = _global_state(".", argv[1], set(argv[2].split(",")))
         print(json.dumps([dataclasses.asdict(r) for r in found]))
         return 0
     parser = argparse.ArgumentParser(
