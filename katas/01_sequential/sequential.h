@@ -15,8 +15,9 @@ using Seconds = std::chrono::duration<double>;
 
 // Python: do_something(seconds).
 // Writes "Sleeping <seconds> second(s)...\n" to `out`, then blocks the calling thread for
-// `seconds`, then returns "Done Sleeping...<seconds>". <seconds> is written the way an
-// std::ostream writes a double by default: 1 -> "1", 1.5 -> "1.5", 0.25 -> "0.25".
+// `seconds` (asleep, using no CPU, like time.sleep), then returns "Done Sleeping...<seconds>".
+// <seconds> is written the way an std::ostream writes a double by default: 1 -> "1", 1.5 -> "1.5",
+// 0.25 -> "0.25".
 std::string do_something(Seconds seconds, std::ostream& out);
 
 // Calls do_something(d, out) for each d in `durations`, one after another on the calling

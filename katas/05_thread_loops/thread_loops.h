@@ -24,9 +24,9 @@ using Seconds = std::chrono::duration<double>;
 void run_all(const std::vector<std::function<void()>>& tasks);
 
 // Python: the seed's do_something() in the loop, printing from many threads at once.
-// Writes "Sleeping <seconds> second(s)...\n" to `out`, blocks the calling thread for `seconds`,
-// then writes "Done Sleeping...\n". <seconds> is written the way an std::ostream writes a double
-// by default: 1 -> "1", 1.5 -> "1.5".
+// Writes "Sleeping <seconds> second(s)...\n" to `out`, blocks the calling thread for `seconds`
+// (asleep, using no CPU), then writes "Done Sleeping...\n". <seconds> is written the way an
+// std::ostream writes a double by default: 1 -> "1", 1.5 -> "1.5".
 //
 // Thread-safe, also when many threads share `out`: each line reaches out's stream buffer whole,
 // in a single write that no other thread's write overlaps (std::osyncstream).

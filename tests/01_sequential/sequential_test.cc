@@ -11,13 +11,17 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/support/idle_meter.h"
 #include "tests/support/output_recorder.h"
+#include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
 namespace threadkata {
 namespace {
 
+using testing::CurrentThreadId;
 using testing::DescribeDuration;
+using testing::IdleMeter;
 using testing::OutputRecorder;
 using testing::SleepsAFractionOfAMillisecond;
 using testing::Stopwatch;
@@ -114,6 +118,18 @@ TEST(DoSomething, BlocksForTheWholeDuration) {
          "std::this_thread::sleep_for, or cast the duration to whole seconds?";
   EXPECT_TRUE(TookLessThan(elapsed, Units(10)))
       << "do_something slept far longer than asked: is the duration in the right unit?";
+}
+
+// Pins "blocks the calling thread": blocked means asleep, as in time.sleep(). A loop that reads
+// the clock until the time is up also returns on time, but burns a core the whole while.
+TEST(DoSomething, SleepsWithoutUsingTheCpu) {
+  std::ostringstream out;
+  const IdleMeter meter({CurrentThreadId()});
+  do_something(Units(3), out);
+  EXPECT_TRUE(meter.StayedAsleep("the thread that called do_something"))
+      << "do_something kept the CPU busy instead of sleeping: a loop that checks the clock "
+         "until the time is up (with or without yield()) wastes a core that other threads "
+         "could use. Call std::this_thread::sleep_for, which sleeps in the kernel";
 }
 
 TEST(RunSequentially, ReturnsResultsInCallOrder) {

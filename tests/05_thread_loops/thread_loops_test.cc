@@ -24,6 +24,7 @@
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/idle_meter.h"
 #include "tests/support/output_recorder.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
@@ -33,8 +34,10 @@ namespace threadkata {
 namespace {
 
 using testing::ConcurrencyGauge;
+using testing::CurrentThreadId;
 using testing::EventLog;
 using testing::FinishesWithin;
+using testing::IdleMeter;
 using testing::LingerAtThreadExit;
 using testing::OutputRecorder;
 using testing::SleepsAFractionOfAMillisecond;
@@ -305,6 +308,18 @@ TEST(DoSomething, PrintsSleepingThenDoneAndBlocks) {
 }
 
 // Promise: "blocks the calling thread for `seconds`", below a millisecond too.
+// Pins "blocks the calling thread": blocked means asleep, as in time.sleep(). A loop that reads
+// the clock until the time is up also returns on time, but burns a core the whole while.
+TEST(DoSomething, SleepsWithoutUsingTheCpu) {
+  std::ostringstream out;
+  const IdleMeter meter({CurrentThreadId()});
+  do_something(Units(3), out);
+  EXPECT_TRUE(meter.StayedAsleep("the thread that called do_something"))
+      << "do_something kept the CPU busy instead of sleeping: a loop that checks the clock "
+         "until the time is up (with or without yield()) wastes a core that other threads "
+         "could use. Call std::this_thread::sleep_for, which sleeps in the kernel";
+}
+
 TEST(DoSomething, SleepsForAFractionOfAMillisecondToo) {
   std::ostringstream out;
   EXPECT_TRUE(SleepsAFractionOfAMillisecond(

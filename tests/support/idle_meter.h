@@ -27,10 +27,11 @@ std::optional<ThreadActivity> ActivityOf(pid_t tid);
 
 // "Idle means asleep": where a thread should be waiting (an idle worker, a join_for, a daemon
 // between ticks), it sleeps in the kernel until it is woken: it is neither running nor waiting
-// for a CPU, and it is switched onto a CPU once per wakeup. A thread that spins (a loop on
-// std::this_thread::yield() or on an atomic) is runnable all the time: on an idle machine it
-// burns a core; on a loaded one it gets little CPU but waits for it in the run queue, and a
-// yield() spinner is switched back onto the CPU after every other thread's turn. A thread that
+// for a CPU. A thread that spins (a loop on std::this_thread::yield() or on an atomic) is
+// runnable all the time: on an idle machine it burns a core; on a loaded one it gets little
+// CPU but waits for it in the run queue. How often a thread is switched onto a CPU is no
+// measure: a sleeping thread that yields now and then, or is preempted on a loaded machine,
+// is switched as often as a spinner that gets little CPU. A thread that
 // polls (a loop of short sleeps) wakes up dozens or hundreds of times a second. Watch the
 // threads over a window of several units in which nothing happens, and check all of it.
 //
@@ -45,8 +46,8 @@ class IdleMeter {
   // - was woken at most `allowed_wakeups` times, plus one per elapsed unit and a few more
   //   (else it is polling: a 5 ms loop wakes 20 times per unit, a 1 ms one 100 times);
   // - was runnable (running, or waiting for a CPU) less than a tenth of the elapsed time plus a
-  //   quarter of a unit, used less than 5% of it in CPU, and was switched onto a CPU at most as
-  //   often as it was allowed to wake (else it is spinning: runnable the whole time).
+  //   quarter of a unit, and used less than 5% of it in CPU (else it is spinning: runnable the
+  //   whole time).
   // `who` names the waiting thread in the message, e.g. "an idle executor worker".
   ::testing::AssertionResult StayedAsleep(std::string_view who, long allowed_wakeups = 0) const;
 
