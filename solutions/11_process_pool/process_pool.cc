@@ -18,6 +18,7 @@
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace threadkata {
 
@@ -115,6 +116,23 @@ struct Job {
   std::promise<std::string> result;
 };
 
+// The parent's end of the socket of every worker of every pool in this process. A forked worker
+// holds a copy of every descriptor the process had: if it kept another worker's end open, of
+// its own pool or of another one, that worker would not read end of file when its pool closes
+// the socket, and whoever waits for it would wait forever. Every fork happens under `mutex`,
+// with every socket end the process holds listed in `fds` (the child's end is closed right
+// after the fork), and each new worker closes all of them first. Made once and never
+// destroyed: it must outlive every pool, and no code of ours runs at exit.
+struct ParentEnds {
+  std::mutex mutex;
+  std::vector<int> fds;  // Guarded by mutex.
+};
+
+ParentEnds& parent_ends() {
+  static ParentEnds* const ends = new ParentEnds;
+  return *ends;
+}
+
 }  // namespace
 
 // One driver thread per worker slot: it takes a job from the queue, hands it to its worker
@@ -135,9 +153,6 @@ struct ProcessPool::Impl {
   std::condition_variable wake;
   std::deque<Job> queue;  // Guarded by mutex.
   bool stopping = false;  // Guarded by mutex.
-
-  std::mutex spawn_mutex;
-  std::vector<int> parent_ends;  // Guarded by spawn_mutex: our end of every worker's socket.
 
   std::mutex join_mutex;  // Held by shutdown() while it joins the drivers.
   std::vector<std::thread> drivers;
@@ -180,11 +195,8 @@ std::string ProcessPool::Impl::run(std::optional<Worker>& worker, const Job& job
 }
 
 Worker ProcessPool::Impl::spawn() {
-  // A worker that inherited the child end of another worker's socket would keep it open after
-  // that worker died, and the pool would wait for its reply forever. Under spawn_mutex, every
-  // socket end this process holds is a parent end listed in parent_ends (the child's copy is
-  // closed right after the fork), and each new worker closes all of those.
-  std::lock_guard lock(spawn_mutex);
+  ParentEnds& open = parent_ends();
+  std::lock_guard lock(open.mutex);
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
     throw std::system_error(errno, std::generic_category(), "socketpair");
@@ -200,18 +212,19 @@ Worker ProcessPool::Impl::spawn() {
   }
   if (pid == 0) {
     ::close(ends[0]);
-    for (const int fd : parent_ends) ::close(fd);
+    for (const int fd : open.fds) ::close(fd);
     serve(ends[1], tasks);
   }
   ::close(ends[1]);
-  parent_ends.push_back(ends[0]);
+  open.fds.push_back(ends[0]);
   return {pid, ends[0]};
 }
 
 int ProcessPool::Impl::retire(const Worker& worker) {
   {
-    std::lock_guard lock(spawn_mutex);
-    std::erase(parent_ends, worker.fd);
+    ParentEnds& open = parent_ends();
+    std::lock_guard lock(open.mutex);
+    std::erase(open.fds, worker.fd);
     // A live worker reads end of file and exits.
     ::close(worker.fd);
   }

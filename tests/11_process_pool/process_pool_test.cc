@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -468,6 +470,65 @@ TEST(ProcessPool, LeavesNoChildProcessBehind) {
   EXPECT_EQ(UnreapedChildren(), "")
       << "after shutdown() every worker must be gone: close its pipe so that it reads end of "
          "file and exits, then waitpid() it, or it stays a zombie until the program ends";
+}
+
+// Pins "If the operating system refuses a pipe or a process, the future holds that
+// std::system_error": for a moment the process may open no more file descriptors (its limit is
+// lowered to the lowest free one), so a pool that makes a worker's pipe when the worker is
+// first needed cannot make it.
+TEST(ProcessPool, APipeTheSystemRefusesFailsTheFutureWithItsSystemError) {
+  ProcessPool pool(1, Tasks());
+  rlimit old_limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  const int lowest_free = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit no_more = old_limit;
+  no_more.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &no_more), 0);
+  std::future<std::string> future = pool.submit("echo", "no pipe");
+  // Read through a shared_future that outlives the reading (see Wait()).
+  const std::shared_future<std::string> shared =
+      future.valid() ? future.share() : std::shared_future<std::string>();
+  const bool ready = shared.valid() && shared.wait_for(Units(50)) == std::future_status::ready;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  ASSERT_TRUE(ready) << "the task's future was not ready although no worker could be made: "
+                        "does the thread that failed to make the pipe fail the job's future?";
+  try {
+    // A pool that made this worker's pipe before the limit was lowered runs the task.
+    EXPECT_EQ(shared.get(), "no pipe");
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code().value(), EMFILE)
+        << "the std::system_error must carry the errno of the call that failed (EMFILE: too "
+           "many open files), not another: "
+        << error.what();
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "the future holds an exception that is no std::system_error: \""
+                  << error.what()
+                  << "\". When socketpair(), pipe() or fork() fails, throw "
+                     "std::system_error(errno, std::generic_category(), \"socketpair\") so "
+                     "that the caller can read which error the system gave";
+  }
+  EXPECT_EQ(Value(pool.submit("echo", "again")), "again")
+      << "once descriptors are free again, the pool must make a worker for the next task";
+}
+
+// Pins "shutdown() ends the worker processes and waits for each of them" with two pools alive
+// at once: the second pool's worker, forked while the first pool's worker runs, must not keep
+// that worker's socket open, or the first pool's shutdown waits for a worker that never reads
+// end of file.
+TEST(ProcessPool, ShutsDownWhileAnotherPoolHasAWorker) {
+  ProcessPool first(1, Tasks());
+  EXPECT_EQ(Value(first.submit("echo", "first")), "first");
+  ProcessPool second(1, Tasks());
+  EXPECT_EQ(Value(second.submit("echo", "second")), "second");
+  FinishesWithin(Units(50), "shutdown() of one pool while another pool has a worker",
+                 "A worker inherits, at its fork, every socket end the program holds, those of "
+                 "other pools too: does each new worker close the parent's end of every worker "
+                 "of every pool (one list for the whole program, under one mutex), or only "
+                 "those of its own pool?",
+                 [&] { first.shutdown(); });
+  second.shutdown();
 }
 
 // Pins "Tasks run in the workers, never in the calling process": every task of a map, the
