@@ -24,6 +24,7 @@ import time
 
 import generate
 from threadkata import bazel as bazel_module
+from threadkata import revision
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CACHE = (
@@ -307,16 +308,11 @@ def baseline(slot: Scratch, chosen) -> list:
 
 
 def commit_of_root() -> str:
-    head = subprocess.run(
-        ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", "solutions", "tests", "katas", "tools/kata.bzl"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return head + (" (with uncommitted changes to the lessons)" if dirty else "")
+    return revision.describe(
+        ROOT,
+        ["solutions", "tests", "katas", "tools/kata.bzl"],
+        "uncommitted changes to the lessons",
+    )
 
 
 def write_report(all_lessons, results: Results):

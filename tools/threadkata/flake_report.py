@@ -22,14 +22,13 @@ import datetime
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from threadkata import arguments, flake, lessons, timeline
+from threadkata import arguments, flake, lessons, revision, timeline
 
 ROOT = timeline.ROOT
 CONFIGS = ("default", "tsan")
@@ -89,20 +88,11 @@ def failed_tests(runs):
 
 
 def report(args, results, mutants, work, started, loads):
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", "tests", "solutions", "katas", "tools"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    commit = revision.describe(ROOT, ["solutions", "tests", "katas", "tools"])
     lines = [
         "# Flake rates and the cost of the tracer and the noise",
         "",
         f"`{' '.join(['tools/measure_flake', *args])}` on {commit}"
-        + (" (with uncommitted changes)" if dirty else "")
         + f", {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, load average "
         f"{loads[0]:.1f} at the start and {loads[1]:.1f} at the end.",
         "",

@@ -33,7 +33,7 @@ from . import arguments
 from . import bazel as bazel_module
 from . import classify
 from . import lessons as lessons_module
-from . import mistakes
+from . import mistakes, revision
 from . import run as engine
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -236,9 +236,7 @@ def check(console, lessons, per_lesson, report, only=()):
 
 
 def _write_report(path, rows, minutes):
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    commit = revision.describe(ROOT, ["solutions", "tests", "katas", "tools"])
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     hits = sum(row[5] == "hit" for row in rows)
     lines = [
