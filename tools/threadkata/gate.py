@@ -379,11 +379,31 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
     are checked; else the preprocessed lines)."""
     refusals = []
     closing = [i for i, tok in enumerate(toks) if tok.text == "]]"]
+    directive_line = None  # the line of the directive being read
+    # What comes before an #include changes the header's text: code (a declaration the header
+    # then calls instead of its own) or a macro (any of the header's names rewritten, reserved
+    # ones pasted together). The includes come first, so every header reads as it was written.
+    before_include = None
     for index, tok in enumerate(toks):
         following = toks[index + 1] if index + 1 < len(toks) else None
         after = toks[index + 2] if index + 2 < len(toks) else None
         if tok.kind == "punct" and tok.text == "#" and tok.first:
+            directive_line = tok.line
+        elif tok.line != directive_line and before_include is None:
+            before_include = "code"
+        if tok.kind == "punct" and tok.text == "#" and tok.first:
             name = following.text if following and following.line == tok.line else ""
+            if raw and name == "include" and before_include:
+                refusals.append(
+                    Refusal(
+                        tok.line,
+                        "#include",
+                        f"an #include after {before_include}: put every #include at the top of "
+                        "the file, before any code and any #define",
+                    )
+                )
+            if raw and name in ("define", "undef") and before_include is None:
+                before_include = f"#{name}"
             if not raw:
                 refusals.append(Refusal(tok.line, f"#{name}", f"`#{name}`: a kata needs no pragma"))
             elif name not in ("include", "define", "undef"):
@@ -459,7 +479,12 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
                         "own; include the standard header instead",
                     )
                 )
-            elif tok.text == "namespace" and following and following.kind == "ident":
+            elif (
+                tok.text == "namespace"
+                and following
+                and following.kind == "ident"
+                and not (index and toks[index - 1].text == "using")
+            ):
                 parts = [following.text]
                 at = index + 2
                 while at + 1 < len(toks) and toks[at].text == "::" and toks[at + 1].kind == "ident":

@@ -42,7 +42,33 @@ namespace threadkata::when_threads_pay {}
                 self.assertTrue(refused(source))
 
     def test_a_computed_include(self):
-        self.assertEqual(refused("#define H <cstdio>\n#include H\n"), ["#include"])
+        found = gate.check_tokens(
+            gate.tokens("#define H <cstdio>\n#include H\n"),
+            NAMESPACES,
+            gate._RESERVED_ALLOWED,
+            raw=True,
+        )
+        self.assertIn("literally", " ".join(refusal.message for refusal in found))
+
+    def test_includes_come_before_any_code_and_any_macro(self):
+        # A macro or a declaration before an #include rewrites what the header says: a macro
+        # named after one of its names, or a ::nanosleep of the file's own that sleep_for calls.
+        for source in (
+            "#define high_resolution_clock x\n#include <chrono>\n",
+            "#undef NDEBUG\n#include <cassert>\n",
+            "static int nanosleep(timespec*, timespec*) { return 0; }\n#include <thread>\n",
+            "namespace threadkata {\n#include <vector>\n}\n",
+        ):
+            with self.subTest(source=source):
+                self.assertEqual(refused(source), ["#include"])
+        self.assertEqual(
+            refused("// a comment\n#include <chrono>\n#include <thread>\n#define N 3\nint x;\n"),
+            [],
+        )
+
+    def test_a_using_directive_opens_no_namespace(self):
+        self.assertEqual(refused("using namespace std::chrono_literals;"), [])
+        self.assertEqual(refused("using namespace std;"), [])
 
     def test_reserved_identifiers_asm_and_attributes(self):
         cases = {
