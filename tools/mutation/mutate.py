@@ -36,6 +36,7 @@ DISK_CACHE = pathlib.Path(
     or bazel_module.shared_cache_home() / "threadkata" / "disk-cache"
 )
 REPORT = "docs/mutation.md"
+RECORD = "docs/mutation.json"  # the verdicts REPORT was written from, per lesson
 EQUIVALENT = "mutants/equivalent.json"  # in tests/NN_name/
 CONFIGS = ("plain", "tsan")
 ENGINE_CONFIG = {"plain": "default", "tsan": "tsan"}  # the engine's name of each
@@ -94,19 +95,26 @@ def lessons(wanted) -> list[Lesson]:
 
 
 class Results:
-    """Verdicts per lesson and content hash, in a JSON file under the cache folder."""
+    """Verdicts per lesson and content hash, in a JSON file under the cache folder; those the
+    report was written from (RECORD, committed) stand in for a lesson this machine has not
+    judged, as long as the lesson has not changed since."""
 
     def __init__(self):
         self.folder = CACHE / "mutate" / "results"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
+        record = ROOT / RECORD
+        self.recorded = json.loads(record.read_text()) if record.exists() else {}
 
     def path(self, lesson: Lesson, content: str) -> pathlib.Path:
         return self.folder / f"{lesson.folder}-{content}.json"
 
     def load(self, lesson: Lesson, content: str) -> dict:
         path = self.path(lesson, content)
-        return json.loads(path.read_text()) if path.exists() else {}
+        if path.exists():
+            return json.loads(path.read_text())
+        recorded = self.recorded.get(lesson.folder, {})
+        return dict(recorded["verdicts"]) if recorded.get("content") == content else {}
 
     def save(self, lesson: Lesson, content: str, mutant_id: str, verdict: dict):
         with self.lock:
@@ -317,6 +325,7 @@ def commit_of_root() -> str:
 
 def write_report(all_lessons, results: Results):
     rows, survivors, equivalents = [], [], []
+    record = {}
     seconds = 0.0
     header = (
         "| lesson | generated | judged | not compiled | killed | timed out | survived "
@@ -324,7 +333,13 @@ def write_report(all_lessons, results: Results):
     )
     for lesson in all_lessons:
         mutants = lesson.mutants()
-        verdicts = results.load(lesson, lesson.content_hash())
+        content = lesson.content_hash()
+        verdicts = results.load(lesson, content)
+        ids = {mutant.id for mutant in mutants}
+        record[lesson.folder] = {
+            "content": content,
+            "verdicts": {key: value for key, value in verdicts.items() if key in ids},
+        }
         equivalent = lesson.equivalent()
         original = (ROOT / lesson.solution).read_text()
         counts = {v: 0 for v in (NOT_COMPILED, KILLED, TIMED_OUT, SURVIVED)}
@@ -392,6 +407,7 @@ def write_report(all_lessons, results: Results):
     lines += ["", "## Operators", ""]
     lines += [f"- `{name}`: {text}" for name, text in generate.OPERATORS.items()]
     (ROOT / REPORT).write_text("\n".join(lines).rstrip("\n") + "\n")
+    (ROOT / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
 def sample(mutants, equivalent, count):
