@@ -377,33 +377,13 @@ def _reserved(name):
 def check_tokens(toks, namespaces, allowed_reserved, raw):
     """Refusals from one file's tokens (RAW: the learner's source as written, where directives
     are checked; else the preprocessed lines)."""
-    refusals = []
+    refusals = _include_order_refusals(toks) if raw else []
     closing = [i for i, tok in enumerate(toks) if tok.text == "]]"]
-    directive_line = None  # the line of the directive being read
-    # What comes before an #include changes the header's text: code (a declaration the header
-    # then calls instead of its own) or a macro (any of the header's names rewritten, reserved
-    # ones pasted together). The includes come first, so every header reads as it was written.
-    before_include = None
     for index, tok in enumerate(toks):
         following = toks[index + 1] if index + 1 < len(toks) else None
         after = toks[index + 2] if index + 2 < len(toks) else None
         if tok.kind == "punct" and tok.text == "#" and tok.first:
-            directive_line = tok.line
-        elif tok.line != directive_line and before_include is None:
-            before_include = "code"
-        if tok.kind == "punct" and tok.text == "#" and tok.first:
             name = following.text if following and following.line == tok.line else ""
-            if raw and name == "include" and before_include:
-                refusals.append(
-                    Refusal(
-                        tok.line,
-                        "#include",
-                        f"an #include after {before_include}: put every #include at the top of "
-                        "the file, before any code and any #define",
-                    )
-                )
-            if raw and name in ("define", "undef") and before_include is None:
-                before_include = f"#{name}"
             if not raw:
                 refusals.append(Refusal(tok.line, f"#{name}", f"`#{name}`: a kata needs no pragma"))
             elif name not in ("include", "define", "undef"):
@@ -514,6 +494,36 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
                         "argument but a message for deprecated and nodiscard",
                     )
                 )
+    return refusals
+
+
+def _include_order_refusals(toks):
+    """An #include after code or a macro, in the source as written. What comes before an
+    #include changes the header's text: code (a declaration the header then calls instead of
+    its own) or a macro (any of the header's names rewritten, reserved ones pasted together).
+    With the includes first, every header reads as it was written."""
+    refusals = []
+    directive_line = None  # the line of the directive being read
+    before_include = None  # "code", "#define" or "#undef": the first thing that came
+    for index, tok in enumerate(toks):
+        if not (tok.kind == "punct" and tok.text == "#" and tok.first):
+            if tok.line != directive_line and before_include is None:
+                before_include = "code"
+            continue
+        directive_line = tok.line
+        following = toks[index + 1] if index + 1 < len(toks) else None
+        name = following.text if following and following.line == tok.line else ""
+        if name == "include" and before_include:
+            refusals.append(
+                Refusal(
+                    tok.line,
+                    "#include",
+                    f"an #include after {before_include}: put every #include at the top of "
+                    "the file, before any code and any #define",
+                )
+            )
+        elif name in ("define", "undef") and before_include is None:
+            before_include = f"#{name}"
     return refusals
 
 
