@@ -89,10 +89,10 @@ class ProcessPool {
   //   "worker process <pid> exited (status <n>) while running task '<task>'" when it exited.
   //   By then the dead worker has been waited for: it is no zombie.
   // If the operating system refuses a pipe or a process, the future holds that
-  // std::system_error. Each submitted task runs exactly once, in one worker, while no more
-  // than max_workers run at once.
-  // Throws std::invalid_argument if `task` is not registered, and std::runtime_error after
-  // shutdown().
+  // std::system_error, and the descriptors opened for the worker that could not start are
+  // closed; the next task that needs a worker tries again. Each submitted task runs exactly once,
+  // in one worker, while no more than max_workers run at once. Throws std::invalid_argument if
+  // `task` is not registered, and std::runtime_error after shutdown().
   std::future<std::string> submit(std::string_view task, std::string argument);
 
   // Python: list(executor.map(fn, arguments)).

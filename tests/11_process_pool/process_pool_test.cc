@@ -2,6 +2,7 @@
 
 #include "katas/11_process_pool/process_pool.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -20,6 +21,7 @@
 #include <iterator>
 #include <map>
 #include <new>
+#include <optional>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -30,6 +32,7 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/11_process_pool/quiet_fork/quiet_fork.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/hammer.h"
@@ -197,6 +200,19 @@ std::string Error(std::future<std::string>&& future) {
   EXPECT_FALSE(outcome.ok) << "the task should have failed, but returned \"" << outcome.text
                            << "\"";
   return outcome.ok ? "" : outcome.text;
+}
+
+// The file descriptors this process has open now.
+std::set<int> OpenDescriptors() {
+  std::set<int> open;
+  DIR* listing = ::opendir("/proc/self/fd");
+  if (listing == nullptr) return open;
+  while (const dirent* entry = ::readdir(listing)) {
+    const int fd = std::atoi(entry->d_name);
+    if (entry->d_name[0] != '.' && fd != ::dirfd(listing)) open.insert(fd);
+  }
+  ::closedir(listing);
+  return open;
 }
 
 // Every child process of the test that is still there, running or zombie, reaped now so
@@ -511,6 +527,66 @@ TEST(ProcessPool, APipeTheSystemRefusesFailsTheFutureWithItsSystemError) {
   }
   EXPECT_EQ(Value(pool.submit("echo", "again")), "again")
       << "once descriptors are free again, the pool must make a worker for the next task";
+}
+
+// Pins "If the operating system refuses a pipe or a process, the future holds that
+// std::system_error, and the descriptors opened for the worker that could not start are
+// closed; the next task that needs a worker tries again": while every fork() fails with EAGAIN
+// (as when the user may start no more processes), a pool whose worker is first needed cannot
+// start it; once fork() works again, the pool must start a worker for the next task. When the
+// pool is gone, no descriptor it opened is left.
+TEST(ProcessPool, AProcessTheSystemRefusesFailsTheFutureWithItsSystemError) {
+  const std::set<int> open_before = OpenDescriptors();
+  std::optional<ProcessPool> pool(std::in_place, 1, Tasks());
+  std::shared_future<std::string> shared;
+  bool ready = false;
+  int refused = 0;
+  {
+    const testing::RefusedForks no_process;
+    try {
+      std::future<std::string> future = pool->submit("echo", "no process");
+      // Read through a shared_future that outlives the reading (see Wait()).
+      if (future.valid()) shared = future.share();
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "submit() threw \"" << error.what()
+                    << "\" while fork() failed: submit() only queues the task, and the error "
+                       "of a worker that cannot be started belongs in the task's future";
+    }
+    ready = shared.valid() && shared.wait_for(Units(50)) == std::future_status::ready;
+    refused = no_process.Refused();
+  }
+  ASSERT_TRUE(ready) << "the task's future was not ready although fork() failed " << refused
+                     << " times: when fork() returns -1, fail the job's future with the error "
+                        "instead of waiting for a worker that does not exist (or trying again "
+                        "for ever)";
+  try {
+    // A pool that forked its worker before fork() was refused runs the task.
+    const std::string value = shared.get();
+    EXPECT_EQ(refused, 0) << "fork() failed " << refused << " times, yet the task returned \""
+                          << value << "\": a task runs only in a worker process, never in this one";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code().value(), EAGAIN)
+        << "the std::system_error must carry the errno of the call that failed (EAGAIN: no "
+           "process available), not another: "
+        << error.what();
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "the future holds an exception that is no std::system_error: \""
+                  << error.what()
+                  << "\". fork() returns -1 when it fails: check for it, and throw "
+                     "std::system_error(errno, std::generic_category(), \"fork\") before "
+                     "treating the result as a worker's pid";
+  }
+  EXPECT_EQ(Value(pool->submit("echo", "again")), "again")
+      << "once fork() works again, the pool must start a worker for the next task: does the "
+         "worker that failed to start still count as one of the max_workers?";
+  pool.reset();
+  std::string left_open;
+  for (const int fd : OpenDescriptors()) {
+    if (!open_before.contains(fd)) left_open += " " + std::to_string(fd);
+  }
+  EXPECT_EQ(left_open, "") << "descriptors still open after the pool was destroyed: when fork() "
+                              "fails, close both ends of the socket (or pipes) made for the "
+                              "worker that never started, before throwing";
 }
 
 // Pins "shutdown() ends the worker processes and waits for each of them" with two pools alive

@@ -1,6 +1,12 @@
 #include "tests/11_process_pool/quiet_fork/quiet_fork.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <mutex>
+
+#include "tests/support/interleave/interleave.h"
 
 namespace threadkata::testing {
 namespace {
@@ -10,6 +16,16 @@ namespace {
 std::mutex fork_mutex;
 QuietForkReport last_report;
 
+// Whether a RefusedForks is alive, and the forks it refused.
+constinit std::atomic<bool> refusing{false};
+constinit std::atomic<int> refused{0};
+
+// The fork() of the C library, or of the sanitizer runtime.
+pid_t RealFork() {
+  static const auto real = NextDefinition<pid_t (*)()>("fork");
+  return real();
+}
+
 }  // namespace
 
 QuietForkReport LastQuietFork() {
@@ -17,20 +33,25 @@ QuietForkReport LastQuietFork() {
   return last_report;
 }
 
+RefusedForks::RefusedForks() {
+  refused.store(0);
+  refusing.store(true);
+}
+
+RefusedForks::~RefusedForks() { refusing.store(false); }
+
+int RefusedForks::Refused() const { return refused.load(); }
+
 }  // namespace threadkata::testing
 
 #if defined(__SANITIZE_THREAD__)
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
@@ -154,22 +175,42 @@ void LetOtherThreadsGoOn() {
 }  // namespace
 }  // namespace threadkata::testing
 
-extern "C" __attribute__((weak)) pid_t fork() noexcept {
-  using namespace threadkata::testing;
-  static const auto real = reinterpret_cast<pid_t (*)()>(::dlsym(RTLD_NEXT, "fork"));
-  if (real == nullptr) {
-    std::fprintf(stderr, "threadkata: quiet_fork: dlsym(RTLD_NEXT, fork) failed\n");
-    std::abort();
-  }
+namespace threadkata::testing {
+namespace {
+
+pid_t Fork() {
   static std::once_flag installed;
   std::call_once(installed, InstallHandler);
   std::lock_guard lock(fork_mutex);
   stopping.store(true);
   const QuietForkReport report = StopOtherThreads();
-  const pid_t pid = real();
+  const pid_t pid = RealFork();
   if (pid != 0) last_report = report;
   LetOtherThreadsGoOn();
   return pid;
 }
 
+}  // namespace
+}  // namespace threadkata::testing
+
+#else
+
+namespace threadkata::testing {
+namespace {
+
+pid_t Fork() { return RealFork(); }
+
+}  // namespace
+}  // namespace threadkata::testing
+
 #endif  // __SANITIZE_THREAD__
+
+extern "C" __attribute__((weak)) pid_t fork() noexcept {
+  using namespace threadkata::testing;
+  if (refusing.load()) {
+    refused.fetch_add(1);
+    errno = EAGAIN;
+    return -1;
+  }
+  return Fork();
+}

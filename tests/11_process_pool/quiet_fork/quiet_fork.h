@@ -1,7 +1,8 @@
 #ifndef THREADKATA_TESTS_11_PROCESS_POOL_QUIET_FORK_QUIET_FORK_H_
 #define THREADKATA_TESTS_11_PROCESS_POOL_QUIET_FORK_QUIET_FORK_H_
 
-// fork() from a multithreaded program, under ThreadSanitizer, without a hung child.
+// fork() from a multithreaded program, under ThreadSanitizer, without a hung child; and a
+// fork() that the test can make fail.
 //
 // A forked child keeps only the thread that called fork(). Any lock another thread held at
 // that instant stays locked in the child for ever. glibc takes care of its own locks, and so
@@ -22,7 +23,8 @@
 // - it forks once no other thread is running, or after kSettleLimit if one keeps running
 //   where no signal reaches it (a loop that calls nothing, not even an atomic operation; a
 //   thread that blocks signals): the fork then happens as it would have without this file.
-// Without ThreadSanitizer, fork() is the C library's, untouched.
+// Without ThreadSanitizer, fork() is the C library's, untouched, except while a RefusedForks
+// is alive.
 //
 // The signal interrupts the other threads' blocking calls. Those that restart (read, write,
 // waitpid, lock and condition waits, sleeps: libstdc++ sleeps again for the rest) go on as
@@ -46,6 +48,22 @@ struct QuietForkReport {
 
 // Thread-safe.
 QuietForkReport LastQuietFork();
+
+// While alive, every fork() of this process, from any thread, fails with EAGAIN, as when the
+// system refuses a process (RLIMIT_NPROC could make that certain only for a user other than
+// root). The scope itself is not thread-safe: make and destroy it on the test's thread.
+class RefusedForks {
+ public:
+  RefusedForks();
+  // fork() works again.
+  ~RefusedForks();
+
+  RefusedForks(const RefusedForks&) = delete;
+  RefusedForks& operator=(const RefusedForks&) = delete;
+
+  // fork() calls refused since construction.
+  int Refused() const;
+};
 
 }  // namespace threadkata::testing
 

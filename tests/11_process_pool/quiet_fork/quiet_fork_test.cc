@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -83,6 +84,24 @@ class BusyThreads {
   std::condition_variable wake_;
   std::vector<std::thread> busy_;
 };
+
+TEST(QuietFork, RefusesEveryForkWhileARefusedForksIsAlive) {
+  {
+    const RefusedForks refusing;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+      errno = 0;
+      const pid_t child = ::fork();
+      if (child == 0) ::_exit(0);
+      EXPECT_EQ(child, -1) << "attempt " << attempt << ": fork() was not refused";
+      EXPECT_EQ(errno, EAGAIN) << "attempt " << attempt;
+      EXPECT_EQ(refusing.Refused(), attempt);
+    }
+  }
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0) << "fork() still fails after the RefusedForks ended";
+  EXPECT_TRUE(EndsWithin(child, Units(100)));
+}
 
 #if defined(__SANITIZE_THREAD__)
 
