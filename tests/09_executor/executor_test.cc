@@ -14,6 +14,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,7 @@ using testing::FinishesWithin;
 using testing::Hammer;
 using testing::IdleMeter;
 using testing::LingerAtThreadExit;
+using testing::SlowSynchronisation;
 using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::TookAtLeast;
@@ -412,6 +414,34 @@ TEST(Shutdown, WaitsForEveryQueuedTask) {
          "tasks until the queue is empty, and shutdown() must join them";
   EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(3)))
       << "six 1-unit tasks on two workers need 3 units: did shutdown() drop queued tasks?";
+}
+
+// Pins "blocks until every task already submitted has run, then joins the workers" for a
+// shutdown() that comes while an idle worker is between its check for work and its wait. The
+// worker sleeps 1 unit before each mutex lock and before each condition-variable wait
+// (tests/support/interleave), and shutdown() comes during the first or the second such sleep: a
+// flag set, or a notify sent, without holding the mutex the worker holds while it checks and
+// then waits reaches no waiter, in every run, and the worker sleeps for ever.
+TEST(Shutdown, ReachesAWorkerAboutToWait) {
+  for (int step = 1; step <= 2; ++step) {
+    std::optional<Executor> executor;
+    {
+      const SlowSynchronisation slow(Units(1), 1);
+      executor.emplace(1);
+      // A worker that reached its wait takes no more steps: shut down then, after 5 units.
+      const Stopwatch waiting;
+      while (slow.Steps() < step && waiting.Elapsed() < Units(5)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      FinishesWithin(Units(20), "Executor::shutdown() while the worker is about to wait",
+                     "shutdown() came while the idle worker had checked for work and was about "
+                     "to wait: the wake-up was lost. Set the shutdown flag while holding the "
+                     "mutex the workers check it under (a std::atomic flag set without that "
+                     "mutex is not enough: its store and notify can fall between a worker's "
+                     "check and its wait), then notify_all()",
+                     [&] { executor->shutdown(); });
+    }
+  }
 }
 
 TEST(Shutdown, CanBeCalledTwice) {
