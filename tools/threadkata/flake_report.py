@@ -151,7 +151,8 @@ def report(args, results, mutants, work, started, loads):
         )
     if not mutants:
         lines.append("| | (none in these lessons) | | | |")
-    kept = any(os.scandir(work))
+    with os.scandir(work) as entries:
+        kept = any(entries)
     lines += [
         "",
         (
