@@ -27,7 +27,8 @@ namespace threadkata {
 // a task of this executor.
 class Executor {
  public:
-  // Starts `max_workers` worker threads, which wait for tasks.
+  // Starts `max_workers` worker threads, which wait for tasks. A worker with nothing to do
+  // sleeps until a task is queued or shutdown() begins: it neither spins nor polls.
   // Throws std::invalid_argument if `max_workers` is 0. If a worker cannot be started, joins
   // the workers already started and lets std::thread's std::system_error through.
   explicit Executor(std::size_t max_workers);

@@ -24,6 +24,7 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
@@ -46,6 +47,7 @@ using testing::FinishesWithin;
 using testing::Hammer;
 using testing::IdleMeter;
 using testing::LingerAtThreadExit;
+using testing::NeverWaitedWithATimeout;
 using testing::SlowSynchronisation;
 using testing::Stopwatch;
 using testing::ThreadCensus;
@@ -592,11 +594,13 @@ TEST(Shutdown, LeavesNoWorkerThreadRunning) {
   }
 }
 
-// Pins "a worker with nothing to do waits": an idle worker sleeps on the condition variable. A
-// worker that spins (yield) burns a core or is rescheduled at every yield; one that polls (a
-// short sleep_for or wait_for in a loop) wakes up hundreds of times a second. One worker, alone
-// with its mutex: several spinning workers contend for the mutex they share, sleep on it and
-// wake up often, and would look like polling in some runs and like spinning in others.
+// Pins "a worker with nothing to do sleeps until a task is queued or shutdown() begins: it
+// neither spins nor polls". A worker that spins (yield) burns a core or is rescheduled at every
+// yield. One that polls (a sleep_for, or a wait_for with a timeout, in a loop) spends its idle
+// time in a call that ends by itself, whatever its period, and a short period also wakes it
+// hundreds of times a second. One worker, alone with its mutex: several spinning workers
+// contend for the mutex they share, sleep on it and wake up often, and would look like polling
+// in some runs and like spinning in others.
 TEST(Executor, AnIdleWorkerSleeps) {
   const ThreadCensus census;
   Executor executor(1);
@@ -605,7 +609,9 @@ TEST(Executor, AnIdleWorkerSleeps) {
       executor, [](int x) { return x; }, std::vector<int>{1, 2});
   std::this_thread::sleep_for(Units(0.5));
   const IdleMeter meter(worker);
-  std::this_thread::sleep_for(Units(3));
+  EXPECT_TRUE(NeverWaitedWithATimeout(worker, "an idle executor worker", Units(3)))
+      << "Wait on the condition variable without a timeout (wait(lock, predicate), not "
+         "wait_for); enqueue() and shutdown() notify the worker, so it never needs to look";
   EXPECT_TRUE(meter.StayedAsleep("an idle executor worker"))
       << "Wait on the condition variable without a timeout; enqueue() and shutdown() wake the "
          "worker";

@@ -33,6 +33,7 @@
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
 #include "tests/11_process_pool/quiet_fork/quiet_fork.h"
+#include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/hammer.h"
@@ -48,6 +49,7 @@ using testing::Duration;
 using testing::FinishesWithin;
 using testing::Hammer;
 using testing::IdleMeter;
+using testing::NeverWaitedWithATimeout;
 using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::Units;
@@ -860,9 +862,11 @@ TEST(ProcessPool, ShutdownLeavesNoThreadRunning) {
          "thread the pool started, do not detach them";
 }
 
-// Pins "while no task is pending, the threads the pool keeps in this process sleep": a thread
-// that polls the queue (a short sleep_for or wait_for in a loop) wakes up hundreds of times a
-// second, one that spins (yield) is runnable all the time.
+// Pins "while no task is pending, the threads the pool keeps in this process sleep until there
+// is work: they neither spin nor poll". A thread that polls the queue (a sleep_for, or a wait_for
+// with a timeout, in a loop) spends its idle time in a call that ends by itself, whatever its
+// period, and a short period also wakes it hundreds of times a second; one that spins (yield)
+// is runnable all the time.
 TEST(ProcessPool, IdleThreadsSleep) {
   const ThreadCensus census;
   ProcessPool pool(3, Tasks());
@@ -870,7 +874,9 @@ TEST(ProcessPool, IdleThreadsSleep) {
   const std::set<pid_t> threads = census.NewThreads();
   std::this_thread::sleep_for(Units(0.5));
   const IdleMeter meter(threads);
-  std::this_thread::sleep_for(Units(3));
+  EXPECT_TRUE(NeverWaitedWithATimeout(threads, "an idle thread of the pool", Units(3)))
+      << "Wait on the condition variable without a timeout (wait(lock, predicate), not "
+         "wait_for); submit() and shutdown() notify it, so it never needs to look";
   EXPECT_TRUE(meter.StayedAsleep("an idle thread of the pool"))
       << "Wait on the condition variable without a timeout; submit() and shutdown() notify it";
 }
