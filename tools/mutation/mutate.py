@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -46,6 +47,9 @@ TIME_UNIT_MS = None  # --time-unit-ms
 # How a mutant is judged (the engine's limits and timeouts, the retry rule of judge()): part of
 # every verdict's key, so a change to it judges every mutant again instead of mixing verdicts.
 JUDGE_VERSION = b"engine, learner limits"
+SUPPORT = ROOT / "tests" / "support"
+# A label of a package below tests/support, as BUILD files and kata.bzl write it.
+SUPPORT_LABEL = re.compile(r'"//tests/support/([A-Za-z0-9_]+)[":/]')
 
 
 class Lesson:
@@ -65,14 +69,36 @@ class Lesson:
         support code and the build settings."""
         files = [ROOT / self.solution, ROOT / ".bazelrc", ROOT / "tools" / "kata.bzl"]
         files += sorted((ROOT / "katas" / self.folder).glob("*.h"))
-        for folder in (ROOT / "tests" / self.folder, ROOT / "tests" / "support"):
+        used = self.support_packages()
+        for folder in (ROOT / "tests" / self.folder, SUPPORT):
             files += sorted(
-                p for p in folder.rglob("*") if p.is_file() and "mutants" not in p.parts
+                p
+                for p in folder.rglob("*")
+                if p.is_file()
+                and "mutants" not in p.parts
+                and (
+                    not p.is_relative_to(SUPPORT)
+                    or p.parent == SUPPORT
+                    or p.relative_to(SUPPORT).parts[0] in used
+                )
             )
         digest = hashlib.sha256(JUDGE_VERSION)
         for path in files:
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
         return digest.hexdigest()[:16]
+
+    def support_packages(self) -> set:
+        """The packages below tests/support that the lesson's tests build on: those named by a
+        BUILD file of the lesson or by tools/kata.bzl, and those these name in turn."""
+        sources = [ROOT / "tools" / "kata.bzl"] + list(
+            (ROOT / "tests" / self.folder).rglob("BUILD.bazel")
+        )
+        used, todo = set(), sources
+        while todo:
+            named = {m for path in todo for m in SUPPORT_LABEL.findall(path.read_text())}
+            todo = [SUPPORT / name / "BUILD.bazel" for name in named - used]
+            used |= named
+        return used
 
     def mutants(self) -> list:
         return generate.generate(str(ROOT / self.solution), str(ROOT))
