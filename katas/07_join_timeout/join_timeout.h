@@ -27,9 +27,9 @@ class TimedThread {
   // Starts `work` on a new thread and returns at once. `work` must not throw.
   explicit TimedThread(std::function<void()> work);
 
-  // Blocks until `work` has returned, like join(). It never ends the program: a std::thread
-  // that is destroyed while it can still be joined calls std::terminate. Waiting instead is
-  // what Python does at exit, where the interpreter waits for every non-daemon thread.
+  // Blocks, with no time limit, until `work` has returned, like join(). It never ends the program:
+  // a std::thread that is destroyed while it can still be joined calls std::terminate. Waiting
+  // instead is what Python does at exit, where the interpreter waits for every non-daemon thread.
   ~TimedThread();
 
   TimedThread(const TimedThread&) = delete;
@@ -43,8 +43,8 @@ class TimedThread {
   bool join_for(Seconds timeout);
 
   // Python: t.join().
-  // Blocks until `work` has returned; everything the work did is then visible to the caller.
-  // Returns at once if it already had, however often it is called.
+  // Blocks, with no time limit, until `work` has returned; everything the work did is then visible
+  // to the caller. Returns at once if it already had, however often it is called.
   void join();
 
   // Python: t.is_alive().

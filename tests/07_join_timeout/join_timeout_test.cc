@@ -16,6 +16,7 @@
 
 #include "gtest/gtest.h"
 #include "rapidcheck/gtest.h"
+#include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/deadline.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/thread_census.h"
@@ -47,6 +48,37 @@ void ExpectSleepsWhileWaiting(const char* what, testing::Duration waits,
       << "waiting must sleep, not loop around yield() or a short sleep: join_for sleeps in "
          "wait_for(lock, timeout, predicate) until the thread notifies the condition variable, "
          "join() in std::thread::join()";
+}
+
+// Runs `wait`, a call that should block its thread with no time limit until the work has
+// returned, while another thread reads from the kernel which call this one is blocked in for
+// `window`: a wait with a timeout (join_for with a long timeout, a wait_for loop) gives up or
+// wakes up by itself, which "blocks until `work` has returned, like join()" never does.
+void ExpectWaitsWithoutATimeout(const char* what, testing::Duration window,
+                                const std::function<void()>& wait) {
+  const auto untimed = FinishesWithin(window + Units(30), what, kBlockedHint, [&] {
+    const pid_t waiter = testing::CurrentThreadId();
+    std::future<::testing::AssertionResult> watched = std::async(std::launch::async, [&] {
+      return testing::NeverWaitedWithATimeout({waiter}, what, window);
+    });
+    wait();
+    return watched.get();
+  });
+  EXPECT_TRUE(untimed) << what
+                       << " must wait with no time limit until the work has returned, as "
+                          "std::thread::join() does: a join_for with a long timeout, or a loop "
+                          "of them, gives up or wakes up by itself. Wait on the condition "
+                          "variable without a timeout, or join the std::thread";
+}
+
+// Waits, without joining, until running() says the work has returned (it must within 30 units).
+void WaitUntilTheWorkHasReturned(const TimedThread& thread) {
+  const Stopwatch stopwatch;
+  while (thread.running() && stopwatch.Elapsed() < Units(30)) {
+    std::this_thread::sleep_for(Units(0.05));
+  }
+  ASSERT_FALSE(thread.running()) << "work that returns at once still runs after 30 units, as "
+                                    "running() says: set the flag when the work returns";
 }
 
 // Calls join_for(`timeout`), a timeout of zero or less, on work that waits for the test, and
@@ -231,6 +263,19 @@ TEST(Join, SleepsWhileItWaits) {
   ExpectSleepsWhileWaiting("join() on 5 units of work", Units(5), [&] { thread.join(); });
 }
 
+// Promise: join() "Blocks, with no time limit, until `work` has returned".
+TEST(Join, WaitsWithoutATimeout) {
+  TimedThread thread([] { std::this_thread::sleep_for(Units(3)); });
+  ExpectWaitsWithoutATimeout("join() on 3 units of work", Units(2), [&] { thread.join(); });
+}
+
+// Promise: the destructor "Blocks, with no time limit, until `work` has returned".
+TEST(Destructor, WaitsWithoutATimeout) {
+  auto thread = std::make_unique<TimedThread>([] { std::this_thread::sleep_for(Units(3)); });
+  ExpectWaitsWithoutATimeout("the destructor, on 3 units of work", Units(2),
+                             [&] { thread.reset(); });
+}
+
 // Promise: the constructor "Starts `work` on a new thread and returns at once".
 TEST(Constructor, StartsTheWorkOnANewThreadAndReturnsAtOnce) {
   std::promise<std::thread::id> ran_on;
@@ -265,6 +310,36 @@ TEST(Running, MayBeCalledFromManyThreadsWhileTheWorkEnds) {
   }
   askers.clear();
   EXPECT_FALSE(thread.running()) << "the work has returned, so running() must be false";
+}
+
+// Promise: running() is "false from then on [once `work` has returned]" for every caller, and
+// "may be called from any thread": many threads asking at once all hear false. A running()
+// that only tries the mutex (try_lock) and guesses "still running" when another thread holds
+// it answers true to some of them.
+TEST(Running, IsFalseForEveryCallerOnceTheWorkHasReturned) {
+  constexpr int kAskers = 4;
+  TimedThread thread([] {});
+  WaitUntilTheWorkHasReturned(thread);
+  std::latch asking(kAskers);
+  std::atomic<long> asked{0};
+  std::atomic<long> said_running{0};
+  {
+    std::vector<std::jthread> askers;
+    for (int i = 0; i < kAskers; ++i) {
+      askers.emplace_back([&] {
+        asking.arrive_and_wait();
+        const Stopwatch stopwatch;
+        while (stopwatch.Elapsed() < Units(0.5)) {
+          if (thread.running()) ++said_running;
+          ++asked;
+        }
+      });
+    }
+  }
+  EXPECT_EQ(said_running, 0)
+      << "running() said true " << said_running << " times in " << asked << " calls from "
+      << kAskers << " threads at once, after the work had returned: lock the mutex and read "
+      << "the flag (std::lock_guard), do not try_lock() and guess when another thread holds it";
 }
 
 TEST(Running, IsTrueWhileTheWorkRunsAndFalseOnceItEnds) {
@@ -310,6 +385,21 @@ TEST(Destructor, WaitsForTheWorkAfterJoinForGaveUp) {
   EXPECT_TRUE(*ended) << "the destructor returned before the work ended: after join_for gave "
                          "up, the std::thread must still be joinable, and the destructor must "
                          "join it (did join_for detach the thread when it gave up?)";
+}
+
+// Promise: the destructor "Blocks until `work` has returned, like join()": it joins also when
+// the work has already ended. A detached thread still unlocks the mutex and notifies after it
+// sets the flag, so it would use the object after the destructor returned.
+TEST(Destructor, JoinsWhenTheWorkHasAlreadyEnded) {
+  const testing::ThreadCensus census;
+  {
+    TimedThread thread([] {});
+    WaitUntilTheWorkHasReturned(thread);
+  }
+  EXPECT_TRUE(census.NoThreadLeftRunning("~TimedThread"))
+      << "the destructor must join the std::thread, also once the work has ended: detaching it "
+         "leaves a thread that still unlocks the mutex and notifies the condition variable of "
+         "an object that is gone";
 }
 
 TEST(DestructorDeathTest, WaitsAndNeverEndsTheProgram) {

@@ -103,9 +103,8 @@ std::optional<BlockingCall> BlockingCallOf(pid_t tid) {
       if (call && call->has_timeout) {
         return ::testing::AssertionFailure()
                << who << " (thread " << tid << ") was " << Describe(*call)
-               << ", while it had nothing to do: it polls, waking up every so often to look for "
-                  "work "
-                  "however long its period, instead of sleeping until another thread wakes it. ";
+               << ": a call with a timeout gives up, or wakes up to look again (it polls), however "
+                  "long the timeout, instead of sleeping until another thread wakes it. ";
       }
     }
     ++samples;
