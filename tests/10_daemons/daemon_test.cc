@@ -359,6 +359,36 @@ TEST(PeriodicDaemon, WaitsAWholeIntervalAfterEachTickReturns) {
   }
 }
 
+// Pins "then again `interval` after each call returned" for an interval below a millisecond: an
+// interval cast to whole milliseconds (or seconds) on its way to the wait becomes 0, and the
+// daemon ticks as fast as it can. A wait never ends early on the steady clock, so the right
+// daemon always leaves 0.9 ms between a tick's end and the next tick's start.
+TEST(PeriodicDaemon, WaitsAFractionOfAMillisecondToo) {
+  constexpr auto kInterval = std::chrono::microseconds(900);
+  constexpr int kTicks = 10;
+  std::mutex mutex;
+  std::vector<std::pair<Clock::time_point, Clock::time_point>> ran;  // start, end
+  TickCounter ticks;
+  PeriodicDaemon daemon(kInterval, [&] {
+    const Clock::time_point start = Clock::now();
+    {
+      std::lock_guard lock(mutex);
+      ran.emplace_back(start, Clock::now());
+    }
+    ticks.Tick();
+  });
+  ASSERT_TRUE(ticks.WaitFor(kTicks, Units(30)))
+      << "fewer than " << kTicks << " ticks in 30 units with a 0.9 ms interval";
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
+  std::lock_guard lock(mutex);
+  for (std::size_t k = 1; k < ran.size(); ++k) {
+    ASSERT_TRUE(TookAtLeast(ran[k].first - ran[k - 1].second, kInterval))
+        << "tick " << k + 1 << " started less than the 0.9 ms interval after tick " << k
+        << " returned: an interval cast to whole milliseconds (duration_cast<milliseconds>, or "
+           "seconds) loses its fraction, here all of it. Hand `interval` to the wait as it is";
+  }
+}
+
 // Pins "A wait between ticks": between its ticks the daemon's thread sleeps. A loop of short
 // sleeps that checks the stop token also stops at once, but it wakes hundreds of times a
 // second for nothing.
