@@ -522,6 +522,29 @@ std::string Describe(const ChildRun& run) {
 // process exits, ending whatever threads are left.
 void PrintLine(const char* line) { std::printf("%s%s\n", kProgramMark.data(), line); }
 
+// Pins "Runs work() on a new thread" when that thread begins late: `work` is a parameter, gone
+// once start_non_daemon has returned, so the thread must run its own copy of it (moved into the
+// std::jthread), not a reference to the parameter. Under ThreadSanitizer, a call through the
+// destroyed std::function is a use after free.
+TEST(StartNonDaemon, TheThreadRunsItsOwnWorkAlsoWhenItBeginsLate) {
+  const std::string payload(200, 'w');
+  std::string seen;
+  std::jthread worker;
+  {
+    testing::HeldThreadStarts held(Units(30));
+    worker = start_non_daemon([payload, &seen] { seen = payload; });
+    // The std::function argument is destroyed by now, and the thread has not begun.
+    const std::string reuse(200, 'x');
+    held.Release();
+    worker.join();
+    EXPECT_EQ(reuse.size(), 200u);
+  }
+  EXPECT_EQ(seen, payload)
+      << "the worker did not run the work it was given: capture `work` by value or move it into "
+         "the std::jthread (std::jthread(std::move(work))), never by reference: the parameter is "
+         "destroyed when start_non_daemon returns, which may be before the thread begins";
+}
+
 TEST(ChildProgram, DISABLED_WithADaemon) {
   PeriodicDaemon daemon(Units(40), [] { PrintLine(kTickLine); });
   std::this_thread::sleep_for(Units(1));
