@@ -58,7 +58,8 @@ class TaskRegistry {
 // it forks is written once: a worker's copy of the buffers never reaches the file.
 //
 // A task that crashes its worker (std::abort, a segfault, being killed) fails only its own
-// future; the pool waits for the dead process (no zombie) and forks a replacement. This is
+// future; the pool waits for the dead process (no zombie), closes its end of the dead worker's
+// pipe and forks a replacement. This is
 // where it differs from Python, whose pool becomes unusable ("BrokenProcessPool"). A worker
 // that dies while it waits for work fails at most the next task sent to it.
 //

@@ -124,6 +124,13 @@ std::string FlushStdout(const std::string&) {
   return "";
 }
 
+// Writes out every stdio stream the worker holds (fflush(nullptr)): its copies of the parent's
+// buffers, if the parent did not flush them all before the fork.
+std::string FlushAll(const std::string&) {
+  std::fflush(nullptr);
+  return "";
+}
+
 std::string Abort(const std::string&) { std::abort(); }
 
 std::string Kill(const std::string&) {
@@ -151,6 +158,7 @@ TaskRegistry Tasks() {
       .add("sleep_then_throw", SleepThenThrow)
       .add("throw_int", ThrowInt)
       .add("flush_stdout", FlushStdout)
+      .add("flush_all", FlushAll)
       .add("terminate", Terminate)
       .add("abort", Abort)
       .add("kill", Kill)
@@ -406,6 +414,26 @@ TEST(ProcessPool, ReportsHowTheWorkerEndedAndWaitsForIt) {
         << "worker process " << pid << " still exists (a zombie) when its task's future "
         << "fails: waitpid() it before reporting the crash";
   }
+}
+
+// Pins "the pool waits for the dead process (no zombie), closes its end of the dead worker's
+// pipe and forks a replacement": crash after crash, the pool holds as many descriptors as with
+// its one worker. One left open per crash runs the process out of descriptors in the end.
+TEST(ProcessPool, ACrashLeavesNoDescriptorOpen) {
+  ProcessPool pool(1, Tasks());
+  ASSERT_EQ(Value(pool.submit("echo", "first")), "first");
+  const std::size_t with_one_worker = OpenDescriptors().size();
+  constexpr int kCrashes = 5;
+  for (int i = 0; i < kCrashes; ++i) {
+    Error(pool.submit("abort", ""));
+    ASSERT_EQ(Value(pool.submit("echo", "again")), "again");
+  }
+  const std::size_t after = OpenDescriptors().size();
+  EXPECT_EQ(after, with_one_worker)
+      << "after " << kCrashes << " crashes, each followed by a task in a new worker, this "
+      << "process has " << after << " descriptors open, " << with_one_worker
+      << " with its one worker before: close your end of the dead worker's socket when it "
+         "dies (and take it off the list of descriptors new workers close), then waitpid it";
 }
 
 TEST(ProcessPool, ReplacesACrashedWorker) {
@@ -727,6 +755,76 @@ TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
       << copies
       << " times: fork() copies the buffer into the worker, which writes it again when it "
          "flushes. Call std::fflush(nullptr) just before fork()";
+}
+
+// Pins "Output this process had written to stdio ... is written once" for every stdio stream,
+// not only stdout: a log file opened with fopen() holds a line in its buffer when the pool forks,
+// and the worker flushes every stream it has (fflush(nullptr)).
+TEST(ProcessPool, OutputBufferedInAnyStdioStreamBeforeAForkIsWrittenOnce) {
+  const std::string path = ::testing::TempDir() + "process_pool_log_" + std::to_string(::getpid());
+  const char kLine[] = "written to a log by the test before the pool forked";
+  std::FILE* log = std::fopen(path.c_str(), "w");
+  ASSERT_NE(log, nullptr) << "cannot open " << path;
+  std::fputs(kLine, log);
+  std::string outcome;
+  {
+    ProcessPool pool(1, Tasks());
+    auto flushed = pool.submit("flush_all", "");
+    const Outcome result = Wait(flushed);
+    outcome = result.ok ? "" : result.text;
+  }
+  std::fclose(log);
+  std::ifstream in(path);
+  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(path.c_str());
+  ASSERT_EQ(outcome, "") << "the task that flushes every stdio stream failed";
+  std::size_t copies = 0;
+  for (auto at = written.find(kLine); at != std::string::npos; at = written.find(kLine, at + 1)) {
+    ++copies;
+  }
+  EXPECT_EQ(copies, 1u)
+      << "a line the test wrote with fputs() to a file it had opened with fopen() (still in "
+         "stdio's buffer when the pool forked) was written "
+      << copies
+      << " times: fork() copies every stdio buffer into the worker, not only stdout's. Call "
+         "std::fflush(nullptr), which flushes them all, just before fork()";
+}
+
+// Pins "the future becomes ready with the task's result" whatever the result says: a result that
+// begins like an error mark is still a result. A reply that tells a result from an error by
+// what its text begins with ("ERROR: ...") turns such results into errors; say which it is
+// apart from the text (a byte of its own before the frame).
+TEST(ProcessPool, AResultThatLooksLikeAnErrorIsAResult) {
+  ProcessPool pool(1, Tasks());
+  const std::vector<std::string> results = {"ERROR: disk full",
+                                            "Error: x",
+                                            "error: x",
+                                            "ERROR",
+                                            "ERR x",
+                                            "E",
+                                            "E:x",
+                                            "e",
+                                            "!x",
+                                            "exception: x",
+                                            "FAIL x",
+                                            "0",
+                                            "1",
+                                            "-1",
+                                            "",
+                                            std::string("\0x", 2),
+                                            "\x01x",
+                                            "\x15x"};
+  for (const std::string& result : results) {
+    const Outcome outcome = [&] {
+      auto future = pool.submit("echo", result);
+      return Wait(future);
+    }();
+    EXPECT_TRUE(outcome.ok && outcome.text == result)
+        << "echo of \"" << result << "\" came back as "
+        << (outcome.ok ? "the result \"" : "an error: \"") << outcome.text
+        << "\": a reply must say whether it is a result or an error apart from its text (a byte "
+           "of its own), or a result that begins like your error mark becomes an error";
+  }
 }
 
 // Pins "Throws std::runtime_error after shutdown()" and "blocks until every task already
