@@ -104,6 +104,24 @@ TEST(PeriodicDaemon, TicksRightAway) {
   FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon.stop(); });
 }
 
+// Pins "no tick starts once stop() has been called" for a stop that comes before the daemon's
+// thread has begun: its first tick is no exception. The thread is held at its start (see
+// tests/support/interleave) until stop() has asked it to stop; a loop that ticks first and
+// checks the stop only after its wait (a do-while) ticks once all the same.
+TEST(PeriodicDaemon, AStopBeforeTheThreadBeginsMeansNoTick) {
+  TickCounter ticks;
+  testing::HeldThreadStarts held(Units(3));
+  PeriodicDaemon daemon(Units(10), [&ticks] { ticks.Tick(); });
+  // On this thread: a helper thread (FinishesWithin) would be held too. The test program's
+  // watchdog ends a hang.
+  daemon.stop();
+  EXPECT_EQ(held.GaveUp(), 1) << "the daemon's thread began before stop() was called";
+  EXPECT_EQ(ticks.Count(), 0)
+      << "stop() was called before the daemon's thread began, yet it ticked: check the stop "
+         "token before every tick, the first one too (a while loop, not a do-while that checks "
+         "only after the wait)";
+}
+
 TEST(PeriodicDaemon, TicksOncePerInterval) {
   TickCounter ticks;
   const Stopwatch stopwatch;
