@@ -402,8 +402,7 @@ def _crash_explanation(log, status, exited_early):
     if "terminate called without an active exception" in log:
         cause = explain.TERMINATE
     elif thrown:
-        what = thrown.group(1) + (f": {thrown.group(2).strip()}" if thrown.group(2) else "")
-        cause = explain.thrown(what)
+        cause = explain.thrown(thrown.group(1), (thrown.group(2) or "").strip())
     elif status == 139 or "SEGV" in log or "Segmentation fault" in log:
         cause = explain.SEGV
     elif status == 134:

@@ -92,9 +92,37 @@ AFTER_TESTS = (
 )
 
 
-def thrown(what):
+# What a std::system_error that ends a test program most likely means, by its what() text
+# (libstdc++ gives the errno's strerror).
+_SYSTEM_ERROR_CAUSES = {
+    "Invalid argument": (
+        "join() or detach() was called on a std::thread that is not joinable: one joined or "
+        "detached already (a second shutdown() or stop(), or a destructor after one, that joins "
+        "the same threads again?), moved from, or never started. Join each thread once: clear "
+        "the vector after joining, or check joinable()."
+    ),
+    "Resource deadlock avoided": (
+        "a thread called join() on itself (a stop(), shutdown() or destructor that ran on the "
+        "very thread it joins), or locked a std::mutex it already held."
+    ),
+    "Operation not permitted": (
+        "unlock() of a std::unique_lock that does not hold its mutex: unlocked twice, or never "
+        "locked."
+    ),
+    "Resource temporarily unavailable": (
+        "a new thread could not be started: too many threads at once (one thread per task?)."
+    ),
+}
+
+
+def thrown(type_name, what):
+    """The cause of a program ended by an exception of TYPE_NAME with WHAT (may be empty)."""
+    cause = _SYSTEM_ERROR_CAUSES.get(what) if type_name == "std::system_error" else None
+    if cause:
+        return f"a std::system_error ({what}) escaped: most likely {cause}"
+    shown = type_name + (f": {what}" if what else "")
     return (
-        f"an exception escaped: {what}. An exception leaving a thread's function (or a "
+        f"an exception escaped: {shown}. An exception leaving a thread's function (or a "
         "destructor) ends the whole program."
     )
 

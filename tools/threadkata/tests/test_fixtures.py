@@ -139,6 +139,12 @@ class Verdicts(unittest.TestCase):
     def test_a_joinable_thread_destroyed_is_explained(self):
         self.assertIn(explain.TERMINATE, judged("terminate").explanation)
 
+    def test_a_thread_joined_twice_is_explained(self):
+        verdict = judged("join_twice")
+        self.assertEqual(verdict.test, "Executor.ReportsItsMaxWorkers")
+        self.assertIn("not joinable", verdict.explanation)
+        self.assertIn("Join each thread once", verdict.explanation)
+
     def test_endless_output_is_stopped_and_says_so(self):
         verdict = judged("endless_output")
         self.assertEqual(verdict.kind, classify.TIMEOUT)
