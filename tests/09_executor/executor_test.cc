@@ -415,7 +415,9 @@ TEST(Shutdown, WaitsForEveryQueuedTask) {
       << "shutdown() returned before every submitted task had run: workers must keep taking "
          "tasks until the queue is empty, and shutdown() must join them";
   EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(3)))
-      << "six 1-unit tasks on two workers need 3 units: did shutdown() drop queued tasks?";
+      << "six 1-unit tasks on two workers need 3 units, and they ended sooner: more than two "
+         "ran at once. Only the workers run tasks; shutdown() waits for them and runs none "
+         "itself";
 }
 
 // Pins "blocks until every task already submitted has run, then joins the workers" for a

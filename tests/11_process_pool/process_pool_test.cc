@@ -176,6 +176,21 @@ constexpr char kHangHint[] =
     "Does the pool notice when a worker dies (its end of the pipe reads end of file) and fail "
     "that task's future, instead of waiting for a reply that will never come?";
 
+// For a shutdown() that hangs with no worker dead.
+constexpr char kShutdownHint[] =
+    "shutdown() waits for the queued tasks, then for each worker process to end. A worker "
+    "ends when its socket reads end of file, which happens only once no process holds a copy "
+    "of the pool's end: does each new worker close the pool's ends of every worker made "
+    "before it, and are the socket made and the fork done under one mutex, so that no worker "
+    "is forked between another's socketpair() and that end's entry in the list?";
+
+// For a task that throws: a worker that lets it escape hangs rather than dies.
+constexpr char kEscapedHint[] =
+    "Does the worker catch everything a task throws? An exception that leaves the worker's "
+    "loop does not end the child process: it unwinds into the code that forked it (a copy of "
+    "the pool, or of this test program) and goes on running there. Catch std::exception and "
+    "then (...) in the worker, reply with an error, and end the child only with _exit()";
+
 // Waits on this thread, with no helper thread (unlike FinishesWithin): a thread that ends while
 // the pool forks can leave a lock of ThreadSanitizer's runtime held in the child (GCC 12's
 // libtsan does not take its allocator's locks around fork), and the worker then hangs in its
@@ -185,12 +200,12 @@ constexpr char kHangHint[] =
 // lets go of the shared state before the caller's catch block reads the exception, and the
 // last reference to that exception is counted inside libstdc++, which ThreadSanitizer does not
 // see: if the pool's thread dropped it last, TSan would report a race that cannot happen.
-Outcome Wait(std::future<std::string>& future) {
+Outcome Wait(std::future<std::string>& future, const char* hang_hint = kHangHint) {
   if (!future.valid()) return {false, "submit() returned a future without a shared state"};
   const std::shared_future<std::string> shared = future.share();
   const Duration limit = Units(50);
   if (shared.wait_for(limit) != std::future_status::ready) {
-    testing::AbortHungTest(limit, "a task's future", kHangHint);
+    testing::AbortHungTest(limit, "a task's future", hang_hint);
   }
   try {
     return {true, shared.get()};
@@ -205,8 +220,8 @@ std::string Value(std::future<std::string>&& future) {
   return outcome.ok ? outcome.text : "";
 }
 
-std::string Error(std::future<std::string>&& future) {
-  const Outcome outcome = Wait(future);
+std::string Error(std::future<std::string>&& future, const char* hang_hint = kHangHint) {
+  const Outcome outcome = Wait(future, hang_hint);
   EXPECT_FALSE(outcome.ok) << "the task should have failed, but returned \"" << outcome.text
                            << "\"";
   return outcome.ok ? "" : outcome.text;
@@ -294,6 +309,9 @@ TEST(ProcessPool, MapReturnsResultsInArgumentOrder) {
   EXPECT_EQ(results, (std::vector<std::string>{"first", "second", "third", "fourth"}))
       << "map must return the results in the order of the arguments, not in the order the "
          "tasks finished";
+  // The four workers were forked at about the same time.
+  FinishesWithin(Units(50), "shutdown() after a map() on four workers", kShutdownHint,
+                 [&] { pool.shutdown(); });
 }
 
 // Pins "if a task failed, rethrows the error of the first failed one (in argument order)":
@@ -368,7 +386,7 @@ TEST(ProcessPool, RunsAtMostMaxWorkersAtOnceAndReachesIt) {
 
 TEST(ProcessPool, AnExceptionInATaskReachesGet) {
   ProcessPool pool(1, Tasks());
-  EXPECT_EQ(Error(pool.submit("throw", "x")), "cannot handle x")
+  EXPECT_EQ(Error(pool.submit("throw", "x"), kEscapedHint), "cannot handle x")
       << "catch the task's exception in the worker, send its what() back as an error, and "
          "throw it from the future as std::runtime_error";
   EXPECT_EQ(Value(pool.submit("echo", "after")), "after")
@@ -450,7 +468,8 @@ TEST(ProcessPool, ReplacesACrashedWorker) {
 // Pins "a worker that dies while it waits for work fails at most the next task sent to it":
 // sending to a worker whose process has ended fails (EPIPE); a send loop that goes on after a
 // failed send() never returns, and a pool that does not replace the dead worker fails every
-// later task.
+// later task. With "the pool waits for the dead process (no zombie)": a pool that forgets a
+// worker whose send failed leaves it a zombie.
 TEST(ProcessPool, AWorkerKilledWhileIdleFailsAtMostTheNextTask) {
   ProcessPool pool(1, Tasks());
   const pid_t worker = std::stoi(Value(pool.submit("pid", "")));
@@ -460,6 +479,10 @@ TEST(ProcessPool, AWorkerKilledWhileIdleFailsAtMostTheNextTask) {
   Wait(next);  // a value, or the death of the worker: either, but no hang
   EXPECT_EQ(Value(pool.submit("echo", "later")), "later")
       << "after its worker was killed while idle, the pool must fork a replacement";
+  pool.shutdown();
+  EXPECT_EQ(UnreapedChildren(), "")
+      << "the worker killed while idle was never waited for: when sending to a worker fails, "
+         "the pool must waitpid() it, as after a crash while it runs a task";
 }
 
 TEST(ProcessPool, KeepsMaxWorkersBusyAfterACrash) {
@@ -485,7 +508,7 @@ TEST(ProcessPool, ShutdownFinishesEveryQueuedTask) {
   ProcessPool pool(2, Tasks());
   std::vector<std::future<std::string>> results;
   for (int i = 0; i < 4; ++i) results.push_back(pool.submit("sleep", "1"));
-  FinishesWithin(Units(50), "shutdown()", kHangHint, [&] { pool.shutdown(); });
+  FinishesWithin(Units(50), "shutdown()", kShutdownHint, [&] { pool.shutdown(); });
   for (auto& result : results) {
     ASSERT_TRUE(result.valid());
     EXPECT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready)
@@ -670,7 +693,7 @@ TEST(ProcessPool, TakesTheTaskNameFromTheViewOnly) {
 TEST(ProcessPool, ATaskThrowingSomethingElseFailsItsFutureAndItsWorkerGoesOn) {
   ProcessPool pool(1, Tasks());
   const std::string before = Value(pool.submit("pid", ""));
-  const std::string error = Error(pool.submit("throw_int", ""));
+  const std::string error = Error(pool.submit("throw_int", ""), kEscapedHint);
   EXPECT_NE(error.find("throw_int"), std::string::npos)
       << "got \"" << error << "\": a task that throws something that is not a std::exception "
       << "(here an int) must fail its future with a message that names the task: catch (...) "
@@ -851,7 +874,7 @@ TEST(ProcessPool, SubmitRefusedWhileShutdownWaitsNeverRuns) {
       refused = i;
     }
   }
-  FinishesWithin(Units(50), "shutdown()", kHangHint, [&] { owner.join(); });
+  FinishesWithin(Units(50), "shutdown()", kShutdownHint, [&] { owner.join(); });
   std::map<std::string, int> runs;
   std::ifstream file(path);
   for (std::string line; std::getline(file, line);) ++runs[line];
@@ -873,17 +896,21 @@ TEST(ProcessPool, TwoThreadsShuttingDownAtOnceBothWait) {
   std::vector<std::future<std::string>> results;
   for (int i = 0; i < 4; ++i) results.push_back(pool.submit("sleep", "1"));
   std::atomic<int> returned_early{0};
-  FinishesWithin(Units(50), "two shutdown() calls at once", kHangHint, [&] {
-    Hammer(2, 1, [&](int) {
-      pool.shutdown();
-      for (auto& result : results) {
-        if (result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-          returned_early.fetch_add(1);
-          return;
-        }
-      }
-    });
-  });
+  FinishesWithin(Units(50), "two shutdown() calls at once",
+                 "Do both callers join the same std::threads at the same time? A second "
+                 "join() of one thread, racing the first, can hang or crash: join under a "
+                 "mutex of its own, only the threads that are still joinable()",
+                 [&] {
+                   Hammer(2, 1, [&](int) {
+                     pool.shutdown();
+                     for (auto& result : results) {
+                       if (result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+                         returned_early.fetch_add(1);
+                         return;
+                       }
+                     }
+                   });
+                 });
   EXPECT_EQ(returned_early.load(), 0)
       << "of two threads calling shutdown() at once, one returned before the queued tasks had "
          "finished: a second caller must wait, like the first, until the workers are joined "
@@ -909,7 +936,7 @@ TEST(ProcessPool, SubmitRacingShutdownEitherThrowsOrRuns) {
         }
       },
       [&] {
-        FinishesWithin(Units(50), "shutdown() while other threads submit", kHangHint,
+        FinishesWithin(Units(50), "shutdown() while other threads submit", kShutdownHint,
                        [&] { pool.shutdown(); });
       });
   for (int t = 0; t < kThreads; ++t) {
@@ -940,7 +967,7 @@ TEST(ProcessPool, SubmitFromAnotherThreadAfterShutdownThrows) {
       refused = true;
     }
   });
-  FinishesWithin(shutdown_limit, "shutdown()", kHangHint, [&] { pool.shutdown(); });
+  FinishesWithin(shutdown_limit, "shutdown()", kShutdownHint, [&] { pool.shutdown(); });
   submitter.join();
   EXPECT_TRUE(refused) << "submit() from another thread after shutdown() must throw "
                           "std::runtime_error: read the stopping flag under the mutex that "
@@ -954,7 +981,7 @@ TEST(ProcessPool, ShutdownLeavesNoThreadRunning) {
   const ThreadCensus census;
   ProcessPool pool(3, Tasks());
   pool.map("sleep", std::vector<std::string>(3, "0.5"));
-  FinishesWithin(Units(50), "shutdown()", kHangHint, [&] { pool.shutdown(); });
+  FinishesWithin(Units(50), "shutdown()", kShutdownHint, [&] { pool.shutdown(); });
   EXPECT_TRUE(census.NoThreadLeftRunning("ProcessPool::shutdown()"))
       << "threads the pool started were still running after shutdown() returned: join every "
          "thread the pool started, do not detach them";
