@@ -256,6 +256,19 @@ std::string UnreapedChildren() {
   }
 }
 
+// How many times LINE stands in the file at PATH, which is then removed.
+std::size_t CopiesInFileThenRemoveIt(const std::string& path, const std::string& line) {
+  std::ifstream in(path);
+  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::remove(path.c_str());
+  std::size_t copies = 0;
+  for (auto at = written.find(line); at != std::string::npos; at = written.find(line, at + 1)) {
+    ++copies;
+  }
+  return copies;
+}
+
 TEST(ProcessPool, RejectsZeroWorkers) {
   EXPECT_THROW(ProcessPool(0, Tasks()), std::invalid_argument)
       << "a pool with no worker could never run anything: throw std::invalid_argument";
@@ -764,14 +777,8 @@ TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
     const Outcome result = Wait(flushed);
     outcome = result.ok ? "" : result.text;
   }
-  std::ifstream in(path);
-  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::remove(path.c_str());
+  const std::size_t copies = CopiesInFileThenRemoveIt(path, kLine);
   ASSERT_EQ(outcome, "") << "the task that flushes stdout failed";
-  std::size_t copies = 0;
-  for (auto at = written.find(kLine); at != std::string::npos; at = written.find(kLine, at + 1)) {
-    ++copies;
-  }
   EXPECT_EQ(copies, 1u)
       << "a line the test wrote with fputs() before the pool forked (no newline, so it still sat "
          "in stdio's buffer) was written "
@@ -797,14 +804,8 @@ TEST(ProcessPool, OutputBufferedInAnyStdioStreamBeforeAForkIsWrittenOnce) {
     outcome = result.ok ? "" : result.text;
   }
   std::fclose(log);
-  std::ifstream in(path);
-  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::remove(path.c_str());
+  const std::size_t copies = CopiesInFileThenRemoveIt(path, kLine);
   ASSERT_EQ(outcome, "") << "the task that flushes every stdio stream failed";
-  std::size_t copies = 0;
-  for (auto at = written.find(kLine); at != std::string::npos; at = written.find(kLine, at + 1)) {
-    ++copies;
-  }
   EXPECT_EQ(copies, 1u)
       << "a line the test wrote with fputs() to a file it had opened with fopen() (still in "
          "stdio's buffer when the pool forked) was written "
