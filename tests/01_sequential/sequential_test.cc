@@ -203,6 +203,29 @@ TEST(Stopwatch, MeasuresTheTimeSinceItWasMade) {
          "milliseconds or nanoseconds as if it were seconds?";
 }
 
+// Pins "Time since construction" below a millisecond: a reading is never less than the time
+// this test measured from just after the stopwatch was made, 1.5, 2.5 and 3.5 ms later. A
+// reading cut to whole milliseconds (1, 2 and 3 ms) is less, unless the test is held up for
+// about half a millisecond at each of the three, between its own reading and the stopwatch's.
+TEST(Stopwatch, KeepsTheFractionOfAMillisecond) {
+  for (const int microseconds : {1500, 2500, 3500}) {
+    const threadkata::Stopwatch stopwatch;
+    const auto made = testing::Clock::now();
+    std::this_thread::sleep_for(std::chrono::microseconds(microseconds));
+    const testing::Duration at_least = testing::Clock::now() - made;
+    const auto read = std::chrono::duration_cast<testing::Duration>(stopwatch.elapsed());
+    const auto us = [](testing::Duration d) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count()) +
+             " µs";
+    };
+    EXPECT_GE(read + std::chrono::microseconds(1), at_least)
+        << "Stopwatch::elapsed() read " << us(read) << " when at least " << us(at_least)
+        << " had passed since it was made: it lost the fraction of a millisecond. Return "
+           "steady_clock::now() - start_ as it is (Seconds holds fractions); a duration_cast to "
+           "milliseconds or seconds cuts them off";
+  }
+}
+
 // Pins "the time since construction": not since the program started, nor since some other
 // stopwatch was made.
 TEST(Stopwatch, StartsAtZeroWhenItIsMade) {

@@ -198,34 +198,37 @@ TEST(RunConcurrently, LeavesNoThreadRunningWhenItReturns) {
          "that the task returned, not that its thread is done";
 }
 
-// Pins "Runs every task at the same time, each on a thread of its own" through run_on_threads:
-// every Sleeping line comes from another thread than the caller's, no two from the same one,
-// and all of them at the start, not one task's duration after another.
+// Pins "Runs every task at the same time, each on a thread of its own" through run_on_threads,
+// for one call, two and many: every Sleeping line comes from another thread than the caller's,
+// no two from the same one, and all of them at the start, not one task's duration after another.
 TEST(RunOnThreads, EachCallRunsAtOnceOnAThreadOfItsOwn) {
-  const int kTasks = ManyTasks();
-  const std::vector<Seconds> durations(kTasks, Units(3));
-  OutputRecorder recorder;
-  run_on_threads(durations, recorder.stream());
+  for (const int tasks : {1, 2, ManyTasks()}) {
+    SCOPED_TRACE(std::to_string(tasks) + " durations");
+    const std::vector<Seconds> durations(tasks, Units(tasks > 2 ? 3 : 2));
+    OutputRecorder recorder;
+    run_on_threads(durations, recorder.stream());
 
-  std::vector<OutputRecorder::Piece> lines;
-  for (const auto& piece : recorder.Pieces()) {
-    if (piece.text.find("Sleeping") != std::string::npos) lines.push_back(piece);
+    std::vector<OutputRecorder::Piece> lines;
+    for (const auto& piece : recorder.Pieces()) {
+      if (piece.text.find("Sleeping") != std::string::npos) lines.push_back(piece);
+    }
+    ASSERT_EQ(lines.size(), durations.size())
+        << "one Sleeping line per duration: " << recorder.Text();
+    std::set<std::thread::id> threads;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      EXPECT_NE(lines[i].thread, std::this_thread::get_id())
+          << "a do_something call ran on the caller's thread (of " << tasks
+          << "): run_on_threads runs every call through run_concurrently, each on a thread of "
+             "its own, the only one too";
+      EXPECT_LT(lines[i].at, Units(1.5))
+          << "Sleeping line " << i << " came " << DescribeDuration(lines[i].at)
+          << " after the start, when all " << tasks << " calls should have started at "
+          << "once: were they started one after another, or in batches?";
+      threads.insert(lines[i].thread);
+    }
+    EXPECT_EQ(threads.size(), lines.size())
+        << "several calls ran on the same thread: each needs a thread of its own";
   }
-  ASSERT_EQ(lines.size(), durations.size())
-      << "one Sleeping line per duration: " << recorder.Text();
-  std::set<std::thread::id> threads;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    EXPECT_NE(lines[i].thread, std::this_thread::get_id())
-        << "a do_something call ran on the caller's thread: run_on_threads runs every call "
-           "through run_concurrently, each on a thread of its own";
-    EXPECT_LT(lines[i].at, Units(1.5))
-        << "Sleeping line " << i << " came " << DescribeDuration(lines[i].at)
-        << " after the start, when all " << kTasks << " 3-unit calls should have started at "
-        << "once: were they started one after another, or in batches?";
-    threads.insert(lines[i].thread);
-  }
-  EXPECT_EQ(threads.size(), lines.size())
-      << "several calls ran on the same thread: each needs a thread of its own";
 }
 
 TEST(RunOnThreads, SleepingTasksOverlap) {

@@ -17,6 +17,7 @@
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
+#include "tests/support/wall_clock/wall_clock.h"
 
 namespace threadkata::joining {
 namespace {
@@ -28,6 +29,7 @@ using testing::EventLog;
 using testing::LateThreadCreateReturns;
 using testing::LingerAtThreadExit;
 using testing::Rendezvous;
+using testing::SettableWallClock;
 using testing::Stopwatch;
 using testing::ThreadCensus;
 using testing::ThreadIdentities;
@@ -189,6 +191,27 @@ TEST(RunBoth, TheClockStartsBeforeTheFirstThread) {
       << "): the clock started after a thread was already running. Read "
          "std::chrono::steady_clock::now() before constructing the first thread, like the "
          "seed's start = time.perf_counter() before t1.start()";
+}
+
+// Pins "measured on std::chrono::steady_clock": the wall clock is set back an hour while the
+// tasks run (tests/support/wall_clock), as NTP or an administrator may set it. A time measured
+// on system_clock, or on high_resolution_clock (the same clock in libstdc++), comes out about an
+// hour short: negative.
+TEST(RunBoth, MeasuresOnTheSteadyClock) {
+  SettableWallClock wall;
+  const Seconds reported = run_both(
+      [&wall] {
+        std::this_thread::sleep_for(Units(1));
+        wall.Set(-std::chrono::hours(1));
+        std::this_thread::sleep_for(Units(1));
+      },
+      [] { std::this_thread::sleep_for(Units(1)); });
+  const Duration measured = std::chrono::duration_cast<Duration>(reported);
+  EXPECT_TRUE(TookAtLeast(measured, Units(2)) && TookLessThan(measured, Units(30)))
+      << "run_both reported " << DescribeDuration(measured)
+      << " for 2-unit tasks while the wall clock was set back an hour: it measured on the wall "
+         "clock (std::chrono::system_clock, or high_resolution_clock, which is the same clock in "
+         "libstdc++). Measure on std::chrono::steady_clock, which never jumps";
 }
 
 RC_GTEST_PROP(RunBoth, BothFinishBeforeItReturnsAndTheLongerSetsTheTime, ()) {
