@@ -23,7 +23,8 @@ namespace threadkata {
 // std::system_error with std::errc::resource_deadlock_would_occur at once.
 bool safe_join(std::thread& thread);
 
-// One task of a graph: `body` runs once, after every task named in `prerequisites` finished.
+// One task of a graph: `body` runs once, after every task named in `prerequisites` finished
+// (a name listed twice is waited for all the same).
 struct Task {
   std::string name;
   std::vector<std::string> prerequisites;

@@ -229,6 +229,16 @@ TEST(RunEachOwning, ReturnsEachBatchsResultInItsPlace) {
       << "results[i] must be f(batches[i]): each thread writes its own slot";
 }
 
+// Pins "results[i] == f(batches[i])" for results that need every bit of a long: a result kept
+// on the way in an int, or any narrower type, comes back cut.
+TEST(RunEachOwning, ReturnsResultsAsLongAsALong) {
+  constexpr long kBig = 1L << 40;
+  const auto f = [](std::vector<int> batch) { return kBig + static_cast<long>(batch.size()); };
+  EXPECT_EQ(run_each_owning(f, Batches({2, 1})), (std::vector<long>{kBig + 2, kBig + 1}))
+      << "results beyond the range of an int came back cut: keep each result as the long f "
+         "returns, from f's call to the vector run_each_owning returns (no int on the way)";
+}
+
 // Promise: "results[i] == f(batches[i])", whatever order the calls finish in.
 TEST(RunEachOwning, ReturnsResultsInBatchOrderWhateverOrderTheyFinishIn) {
   // The first batch finishes last, the last one first.
@@ -295,7 +305,9 @@ TEST(RunEachOwning, HandsEachBatchOverWithoutCopying) {
   EXPECT_EQ(received, allocated)
       << "f received copies of the batches, not the buffers the caller allocated: std::thread "
          "copies what it is given, so hand each batch over with std::move(batches[i]), and "
-         "move it on into f";
+         "move it on into f. A std::move that copies all the same: of a const object, such as "
+         "a lambda's by-value capture (its operator() is const unless the lambda is mutable), "
+         "or into a parameter taken by const reference";
 }
 
 TEST(RunEachOwning, ReturnsNothingForNoBatches) {

@@ -19,6 +19,7 @@
 #include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/deadline.h"
 #include "tests/support/idle_meter.h"
+#include "tests/support/interleave/interleave.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
@@ -160,6 +161,35 @@ TEST(JoinFor, ReturnsFalseAtTheTimeoutWhileTheWorkGoesOn) {
       << "join() returned before the 5-unit work ended: it must block until the work returns";
   EXPECT_EQ(effect, 42) << "after join() everything the work did must be visible";
   EXPECT_FALSE(thread.running()) << "after join() the work has ended: running() must be false";
+}
+
+// Pins "Returns false no earlier than `timeout`" through a spurious wake-up: the first wait of
+// join_for ends at once with nobody having notified (tests/support/interleave), which POSIX and
+// the C++ standard allow. A single wait_for without a predicate, followed by one look at the flag,
+// gives up then; a predicate (or a loop until the deadline) waits again.
+TEST(JoinFor, ASpuriousWakeUpDoesNotEndTheWait) {
+  std::promise<void> gate;
+  TimedThread thread([go = gate.get_future().share()] { go.wait(); });
+  testing::Duration elapsed{};
+  int woken = 0;
+  const bool joined =
+      FinishesWithin(Units(30), "join_for(1 unit) on work that is waiting", kBlockedHint, [&] {
+        const testing::SpuriousWakeups spurious(1);
+        const Stopwatch stopwatch;
+        const bool result = thread.join_for(Units(1));
+        elapsed = stopwatch.Elapsed();
+        woken = spurious.Woken();
+        return result;
+      });
+  gate.set_value();
+  thread.join();
+  EXPECT_FALSE(joined) << "the work was waiting for the test, yet join_for said it had ended";
+  EXPECT_EQ(woken, 1) << "join_for did not wait on a condition variable";
+  EXPECT_TRUE(TookAtLeast(elapsed, Units(1)))
+      << "join_for(1 unit) gave up after " << testing::DescribeDuration(elapsed)
+      << ", when its wait woke up with nobody having notified (a spurious wake-up, which any "
+         "wait may have): check the flag again and wait again until the timeout, e.g. with "
+         "wait_for(lock, timeout, predicate)";
 }
 
 // Pins "Returns false no earlier than `timeout`" below a millisecond: the fraction is waited

@@ -122,8 +122,9 @@ Task Recorded(EventLog& log, const std::string& name, std::vector<std::string> p
 void RunGuarded(const std::vector<Task>& tasks) {
   FinishesWithin(Units(60), "run_task_graph",
                  "Tasks that wait for each other in a circle (check for cycles before any thread "
-                 "starts), a prerequisite that never finishes, or tasks that must meet run one "
-                 "after another?",
+                 "starts), a prerequisite that never finishes, tasks that must meet run one "
+                 "after another, or a finished task that woke only one of the tasks waiting for "
+                 "it (notify_one where several wait: notify_all)?",
                  [&] { run_task_graph(tasks); });
 }
 
@@ -197,6 +198,43 @@ TEST(TaskGraph, TasksThatDoNotWaitForEachOtherRunAtTheSameTime) {
   FinishesWithin(Units(60), "a graph whose tasks b and c wait for each other at a latch",
                  "b and c both wait only for a, so they must run at the same time: start every "
                  "task on its own thread, and let each one wait for its own prerequisites",
+                 [&] { run_task_graph(tasks); });
+  EXPECT_EQ(OrderProblem(tasks, log), "") << "events: " << log.ToString();
+}
+
+// Pins "tasks that do not wait for each other run at the same time" across depths: a (no
+// prerequisite) and c (after b) meet at a latch. Running the graph in waves, each level's
+// threads joined before the next level starts, keeps c from starting while a waits for it.
+TEST(TaskGraph, TasksAtDifferentDepthsRunAtTheSameTime) {
+  EventLog log;
+  std::latch meeting(2);
+  const auto meet = [&](const std::string& name) {
+    return [&, name] {
+      log.Record("start " + name);
+      meeting.arrive_and_wait();
+      log.Record("finish " + name);
+    };
+  };
+  const std::vector<Task> tasks = {Task{"a", {}, meet("a")}, Recorded(log, "b", {}),
+                                   Task{"c", {"b"}, meet("c")}};
+  FinishesWithin(Units(60), "a graph whose tasks a and c (after b) wait for each other at a latch",
+                 "a waits for nothing and c only for b, so once b has finished they must run at "
+                 "the same time: start every task on its own thread and let each one wait for "
+                 "its own prerequisites, rather than run the graph level by level (a wave's "
+                 "threads joined before the next wave starts)",
+                 [&] { run_task_graph(tasks); });
+  EXPECT_EQ(OrderProblem(tasks, log), "") << "events: " << log.ToString();
+}
+
+// Pins "after every task named in prerequisites finished" for a prerequisite named twice: the
+// task waits for it once, and runs once.
+TEST(TaskGraph, APrerequisiteNamedTwiceIsWaitedForOnce) {
+  EventLog log;
+  const std::vector<Task> tasks = {Recorded(log, "a", {}), Recorded(log, "b", {"a", "a"})};
+  FinishesWithin(Units(60), "a graph where b names its prerequisite a twice",
+                 "b names a twice: does b wait for a count of finished prerequisites that a "
+                 "reaches only once (a set of dependents, or a latch counted per name)? Count "
+                 "the names b lists, or wait for each name's task to have finished",
                  [&] { run_task_graph(tasks); });
   EXPECT_EQ(OrderProblem(tasks, log), "") << "events: " << log.ToString();
 }

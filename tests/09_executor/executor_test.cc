@@ -687,6 +687,69 @@ TEST(Submit, FromInsideATask) {
   EXPECT_EQ(ResultOf(inner), 42) << "a task submitted from inside a task must run too";
 }
 
+// Pins "Queues fn(args...) and returns at once, without waiting for it to start" for a submit()
+// from inside a task: on a pool of one worker, busy with that very task, the inner task can only
+// run after the outer one returns. Running it on the spot instead (to spare a task that waits for
+// its own pool a deadlock) breaks both that promise and "first submitted, first started".
+TEST(Submit, FromInsideATaskQueuesItForLater) {
+  EventLog log;
+  Executor executor(1);
+  std::future<void> inner;
+  auto outer = executor.submit([&] {
+    inner = executor.submit([&log] { log.Record("the inner task ran"); });
+    log.Record("the outer task's submit() returned");
+  });
+  FinishesWithin(Units(30), "submit() from inside a task on a pool of one worker",
+                 "Does a worker hold the mutex while it runs its task? Then the task's own "
+                 "submit() waits for that mutex forever.",
+                 [&] {
+                   outer.get();
+                   inner.get();
+                 });
+  EXPECT_EQ(log.Events(),
+            (std::vector<std::string>{"the outer task's submit() returned", "the inner task ran"}))
+      << "a task submitted from inside a task ran before that submit() returned: submit() "
+         "queues the task and returns at once, also on a worker's thread; the only worker "
+         "takes it once the task it runs now has returned";
+}
+
+// Pins "Throws std::runtime_error after shutdown() has begun; a task refused so is never run"
+// with "blocks until every task already submitted has run", for a submit() that checks the
+// "shutting down" flag and then pushes in two steps: the submitting thread sleeps 3 units before
+// each mutex lock (tests/support/interleave), and shutdown() runs to its end in that sleep. A
+// check made before the lock (an atomic flag read outside the mutex) lets the task in after the
+// workers have left: accepted, and never run.
+TEST(Submit, DuringShutdownIsRefusedOrRun) {
+  Executor executor(1);
+  std::optional<std::future<int>> accepted;
+  bool refused = false;
+  {
+    const SlowSynchronisation slow(Units(3), 1);
+    std::thread submitter([&] {
+      try {
+        accepted = executor.submit(Add, 1, 1);
+      } catch (const std::runtime_error&) {
+        refused = true;
+      }
+    });
+    const Stopwatch waiting;
+    while (slow.Steps() < 1 && waiting.Elapsed() < Units(5)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    FinishesWithin(Units(20), "Executor::shutdown() while another thread is in submit()",
+                   "Do the workers leave once shutdown has begun and the queue is empty?",
+                   [&] { executor.shutdown(); });
+    submitter.join();
+  }
+  ASSERT_TRUE(refused || accepted) << "submit() neither returned nor threw";
+  if (accepted) {
+    EXPECT_EQ(accepted->wait_for(Duration::zero()), std::future_status::ready)
+        << "submit() accepted a task while shutdown() ran, and no worker was left to run it: "
+           "it checked the \"shutting down\" flag before taking the mutex (an atomic flag read "
+           "outside the lock). Check the flag and push the task in one locked section";
+  }
+}
+
 // Pins the thread-safety of submit() against shutdown(): a submit() that races the owner's
 // shutdown() either throws std::runtime_error or its task runs before shutdown() returns,
 // never a task accepted and then left in the queue (under tsan, a "shutting down" flag read

@@ -214,8 +214,8 @@ Outcome Wait(std::future<std::string>& future, const char* hang_hint = kHangHint
   }
 }
 
-std::string Value(std::future<std::string>&& future) {
-  const Outcome outcome = Wait(future);
+std::string Value(std::future<std::string>&& future, const char* hang_hint = kHangHint) {
+  const Outcome outcome = Wait(future, hang_hint);
   EXPECT_TRUE(outcome.ok) << "the task failed: " << outcome.text;
   return outcome.ok ? outcome.text : "";
 }
@@ -309,7 +309,11 @@ TEST(ProcessPool, CarriesArgumentsAndResultsLargerThanAPipe) {
   std::string big(1 << 20, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 % 251);
   ProcessPool pool(1, Tasks());
-  const std::string result = Value(pool.submit("echo", big));
+  const std::string result = Value(
+      pool.submit("echo", big),
+      "A 1 MiB argument or result does not fit in one read() or write() of a socket: do the pool "
+      "and the worker loop until every byte of a frame is through? One recv() returns what "
+      "has arrived so far, and the reader then waits for bytes that were already read");
   EXPECT_EQ(result.size(), big.size())
       << "a pipe carries a few kilobytes per read() or write(): loop until every byte is through";
   EXPECT_TRUE(result == big) << "the 1 MiB result differs from the argument it echoes";
@@ -346,10 +350,17 @@ TEST(ProcessPool, MapRethrowsTheFirstFailureInArgumentOrder) {
   try {
     std::rethrow_exception(failure);
   } catch (const std::runtime_error& error) {
-    EXPECT_STREQ(error.what(), "cannot handle first")
-        << "map must rethrow the error of the first failed task in argument order, not the "
-           "one that failed first in time or last: get() the futures in argument order and "
-           "let the first error out";
+    const std::string what = error.what();
+    const bool names_another =
+        what.find("second") != std::string::npos || what.find("third") != std::string::npos;
+    EXPECT_EQ(what, "cannot handle first")
+        << (names_another
+                ? "map must rethrow the error of the first failed task in argument order, not "
+                  "the one that failed first in time or last: get() the futures in argument "
+                  "order and let the first error out"
+                : "map rethrew the first task's error, but its what() is not the task's own: "
+                  "pass the what() of the exception the task threw through unchanged, with "
+                  "nothing added");
   }
   ProcessPool other(1, Tasks());
   EXPECT_TRUE(other.map("echo", {}).empty()) << "no arguments, no results";
@@ -699,6 +710,49 @@ TEST(ProcessPool, TakesTheTaskNameFromTheViewOnly) {
   const std::string error = Error(pool.submit(abort, ""));
   EXPECT_NE(error.find("while running task 'abort'"), std::string::npos)
       << "got \"" << error << "\": the message must name the task, the view's characters only";
+}
+
+// Pins "Queues `task`": the pool keeps its own copy of the name. The only worker is busy while
+// the task waits in the queue, and the caller's string changes in the meantime; a job that keeps
+// the caller's std::string_view reads the new characters when the task is finally sent.
+TEST(ProcessPool, KeepsItsOwnCopyOfAQueuedTasksName) {
+  ProcessPool pool(1, Tasks());
+  auto busy = pool.submit("sleep", "1");
+  std::string name = "reverse";
+  auto queued = pool.submit(name, "abc");
+  name.assign("xxxxxxx");
+  EXPECT_EQ(Value(std::move(queued)), "cba")
+      << "the task's name changed in the caller's string after submit() returned, and the "
+         "pool ran what the string said then: submit() takes a std::string_view, which is only "
+         "a view of the caller's characters; copy it into a std::string of the queued job";
+  Value(std::move(busy));
+}
+
+// Pins "the pool waits for the dead process" and "waits for each of them" for a program with
+// children of its own: the pool waits for its workers by their pids. A child of the test, ended
+// before the pool starts, must still be there to be waited for once the pool has shut down;
+// wait() or waitpid(-1, ...) reaps it instead (the oldest child first), and leaves a worker
+// a zombie.
+TEST(ProcessPool, WaitsForItsOwnWorkersOnly) {
+  ASSERT_EQ(UnreapedChildren(), "") << "children of the test existed before this test began";
+  const pid_t other = ::fork();
+  if (other == 0) ::_exit(7);
+  ASSERT_GT(other, 0) << "fork() failed";
+  siginfo_t ended{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(other), &ended, WEXITED | WNOWAIT), 0);
+  {
+    ProcessPool pool(1, Tasks());
+    EXPECT_EQ(Value(pool.submit("echo", "x")), "x");
+    Error(pool.submit("abort", ""));
+    EXPECT_EQ(Value(pool.submit("echo", "y")), "y");
+    pool.shutdown();
+  }
+  int status = 0;
+  EXPECT_EQ(::waitpid(other, &status, WNOHANG), other)
+      << "the pool waited for a child process of the program that was not one of its workers: "
+         "wait() and waitpid(-1, ...) reap any child. Wait for each worker by its own pid: "
+         "waitpid(worker_pid, &status, 0)";
+  EXPECT_EQ(UnreapedChildren(), "") << "a worker of the pool was left a zombie";
 }
 
 // Pins "a task that throws something that is not a std::exception gets a message that names

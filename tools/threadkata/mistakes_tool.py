@@ -179,6 +179,8 @@ def _print_difference(console, marks, runs):
 def check(console, lessons, per_lesson, report, only=()):
     """Feeds each curated mutant to the engine as the learner's file; 0 when every one is
     named as itself, alone."""
+    # Read before the scratch copy is made: the sources checked are the ones of this moment.
+    commit = revision.describe(ROOT, ["solutions", "tests", "katas", "tools"])
     tree = _scratch_tree()
     bazel = _bazel(tree, "check")
     logs = bazel.settings.cache_dir / "logs"
@@ -230,13 +232,12 @@ def check(console, lessons, per_lesson, report, only=()):
         table.add_row(folder, name, verdict, ", ".join(named) or "-", likeness, outcome)
     console.print(table)
     if report:
-        _write_report(pathlib.Path(report), rows, minutes)
+        _write_report(pathlib.Path(report), commit, rows, minutes)
         console.print(f"written: {report}")
     return 0 if hits == len(rows) else 1
 
 
-def _write_report(path, rows, minutes):
-    commit = revision.describe(ROOT, ["solutions", "tests", "katas", "tools"])
+def _write_report(path, commit, rows, minutes):
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     hits = sum(row[5] == "hit" for row in rows)
     lines = [

@@ -27,8 +27,11 @@ constinit std::atomic<int> refused{0};
 constinit std::atomic<std::int64_t> slow_ns{0};
 constinit std::atomic<int> slow_threads_left{0};
 constinit std::atomic<int> steps{0};
+constinit std::atomic<int> woken{0};
 // Whether this thread is one a SlowSynchronisation slows down.
 thread_local bool slowed = false;
+// This thread's condition waits still to end at once (SpuriousWakeups).
+thread_local int spurious_left = 0;
 
 // A short pause of the hooks' own polling loops.
 constexpr std::chrono::microseconds kPoll{200};
@@ -148,6 +151,19 @@ SlowSynchronisation::~SlowSynchronisation() {
 
 int SlowSynchronisation::Steps() const { return steps.load(); }
 
+SpuriousWakeups::SpuriousWakeups(int count) {
+  BeginScope("SpuriousWakeups");
+  woken.store(0);
+  spurious_left = count;
+}
+
+SpuriousWakeups::~SpuriousWakeups() {
+  spurious_left = 0;
+  scope_alive.store(false);
+}
+
+int SpuriousWakeups::Woken() const { return woken.load(); }
+
 int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* attr,
                  void* (*routine)(void*), void* arg) {
   if (failing.load() && creations_left.fetch_sub(1) <= 0) {
@@ -178,7 +194,13 @@ int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* at
   return 0;
 }
 
-void BeforeConditionWait() { SlowStep(); }
+bool BeforeConditionWait() {
+  SlowStep();
+  if (spurious_left == 0) return false;
+  --spurious_left;
+  woken.fetch_add(1);
+  return true;
+}
 
 void BeforeMutexLock() { SlowStep(); }
 
@@ -207,7 +229,7 @@ extern "C" __attribute__((weak)) int pthread_cond_wait(pthread_cond_t* cond,
                                                        pthread_mutex_t* mutex) {
   static const auto real =
       threadkata::testing::NextDefinition<decltype(&pthread_cond_wait)>("pthread_cond_wait");
-  threadkata::testing::BeforeConditionWait();
+  if (threadkata::testing::BeforeConditionWait()) return 0;
   return real(cond, mutex);
 }
 
@@ -216,7 +238,7 @@ extern "C" __attribute__((weak)) int pthread_cond_timedwait(pthread_cond_t* cond
                                                             const timespec* deadline) {
   static const auto real = threadkata::testing::NextDefinition<decltype(&pthread_cond_timedwait)>(
       "pthread_cond_timedwait");
-  threadkata::testing::BeforeConditionWait();
+  if (threadkata::testing::BeforeConditionWait()) return 0;
   return real(cond, mutex, deadline);
 }
 
@@ -225,6 +247,6 @@ extern "C" __attribute__((weak)) int pthread_cond_clockwait(pthread_cond_t* cond
                                                             const timespec* deadline) {
   static const auto real = threadkata::testing::NextDefinition<decltype(&pthread_cond_clockwait)>(
       "pthread_cond_clockwait");
-  threadkata::testing::BeforeConditionWait();
+  if (threadkata::testing::BeforeConditionWait()) return 0;
   return real(cond, mutex, clock, deadline);
 }

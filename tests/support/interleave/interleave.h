@@ -81,6 +81,22 @@ class SlowSynchronisation {
   int Steps() const;
 };
 
+// While alive, the next `count` condition-variable waits of the thread that made it end at once
+// without anyone having notified, as a spurious wake-up may (POSIX and the C++ standard allow it):
+// code that waits must check its condition again, and wait again while it is false. Made and
+// destroyed on the same thread; Woken() counts the waits ended so.
+class SpuriousWakeups {
+ public:
+  explicit SpuriousWakeups(int count);
+  ~SpuriousWakeups();
+
+  SpuriousWakeups(const SpuriousWakeups&) = delete;
+  SpuriousWakeups& operator=(const SpuriousWakeups&) = delete;
+
+  // Waits ended at once since construction.
+  int Woken() const;
+};
+
 // The definition of the C function `name` that the dynamic linker would have bound if the test
 // executable did not define its own (the sanitizer runtime's, or libc's). Ends the program with
 // a message if there is none.
@@ -100,8 +116,9 @@ using PthreadCreate = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*
 int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* attr,
                  void* (*routine)(void*), void* arg);
 
-// Called with the mutex held, just before a thread blocks on a condition variable.
-void BeforeConditionWait();
+// Called with the mutex held, just before a thread blocks on a condition variable. True when
+// the wait must end at once (SpuriousWakeups): the caller then returns 0 without waiting.
+bool BeforeConditionWait();
 
 // Called just before a thread tries to take a mutex.
 void BeforeMutexLock();

@@ -116,6 +116,36 @@ TEST(SlowSynchronisation, LeavesOlderThreadsAlone) {
   EXPECT_EQ(slow.Steps(), 0);
 }
 
+TEST(SpuriousWakeups, EndsTheNextWaitsOfItsThreadAtOnce) {
+  std::mutex mutex;
+  std::condition_variable never_notified;
+  std::unique_lock lock(mutex);
+  const SpuriousWakeups spurious(2);
+  for (int i = 0; i < 2; ++i) {
+    const Stopwatch stopwatch;
+    EXPECT_EQ(never_notified.wait_for(lock, Units(10)), std::cv_status::no_timeout);
+    EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(5)));
+  }
+  EXPECT_EQ(spurious.Woken(), 2);
+  const Stopwatch stopwatch;
+  EXPECT_FALSE(never_notified.wait_for(lock, Units(1), [] { return false; }))
+      << "the third wait waits";
+  EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(1)));
+  EXPECT_EQ(spurious.Woken(), 2);
+}
+
+TEST(SpuriousWakeups, LeavesOtherThreadsAlone) {
+  const SpuriousWakeups spurious(1);
+  std::thread other([] {
+    std::mutex mutex;
+    std::condition_variable never_notified;
+    std::unique_lock lock(mutex);
+    EXPECT_EQ(never_notified.wait_for(lock, Units(1)), std::cv_status::timeout);
+  });
+  other.join();
+  EXPECT_EQ(spurious.Woken(), 0);
+}
+
 TEST(InterleaveDeathTest, OneScopeAtATime) {
   EXPECT_DEATH(
       {
