@@ -140,8 +140,10 @@ TEST(PeriodicDaemon, TicksOncePerInterval) {
       << " with a 1-unit interval, where at most " << most << " fit: "
       << (back_to_back
               ? "the daemon ticks back to back, so its waits end at once. Did the interval "
-                "become 0 on the way (cast to whole seconds?), or is every wait given the same "
-                "deadline, computed once before the loop? Wait `interval` afresh after each tick"
+                "become 0 on the way (cast to whole seconds?), does the thread read it through "
+                "a reference to the constructor's parameter, gone once the constructor "
+                "returned (capture it by value), or is every wait given the same deadline, "
+                "computed once before the loop? Wait `interval` afresh after each tick"
               : "a tick too many. Did the daemon tick after the wait that the destructor's "
                 "stop() ended? Check the stop token after each wait, before ticking");
   EXPECT_GE(ticks.Count(), 3)
