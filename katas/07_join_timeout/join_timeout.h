@@ -39,7 +39,9 @@ class TimedThread {
   // Blocks until `work` has returned or `timeout` has passed, whichever comes first.
   // Returns true as soon as the work has returned (at once if it already had); everything the
   // work did is then visible to the caller. Returns false no earlier than `timeout`, and the
-  // work goes on running. A timeout of zero or less only checks.
+  // work goes on running. A timeout of zero or less only checks. `timeout` must be shorter than
+  // a year: std::condition_variable::wait_for adds it to the clock's reading, and far longer
+  // ones overflow.
   bool join_for(Seconds timeout);
 
   // Python: t.join().

@@ -20,7 +20,8 @@ namespace threadkata {
 class PeriodicDaemon {
  public:
   // Starts a thread that calls tick() right away, then again `interval` after each call
-  // returned, until stopped.
+  // returned, until stopped. `interval` must be shorter than a year: a wait adds it to the
+  // clock's reading, and far longer ones overflow.
   PeriodicDaemon(std::chrono::nanoseconds interval, std::function<void()> tick);
 
   // Stops the daemon, as stop() does.
