@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <exception>
 #include <future>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -685,6 +686,33 @@ TEST(Submit, FromInsideATask) {
       "for that mutex forever.",
       [&] { return ResultOf(outer); });
   EXPECT_EQ(ResultOf(inner), 42) << "a task submitted from inside a task must run too";
+}
+
+// Pins the workers' wait against spurious wake-ups (the README: "wake-ups can be spurious"): the
+// first two waits of each worker end at once with nobody having notified
+// (tests/support/interleave). A worker that takes such a wake-up for work, or for shutdown,
+// without checking again (an `if` where a loop or a predicate belongs) pops an empty queue or
+// leaves; then two tasks that must meet never do.
+TEST(Executor, AWorkerWokenForNothingWaitsAgain) {
+  std::optional<Executor> executor;
+  {
+    const testing::SpuriousWakeups spurious(2, testing::SpuriousWakeups::Threads::kNewOnes);
+    executor.emplace(2);
+  }
+  // By now each idle worker has had its wake-ups for nothing.
+  std::this_thread::sleep_for(Units(1));
+  std::latch meeting(2);
+  std::vector<std::future<void>> met;
+  for (int i = 0; i < 2; ++i)
+    met.push_back(executor->submit([&meeting] { meeting.arrive_and_wait(); }));
+  FinishesWithin(Units(30), "two tasks that meet, on two workers woken for nothing before",
+                 "A worker woke up with nobody having notified (a spurious wake-up, which any "
+                 "wait may have): does it wait again while the queue is empty and shutdown has "
+                 "not begun? Wait with a predicate, wait(lock, predicate), not a single wait() "
+                 "and an `if`",
+                 [&] {
+                   for (auto& task : met) task.get();
+                 });
 }
 
 // Pins "Queues fn(args...) and returns at once, without waiting for it to start" for a submit()

@@ -386,6 +386,40 @@ TEST(PeriodicDaemon, WaitsAWholeIntervalAfterEachTickReturns) {
   }
 }
 
+// Pins "then again `interval` after each call returned" through spurious wake-ups: the first two
+// waits of the daemon's thread end at once with nobody having notified (tests/support/interleave),
+// which POSIX and the C++ standard allow. A wait without a predicate, or with one that the
+// wake-up alone satisfies, ticks early.
+TEST(PeriodicDaemon, ASpuriousWakeUpDoesNotShortenTheInterval) {
+  std::mutex mutex;
+  std::vector<std::pair<Clock::time_point, Clock::time_point>> ran;  // start, end
+  TickCounter ticks;
+  std::optional<PeriodicDaemon> daemon;
+  {
+    const testing::SpuriousWakeups spurious(2, testing::SpuriousWakeups::Threads::kNewOnes);
+    daemon.emplace(Units(1), [&] {
+      const Clock::time_point start = Clock::now();
+      {
+        std::lock_guard lock(mutex);
+        ran.emplace_back(start, Clock::now());
+      }
+      ticks.Tick();
+    });
+    ASSERT_TRUE(ticks.WaitFor(3, Units(30))) << "fewer than 3 ticks in 30 units with a 1-unit "
+                                                "interval";
+  }
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon->stop(); });
+  std::lock_guard lock(mutex);
+  for (std::size_t k = 1; k < ran.size(); ++k) {
+    EXPECT_TRUE(TookAtLeast(ran[k].first - ran[k - 1].second, Units(1)))
+        << "tick " << k + 1 << " started less than the 1-unit interval after tick " << k
+        << " returned, when the daemon's wait woke up with nobody having notified (a spurious "
+           "wake-up, which any wait may have): wait again until the interval is up, e.g. "
+           "wait_for(lock, stop_token, interval, predicate) with a predicate that only a stop "
+           "makes true";
+  }
+}
+
 // Pins "then again `interval` after each call returned" for an interval below a millisecond: an
 // interval cast to whole milliseconds (or seconds) on its way to the wait becomes 0, and the
 // daemon ticks as fast as it can. A wait never ends early on the steady clock, so the right

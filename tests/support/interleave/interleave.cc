@@ -28,6 +28,7 @@ constinit std::atomic<std::int64_t> slow_ns{0};
 constinit std::atomic<int> slow_threads_left{0};
 constinit std::atomic<int> steps{0};
 constinit std::atomic<int> woken{0};
+constinit std::atomic<int> spurious_per_new_thread{0};
 // Whether this thread is one a SlowSynchronisation slows down.
 thread_local bool slowed = false;
 // This thread's condition waits still to end at once (SpuriousWakeups).
@@ -51,6 +52,7 @@ struct Start {
   void* arg;
   bool held;
   bool slowed;
+  int spurious;
   Clock::time_point give_up_at;
   std::atomic<bool> begun{false};
   std::atomic<int> owners;
@@ -70,6 +72,7 @@ void* RunStart(void* raw) {
     std::this_thread::sleep_for(kPoll);
   }
   slowed = start->slowed;
+  spurious_left = start->spurious;
   void* (*routine)(void*) = start->routine;
   void* arg = start->arg;
   start->begun.store(true);
@@ -151,14 +154,19 @@ SlowSynchronisation::~SlowSynchronisation() {
 
 int SlowSynchronisation::Steps() const { return steps.load(); }
 
-SpuriousWakeups::SpuriousWakeups(int count) {
+SpuriousWakeups::SpuriousWakeups(int count, Threads threads) {
   BeginScope("SpuriousWakeups");
   woken.store(0);
-  spurious_left = count;
+  if (threads == Threads::kThisOne) {
+    spurious_left = count;
+  } else {
+    spurious_per_new_thread.store(count);
+  }
 }
 
 SpuriousWakeups::~SpuriousWakeups() {
   spurious_left = 0;
+  spurious_per_new_thread.store(0);
   scope_alive.store(false);
 }
 
@@ -173,12 +181,16 @@ int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* at
   const bool held = holding.load();
   const Duration late{late_return_ns.load()};
   const bool slow = slow_ns.load() != 0 && slow_threads_left.fetch_sub(1) > 0;
-  if (!held && late == Duration::zero() && !slow) return real(thread, attr, routine, arg);
+  const int spurious = spurious_per_new_thread.load();
+  if (!held && late == Duration::zero() && !slow && spurious == 0) {
+    return real(thread, attr, routine, arg);
+  }
 
   auto* start = new Start{.routine = routine,
                           .arg = arg,
                           .held = held,
                           .slowed = slow,
+                          .spurious = spurious,
                           .give_up_at = Clock::now() + Duration{hold_give_up_ns.load()},
                           .owners = late == Duration::zero() ? 1 : 2};
   const int error = real(thread, attr, RunStart, start);

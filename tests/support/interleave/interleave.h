@@ -81,13 +81,17 @@ class SlowSynchronisation {
   int Steps() const;
 };
 
-// While alive, the next `count` condition-variable waits of the thread that made it end at once
-// without anyone having notified, as a spurious wake-up may (POSIX and the C++ standard allow it):
-// code that waits must check its condition again, and wait again while it is false. Made and
-// destroyed on the same thread; Woken() counts the waits ended so.
+// Condition-variable waits that end at once without anyone having notified, as a spurious
+// wake-up may (POSIX and the C++ standard allow it): code that waits must check its condition
+// again, and wait again while it is false. Woken() counts the waits ended so.
 class SpuriousWakeups {
  public:
-  explicit SpuriousWakeups(int count);
+  enum class Threads {
+    kThisOne,  // the next `count` waits of the thread that makes the scope, while it is alive
+    kNewOnes,  // the first `count` waits of each thread created while it is alive
+  };
+  // Made and destroyed on the same thread.
+  explicit SpuriousWakeups(int count, Threads threads = Threads::kThisOne);
   ~SpuriousWakeups();
 
   SpuriousWakeups(const SpuriousWakeups&) = delete;

@@ -146,6 +146,25 @@ TEST(SpuriousWakeups, LeavesOtherThreadsAlone) {
   EXPECT_EQ(spurious.Woken(), 0);
 }
 
+TEST(SpuriousWakeups, EndsTheFirstWaitsOfEachNewThreadAtOnce) {
+  std::cv_status first{};
+  std::cv_status second{};
+  {
+    const SpuriousWakeups spurious(1, SpuriousWakeups::Threads::kNewOnes);
+    std::thread created([&] {
+      std::mutex mutex;
+      std::condition_variable never_notified;
+      std::unique_lock lock(mutex);
+      first = never_notified.wait_for(lock, Units(10));
+      second = never_notified.wait_for(lock, Units(1));
+    });
+    created.join();
+    EXPECT_EQ(spurious.Woken(), 1);
+  }
+  EXPECT_EQ(first, std::cv_status::no_timeout) << "the new thread's first wait ends at once";
+  EXPECT_EQ(second, std::cv_status::timeout) << "its second wait waits";
+}
+
 TEST(InterleaveDeathTest, OneScopeAtATime) {
   EXPECT_DEATH(
       {
