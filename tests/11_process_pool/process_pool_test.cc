@@ -38,6 +38,7 @@
 #include "tests/support/deadline.h"
 #include "tests/support/hammer.h"
 #include "tests/support/idle_meter.h"
+#include "tests/support/interleave/interleave.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
@@ -710,6 +711,27 @@ TEST(ProcessPool, TakesTheTaskNameFromTheViewOnly) {
   const std::string error = Error(pool.submit(abort, ""));
   EXPECT_NE(error.find("while running task 'abort'"), std::string::npos)
       << "got \"" << error << "\": the message must name the task, the view's characters only";
+}
+
+// Pins the pool's threads' wait against spurious wake-ups: the first two waits of each thread the
+// pool starts end at once with nobody having notified (tests/support/interleave), which POSIX
+// and the C++ standard allow. A thread that takes such a wake-up for a job, or for shutdown,
+// without checking again (an `if` where a loop or a predicate belongs) pops an empty queue or
+// leaves, and the tasks submitted later never run.
+TEST(ProcessPool, AThreadWokenForNothingWaitsAgain) {
+  std::optional<ProcessPool> pool;
+  {
+    const testing::SpuriousWakeups spurious(2, testing::SpuriousWakeups::Threads::kNewOnes);
+    pool.emplace(2, Tasks());
+  }
+  // By now each idle thread has had its wake-ups for nothing.
+  std::this_thread::sleep_for(Units(1));
+  constexpr char kHint[] =
+      "A pool thread woke up with nobody having notified (a spurious wake-up, which any wait "
+      "may have): does it wait again while the queue is empty and the pool is not stopping? "
+      "Wait with a predicate, wait(lock, predicate), not a single wait() and an `if`";
+  EXPECT_EQ(Value(pool->submit("echo", "a"), kHint), "a");
+  EXPECT_EQ(Value(pool->submit("echo", "b"), kHint), "b");
 }
 
 // Pins "Queues `task`": the pool keeps its own copy of the name. The only worker is busy while
