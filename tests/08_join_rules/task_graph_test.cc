@@ -118,6 +118,17 @@ Task Recorded(EventLog& log, const std::string& name, std::vector<std::string> p
               }};
 }
 
+// A task that records its start, waits at `meeting` until the other tasks of the meeting have
+// arrived too, then records its finish.
+Task Meeting(EventLog& log, std::latch& meeting, const std::string& name,
+             std::vector<std::string> prerequisites) {
+  return Task{name, std::move(prerequisites), [&log, &meeting, name] {
+                log.Record("start " + name);
+                meeting.arrive_and_wait();
+                log.Record("finish " + name);
+              }};
+}
+
 // Runs the graph on a helper thread and ends the test program with a message if it hangs.
 void RunGuarded(const std::vector<Task>& tasks) {
   FinishesWithin(Units(60), "run_task_graph",
@@ -186,15 +197,9 @@ TEST(TaskGraph, RunsEachTaskAfterItsPrerequisites) {
 TEST(TaskGraph, TasksThatDoNotWaitForEachOtherRunAtTheSameTime) {
   EventLog log;
   std::latch meeting(2);
-  const auto meet = [&](const std::string& name) {
-    return [&, name] {
-      log.Record("start " + name);
-      meeting.arrive_and_wait();
-      log.Record("finish " + name);
-    };
-  };
-  const std::vector<Task> tasks = {Recorded(log, "a", {}), Task{"b", {"a"}, meet("b")},
-                                   Task{"c", {"a"}, meet("c")}, Recorded(log, "d", {"b", "c"})};
+  const std::vector<Task> tasks = {Recorded(log, "a", {}), Meeting(log, meeting, "b", {"a"}),
+                                   Meeting(log, meeting, "c", {"a"}),
+                                   Recorded(log, "d", {"b", "c"})};
   FinishesWithin(Units(60), "a graph whose tasks b and c wait for each other at a latch",
                  "b and c both wait only for a, so they must run at the same time: start every "
                  "task on its own thread, and let each one wait for its own prerequisites",
@@ -208,15 +213,8 @@ TEST(TaskGraph, TasksThatDoNotWaitForEachOtherRunAtTheSameTime) {
 TEST(TaskGraph, TasksAtDifferentDepthsRunAtTheSameTime) {
   EventLog log;
   std::latch meeting(2);
-  const auto meet = [&](const std::string& name) {
-    return [&, name] {
-      log.Record("start " + name);
-      meeting.arrive_and_wait();
-      log.Record("finish " + name);
-    };
-  };
-  const std::vector<Task> tasks = {Task{"a", {}, meet("a")}, Recorded(log, "b", {}),
-                                   Task{"c", {"b"}, meet("c")}};
+  const std::vector<Task> tasks = {Meeting(log, meeting, "a", {}), Recorded(log, "b", {}),
+                                   Meeting(log, meeting, "c", {"b"})};
   FinishesWithin(Units(60), "a graph whose tasks a and c (after b) wait for each other at a latch",
                  "a waits for nothing and c only for b, so once b has finished they must run at "
                  "the same time: start every task on its own thread and let each one wait for "
