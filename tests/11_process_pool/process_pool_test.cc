@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <future>
@@ -26,8 +27,10 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -441,14 +444,24 @@ TEST(ProcessPool, ReportsHowTheWorkerEndedAndWaitsForIt) {
                               R"(while running task 'terminate')");
   const std::regex exited(R"(worker process ([0-9]+) exited \(status 3\) )"
                           R"(while running task 'exit')");
-  for (const auto& [task, expected] :
-       {std::pair{"kill", killed}, std::pair{"terminate", terminated}, std::pair{"exit", exited}}) {
+  // Each task, how it ends its worker, and the signal's number as the message writes it.
+  const std::tuple<const char*, std::regex, const char*> ends[] = {
+      {"kill", killed, "(signal 9, "},
+      {"terminate", terminated, "(signal 15, "},
+      {"exit", exited, nullptr},
+  };
+  for (const auto& [task, expected, number] : ends) {
     const std::string error = Error(pool.submit(task, ""));
     std::smatch match;
     if (!std::regex_match(error, match, expected)) {
       ADD_FAILURE() << "task '" << task << "' ended its worker, and the future said \"" << error
-                    << "\". Use WIFSIGNALED/WTERMSIG or WEXITSTATUS on the status waitpid() "
-                    << "gives, in the format of process_pool.h";
+                    << "\". "
+                    << (number != nullptr && error.find(number) != std::string::npos
+                            ? "The signal's number is right and its name is not: name every "
+                              "signal, not only those you listed (sigabbrev_np() gives the "
+                              "abbreviation of any signal)"
+                            : "Use WIFSIGNALED/WTERMSIG or WEXITSTATUS on the status waitpid() "
+                              "gives, in the format of process_pool.h");
       continue;
     }
     const pid_t pid = std::stoi(match[1]);
@@ -648,11 +661,17 @@ TEST(ProcessPool, AProcessTheSystemRefusesFailsTheFutureWithItsSystemError) {
            "process available), not another: "
         << error.what();
   } catch (const std::exception& error) {
+    // A message with the system's text: the failure was seen, and thrown as the wrong type.
+    const bool seen =
+        std::string_view(error.what()).find(std::strerror(EAGAIN)) != std::string_view::npos;
     ADD_FAILURE() << "the future holds an exception that is no std::system_error: \""
-                  << error.what()
-                  << "\". fork() returns -1 when it fails: check for it, and throw "
-                     "std::system_error(errno, std::generic_category(), \"fork\") before "
-                     "treating the result as a worker's pid";
+                  << error.what() << "\". "
+                  << (seen ? "The text of the error alone loses its code, which the caller "
+                             "reads: throw std::system_error(errno, std::generic_category(), "
+                             "\"fork\"), which carries both"
+                           : "fork() returns -1 when it fails: check for it, and throw "
+                             "std::system_error(errno, std::generic_category(), \"fork\") "
+                             "before treating the result as a worker's pid");
   }
   EXPECT_EQ(Value(pool->submit("echo", "again")), "again")
       << "once fork() works again, the pool must start a worker for the next task: does the "

@@ -225,6 +225,27 @@ _WALL_CLOCK_MESSAGE = (
     "system_clock too)"
 )
 
+# What to do instead of calling a C function the gate refuses and learners reach for, added to
+# its refusal. Ending the program is never a kata's job; a forked worker (lesson 11 allows
+# _exit) ends without running the parent's exit code.
+_EXIT_FAMILY = ("exit", "_Exit", "quick_exit", "atexit", "at_quick_exit")
+_EXIT_ADVICE = (
+    "a kata's functions return to their caller, and ending the program is the test's business"
+)
+_EXIT_ADVICE_FORKED = (
+    "end a forked worker with _exit(): exit() would run, in the child, the parent's atexit "
+    "handlers and static destructors (which may join threads the child does not have) and "
+    "write the parent's unflushed stdio buffers a second time"
+)
+
+
+def _advice(name, extra):
+    """What to write instead of NAME, a symbol refused to a lesson that allows EXTRA, or ''."""
+    if name in _EXIT_FAMILY:
+        return _EXIT_ADVICE_FORKED if "_exit" in extra else _EXIT_ADVICE
+    return ""
+
+
 # Reserved identifiers a file may write: everything else that starts with __ or _X is the
 # compiler's or the library's business (__attribute__, __asm__, __builtin_*...).
 _RESERVED_ALLOWED = {"__func__", "__FILE__", "__LINE__"}
@@ -1081,13 +1102,15 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
             )
             if not allowed:
                 owner = _owner(name, libc)
+                advice = _advice(name, extra)
                 refusals.append(
                     Refusal(
                         line,
                         pretty,
                         f"your file uses {pretty}"
                         + (f", from {owner}" if owner else "")
-                        + f" ({where}): a kata of lesson {lesson.id} may not use it",
+                        + f" ({where}): a kata of lesson {lesson.id} may not use it"
+                        + (f"; {advice}" if advice else ""),
                     )
                 )
             continue

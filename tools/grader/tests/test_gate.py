@@ -256,6 +256,22 @@ class SymbolNamesTest(unittest.TestCase):
         self.assertIn("steady_clock", found[0].message)
         self.assertEqual(found[0].line, 1)
 
+    def test_ending_the_program_is_refused_with_what_to_do_instead(self):
+        build = gate._Build("default")
+        build.symbols = [("U", "exit", "exit")]
+        code = gate.tokens("void serve() {\n  std::exit(0);\n}")
+        for folder, lesson_id, advice in (
+            ("11_process_pool", "11", "end a forked worker with _exit()"),
+            ("05_thread_loops", "05", "return to their caller"),
+        ):
+            with self.subTest(lesson=lesson_id):
+                lesson = types.SimpleNamespace(folder=folder, id=lesson_id)
+                found = gate._symbol_refusals(
+                    build, lesson, (set(), NAMESPACES), set(), set(), code
+                )
+                self.assertEqual([(r.construct, r.line) for r in found], [("exit", 2)])
+                self.assertIn(advice, found[0].message)
+
 
 class FlagsTest(unittest.TestCase):
     def test_flags_come_from_bazelrc(self):
