@@ -983,9 +983,49 @@ def _foreign_definitions(unit, relative, namespaces):
     return refusals
 
 
+def _library_internals(unit, relative):
+    """Refusals for names the learner's file uses that the library keeps for itself: a name
+    that starts with an underscore, declared in a header that is not the lesson's (the fields
+    of the C library's FILE: `stderr->_fileno = 5` turns stderr into a writer of any open
+    file). The source rules already refuse `__x` and `_X`; `_x` is reserved only at global
+    scope, so a learner may still name their own members `_count`. The C functions the file
+    calls (`_exit`) are left to the rules on the object file's references."""
+    refusals = {}
+
+    def walk(cursor):
+        for child in cursor.get_children():
+            location = child.location
+            if location.file is None or not location.file.name.endswith(relative):
+                continue
+            target = child.referenced
+            if (
+                target is not None
+                and target.spelling.startswith("_")
+                and target.spelling not in _RESERVED_FROM_MACROS
+                # A C function (lesson 11's _exit) is judged by the object file's references.
+                and target.kind.name != "FUNCTION_DECL"
+                and target.location.file is not None
+                and not target.location.file.name.endswith(relative)
+                and "katas/" not in target.location.file.name
+            ):
+                # One use is several cursors (the call, the reference, the conversion).
+                refusals[(location.line, target.spelling)] = Refusal(
+                    location.line,
+                    target.spelling,
+                    f"your file uses {target.spelling}, a part of the library's own "
+                    f"workings (declared in {pathlib.Path(target.location.file.name).name}): "
+                    "a kata uses only the documented interface of the standard library",
+                )
+            walk(child)
+
+    walk(unit.cursor)
+    return list(refusals.values())
+
+
 def _global_state(work, relative, namespaces):
-    """Refusals for namespace-scope objects built before main or destroyed after it, and for
-    definitions that belong to another namespace than the lesson's NAMESPACES."""
+    """Refusals for namespace-scope objects built before main or destroyed after it, for
+    definitions that belong to another namespace than the lesson's NAMESPACES, and for the
+    library's internals used by name."""
     import clang.cindex  # pylint: disable=import-outside-toplevel
 
     index = clang.cindex.Index.create()
@@ -1033,7 +1073,11 @@ def _global_state(work, relative, namespaces):
                     "classes and functions, or make it constinit with a trivial destructor",
                 )
             )
-    return refusals + _foreign_definitions(unit, relative, namespaces)
+    return (
+        refusals
+        + _foreign_definitions(unit, relative, namespaces)
+        + _library_internals(unit, relative)
+    )
 
 
 def _global_state_within_limit(work, relative, namespaces):

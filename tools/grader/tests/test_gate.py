@@ -273,6 +273,48 @@ class SymbolNamesTest(unittest.TestCase):
                 self.assertIn(advice, found[0].message)
 
 
+class LibraryInternalsTest(unittest.TestCase):
+    """The parse of the learner's file with libclang (the gate runs it in a child process)."""
+
+    SOURCE = """#include "katas/01_sequential/sequential.h"
+
+#include <cassert>
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+#include <unistd.h>
+
+namespace threadkata {
+namespace {
+struct Counter {
+  int _count = 0;
+};
+}  // namespace
+void Poke() {
+  stderr->_fileno = 5;
+  Counter counter;
+  counter._count = errno;
+  assert(counter._count == 0);
+  for (int x : std::vector<int>{}) counter._count += x;
+  if (counter._count < 0) ::_exit(1);
+}
+}  // namespace threadkata
+"""
+
+    def test_the_libraries_underscored_names_are_refused_and_the_learners_are_not(self):
+        root = pathlib.Path(__file__).resolve().parents[3]
+        with tempfile.TemporaryDirectory() as work:
+            folder = pathlib.Path(work) / "katas" / "01_sequential"
+            folder.mkdir(parents=True)
+            header = root / "katas" / "01_sequential" / "sequential.h"
+            (folder / header.name).write_text(header.read_text())
+            (folder / "sequential.cc").write_text(self.SOURCE)
+            found = gate._global_state(work, "katas/01_sequential/sequential.cc", {"threadkata"})
+        self.assertEqual([(r.line, r.construct) for r in found], [(17, "_fileno")])
+        self.assertIn("documented interface", found[0].message)
+
+
 class FlagsTest(unittest.TestCase):
     def test_flags_come_from_bazelrc(self):
         plain = gate.config_flags(gate.ROOT, "default")
