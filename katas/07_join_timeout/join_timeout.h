@@ -37,16 +37,18 @@ class TimedThread {
 
   // Python: t.join(timeout).
   // Blocks until `work` has returned or `timeout` has passed, whichever comes first.
-  // Returns true as soon as the work has returned (at once if it already had); everything the
-  // work did is then visible to the caller. Returns false no earlier than `timeout`, and the
-  // work goes on running. A timeout of zero or less only checks. `timeout` must be shorter than
-  // a year: std::condition_variable::wait_for adds it to the clock's reading, and far longer
-  // ones overflow.
+  // Returns true as soon as the work has returned (at once if it already had), having joined
+  // the thread: like std::thread::join(), a true join_for() means the thread has ended, and
+  // everything it did, down to destroying its copy of `work`, is visible to the caller.
+  // Returns false no earlier than `timeout`, and the work goes on running. A timeout of zero
+  // or less only checks. `timeout` must be shorter than a year: std::condition_variable::wait_for
+  // adds it to the clock's reading, and far longer ones overflow.
   bool join_for(Seconds timeout);
 
   // Python: t.join().
-  // Blocks, with no time limit, until `work` has returned; everything the work did is then visible
-  // to the caller. Returns at once if it already had, however often it is called.
+  // Blocks, with no time limit, until `work` has returned and the thread has ended; everything
+  // the thread did is then visible to the caller. Returns at once if it already had, however
+  // often it is called.
   void join();
 
   // Python: t.is_alive().

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <iomanip>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -120,6 +121,22 @@ TEST(RunEach, CallsFOnceWithEachArgument) {
         << "thread its own argument by value (a lambda capturing the loop variable by "
         << "reference reads it after the loop has moved on); calls: " << log->ToString();
   }
+}
+
+// Promise: "results[i] == f(args[i])": each call gets its argument itself, every digit of it.
+TEST(RunEach, HandsEachArgumentOverExactly) {
+  const std::vector<Seconds> args = {Seconds(1.0 / 3), Seconds(0.1), Seconds(0.002000001)};
+  const auto exact = [](Seconds arg) {
+    std::ostringstream text;
+    text << std::setprecision(17) << arg.count();
+    return text.str();
+  };
+  std::vector<std::string> expected;
+  for (const Seconds arg : args) expected.push_back(exact(arg));
+  EXPECT_EQ(run_each(exact, args), expected)
+      << "f got another value than args[i] (its 17 significant digits are shown): hand each "
+         "thread the Seconds as they are; a float, or a count of whole milliseconds or "
+         "microseconds, drops digits on the way";
 }
 
 // Promise: "Blocks until every call has returned; no thread is left running."

@@ -253,6 +253,46 @@ TEST(JoinFor, ReturnsAtOnceWhenTheWorkHasAlreadyEnded) {
       << "join() on a thread that was already joined must return at once";
 }
 
+// What the tests' work captures: destroying it, which the thread does after the work has
+// returned and before it ends, takes `delay` and then sets `*destroyed`.
+class SlowToDestroy {
+ public:
+  SlowToDestroy(testing::Duration delay, std::atomic<bool>* destroyed)
+      : delay_(delay), destroyed_(destroyed) {}
+  SlowToDestroy(const SlowToDestroy&) = delete;
+  SlowToDestroy& operator=(const SlowToDestroy&) = delete;
+  ~SlowToDestroy() {
+    std::this_thread::sleep_for(delay_);
+    destroyed_->store(true);
+  }
+
+ private:
+  const testing::Duration delay_;
+  std::atomic<bool>* const destroyed_;
+};
+
+// Pins "Returns true ... having joined the thread: ... everything it did, down to destroying its
+// copy of `work`, is visible" and the same of join(): the work's capture takes 2 units to be
+// destroyed after the work has returned. A join_for() or a join() that returns at the done flag
+// without joining leaves the thread running on after it said the thread was done.
+TEST(JoinFor, TrueMeansTheThreadHasEnded) {
+  for (const bool with_join_for : {true, false}) {
+    std::atomic<bool> destroyed{false};
+    TimedThread thread([capture = std::make_shared<SlowToDestroy>(Units(2), &destroyed)] {});
+    const char* const call = with_join_for ? "join_for(30 units)" : "join()";
+    if (with_join_for) {
+      ASSERT_TRUE(thread.join_for(Units(30)))
+          << "work that does nothing ended: " << call << " must say true";
+    } else {
+      thread.join();
+    }
+    EXPECT_TRUE(destroyed.load())
+        << call << " returned while the thread was still running (destroying the work's "
+        << "captures, after the done flag was set): once the flag is seen, join the "
+        << "std::thread before returning. A join that returns has joined";
+  }
+}
+
 TEST(JoinFor, ZeroTimeoutOnlyChecks) { ExpectOnlyChecks(Seconds(0)); }
 
 // Promise: "A timeout of zero or less only checks", also after the work has returned, and

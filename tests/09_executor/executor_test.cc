@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <exception>
 #include <future>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -365,6 +366,57 @@ TEST(Executor, StartsTasksInSubmissionOrder) {
   EXPECT_EQ(log.Events(), expected)
       << "a single worker ran the tasks out of submission order: take tasks from the front of "
          "the queue (first in, first out), like Python's executor";
+}
+
+// Pins "first submitted first started" with more than one worker: queued tasks wait in one line
+// that every free worker takes the front of. Both workers are kept busy while six tasks are
+// queued; then one is freed, and it alone must run all six, in submission order, while the
+// other is still busy. A queue per worker (tasks dealt to the workers in turn) leaves half of
+// them behind the busy worker; a worker that empties its own queue before taking another's
+// runs them out of order.
+TEST(Executor, AFreeWorkerStartsTheOldestQueuedTask) {
+  EventLog log;
+  std::latch both_busy(2);
+  std::promise<void> release_first;
+  std::promise<void> release_second;
+  Executor executor(2);
+  auto first = executor.submit([&both_busy, held = release_first.get_future()] {
+    both_busy.count_down();
+    held.wait_for(Units(40));
+  });
+  auto second = executor.submit([&both_busy, held = release_second.get_future()] {
+    both_busy.count_down();
+    held.wait_for(Units(40));
+  });
+  const Stopwatch waiting;
+  while (!both_busy.try_wait() && waiting.Elapsed() < Units(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const bool were_both_busy = both_busy.try_wait();
+  std::vector<std::future<void>> queued;
+  for (int i = 0; i < 6; ++i) {
+    queued.push_back(executor.submit([&log, i] { log.Record("task " + std::to_string(i)); }));
+  }
+  release_first.set_value();
+  const auto deadline = std::chrono::steady_clock::now() + Units(10);
+  bool all_ran = true;
+  for (auto& task : queued) {
+    all_ran = task.wait_until(deadline) == std::future_status::ready && all_ran;
+  }
+  const std::vector<std::string> order = log.Events();
+  release_second.set_value();
+  ResultOf(first);
+  ResultOf(second);
+  for (auto& task : queued) ResultOf(task);
+  ASSERT_TRUE(were_both_busy) << "two tasks on a pool of two workers never ran at once";
+  ASSERT_TRUE(all_ran)
+      << "one worker was free and the other busy, yet the queued tasks did not all run within "
+         "10 units: they waited for the busy worker. Keep one queue that every worker takes "
+         "from, not a queue per worker with tasks dealt to the workers in turn";
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"task 0", "task 1", "task 2", "task 3", "task 4", "task 5"}))
+      << "the only free worker started the queued tasks out of submission order: every worker "
+         "takes the oldest task of the one queue they share (first in, first out)";
 }
 
 class MaxWorkers : public ::testing::TestWithParam<int> {};
@@ -736,6 +788,45 @@ TEST(Submit, FromInsideATaskQueuesItForLater) {
       << "a task submitted from inside a task ran before that submit() returned: submit() "
          "queues the task and returns at once, also on a worker's thread; the only worker "
          "takes it once the task it runs now has returned";
+}
+
+// Pins "Throws std::runtime_error after shutdown() has begun" for a submit() from inside a task
+// (which the header allows, and which is no exception to that rule): the only worker's task
+// waits until shutdown() has begun (a submit() from this thread is refused), then submits.
+// Letting the pool's own tasks queue more work while it drains can keep shutdown() from ever
+// ending.
+TEST(Submit, FromInsideATaskIsRefusedOnceShutdownHasBegun) {
+  Executor executor(1);
+  std::promise<void> shutting_down;
+  std::atomic<bool> inner_refused{false};
+  std::atomic<bool> inner_ran{false};
+  executor.submit([&, begun = shutting_down.get_future()] {
+    begun.wait_for(Units(30));
+    try {
+      executor.submit([&inner_ran] { inner_ran = true; });
+    } catch (const std::runtime_error&) {
+      inner_refused = true;
+    }
+  });
+  std::thread owner([&] { executor.shutdown(); });
+  const Stopwatch waiting;
+  bool refused = false;
+  while (!refused && waiting.Elapsed() < Units(30)) {
+    try {
+      executor.submit([] {});
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } catch (const std::runtime_error&) {
+      refused = true;
+    }
+  }
+  shutting_down.set_value();
+  owner.join();
+  ASSERT_TRUE(refused) << "submit() went on accepting tasks for 30 units while shutdown() waited";
+  EXPECT_TRUE(inner_refused && !inner_ran)
+      << "a task submitted from inside a task after shutdown() had begun was "
+      << (inner_ran ? "accepted and run" : "accepted")
+      << ": once shutdown() has begun, submit() throws std::runtime_error on every thread, "
+         "the workers' own included";
 }
 
 // Pins "Throws std::runtime_error after shutdown() has begun; a task refused so is never run"

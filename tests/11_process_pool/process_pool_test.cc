@@ -107,6 +107,12 @@ std::string Append(const std::string& argument) {
   return std::to_string(::getpid());
 }
 
+// "<file>\t<token>": appends like Append, then crashes its worker: a task that dies halfway.
+std::string AppendThenAbort(const std::string& argument) {
+  Append(argument);
+  std::abort();
+}
+
 std::string Throw(const std::string& argument) {
   throw std::runtime_error("cannot handle " + argument);
 }
@@ -158,6 +164,7 @@ TaskRegistry Tasks() {
       .add("sleep_then_echo", SleepThenEcho)
       .add("sleep", Sleep)
       .add("append", Append)
+      .add("append_then_abort", AppendThenAbort)
       .add("throw", Throw)
       .add("sleep_then_throw", SleepThenThrow)
       .add("throw_int", ThrowInt)
@@ -492,6 +499,27 @@ TEST(ProcessPool, ACrashLeavesNoDescriptorOpen) {
          "dies (and take it off the list of descriptors new workers close), then waitpid it";
 }
 
+// Pins "Each submitted task runs exactly once" for a task that crashes its worker: the crash
+// fails the task's own future, and the task is never sent again (it may have done part of its
+// work before it died, as this one has).
+TEST(ProcessPool, ACrashedTaskIsNeverRunAgain) {
+  const std::string path =
+      ::testing::TempDir() + "process_pool_crashed_" + std::to_string(::getpid());
+  std::remove(path.c_str());
+  {
+    ProcessPool pool(2, Tasks());
+    Error(pool.submit("append_then_abort", path + "\tcrashed"));
+    EXPECT_EQ(Value(pool.submit("echo", "after")), "after");
+  }
+  int runs = 0;
+  std::ifstream file(path);
+  for (std::string line; std::getline(file, line);) ++runs;
+  std::remove(path.c_str());
+  EXPECT_EQ(runs, 1) << "the task that crashed its worker ran " << runs << " times: a crash "
+                     << "fails that task's future with the worker's death, and the pool never "
+                     << "sends the task again (to a replacement or to another worker)";
+}
+
 TEST(ProcessPool, ReplacesACrashedWorker) {
   ProcessPool pool(1, Tasks());
   const std::string first = Value(pool.submit("pid", ""));
@@ -618,6 +646,43 @@ TEST(ProcessPool, APipeTheSystemRefusesFailsTheFutureWithItsSystemError) {
   }
   EXPECT_EQ(Value(pool.submit("echo", "again")), "again")
       << "once descriptors are free again, the pool must make a worker for the next task";
+}
+
+// Pins map()'s "rethrows the error of the first failed one": that very exception, so a process
+// the system refuses reaches map()'s caller as the std::system_error the task's future holds,
+// not as a std::runtime_error made from its what(). A pool that forked its worker before
+// fork() was refused runs the task instead.
+TEST(ProcessPool, MapRethrowsTheFailureItself) {
+  ProcessPool pool(1, Tasks());
+  std::exception_ptr failure;
+  int refused = 0;
+  {
+    const testing::RefusedForks no_process;
+    try {
+      pool.map("echo", {"no process"});
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    refused = no_process.Refused();
+  }
+  // Read once the pool's threads are joined (see MapRethrowsTheFirstFailureInArgumentOrder).
+  pool.shutdown();
+  if (refused == 0) {
+    EXPECT_FALSE(failure) << "map() threw although its worker was forked before fork() failed";
+    return;
+  }
+  ASSERT_TRUE(failure) << "map() returned a value although fork() failed " << refused
+                       << " times and no worker could run its task";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code().value(), EAGAIN) << error.what();
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "map() threw \"" << error.what() << "\", which is no std::system_error, "
+                  << "while the task's future held one: let the future's own exception out "
+                  << "(future.get() rethrows it), rather than a new exception made from its "
+                  << "what()";
+  }
 }
 
 // Pins "If the operating system refuses a pipe or a process, the future holds that
