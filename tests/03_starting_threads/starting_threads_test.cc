@@ -119,6 +119,17 @@ TEST(Say, WritesTheLineAndANewline) {
       << "say(out, line) writes the line and then '\\n' to `out`";
 }
 
+// Pins "Writes `line` and a newline": always one more, whatever the line ends with, like
+// Python's print("done\n"), which prints two.
+TEST(Say, AddsANewlineAlsoToALineThatEndsWithOne) {
+  std::ostringstream out;
+  say(out, "done\n");
+  say(out, "\n");
+  EXPECT_EQ(out.str(), "done\n\n\n\n")
+      << "say must write the line, then '\\n', every time: a line that already ends with a "
+         "newline gets one more, as print() gives it in Python";
+}
+
 // Pins "Writes `line`": exactly the characters of the view, which need not end in '\0': a
 // view cut from a longer string, or holding a '\0' of its own.
 TEST(Say, WritesExactlyTheViewItIsGiven) {

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <syncstream>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -261,16 +262,22 @@ RC_GTEST_PROP(RunAll, RunsEachTaskOnceAndWaitsForTheLongest, ()) {
 // Thread-safe, so a wrong solution fails an assertion instead of corrupting memory.
 class ChunkRecorder : public std::streambuf {
  public:
+  explicit ChunkRecorder(testing::Duration linger = Units(0.05)) : linger_(linger) {}
+
   std::vector<std::string> Chunks() const {
     std::lock_guard lock(mutex_);
     return chunks_;
   }
   bool Overlapped() const { return overlapped_.load(); }
+  // Blocks until a write has begun.
+  void WaitForAWrite() const { began_.wait(false); }
 
  protected:
   std::streamsize xsputn(const char* text, std::streamsize size) override {
     if (writers_.fetch_add(1) > 0) overlapped_ = true;
-    std::this_thread::sleep_for(Units(0.05));
+    began_ = true;
+    began_.notify_all();
+    std::this_thread::sleep_for(linger_);
     {
       std::lock_guard lock(mutex_);
       chunks_.emplace_back(text, size);
@@ -287,10 +294,12 @@ class ChunkRecorder : public std::streambuf {
   }
 
  private:
+  const testing::Duration linger_;
   mutable std::mutex mutex_;
   std::vector<std::string> chunks_;
   std::atomic<int> writers_{0};
   std::atomic<bool> overlapped_{false};
+  std::atomic<bool> began_{false};
 };
 
 TEST(DoSomething, PrintsSleepingThenDoneAndBlocks) {
@@ -366,6 +375,25 @@ TEST(DoSomething, WritesSecondsTheWayAStreamWritesADoubleByDefault) {
       << "`out` was set to std::fixed with precision 2, and that must not change how seconds "
          "is written: write through a std::osyncstream(out), whose format starts from the "
          "defaults, rather than straight to `out`";
+}
+
+// Pins "in a single write that no other thread's write overlaps (std::osyncstream)" beside
+// another thread's own std::osyncstream on the same stream: its line is being handed over (and
+// lingers 2 units in the stream's buffer) when do_something is called, which must wait for it.
+// std::osyncstream(out) waits, since every osyncstream on `out` takes the same lock; a mutex of
+// the kata's own keeps only do_something calls apart.
+TEST(DoSomething, WaitsForAnotherThreadsOsyncstreamLine) {
+  ChunkRecorder recorder(Units(2));
+  std::ostream out(&recorder);
+  std::jthread other([&out] { std::osyncstream(out) << "a line of another thread\n"; });
+  recorder.WaitForAWrite();
+  do_something(Seconds(0), out);
+  other.join();
+  EXPECT_FALSE(recorder.Overlapped())
+      << "do_something wrote to the stream while another thread's std::osyncstream was handing "
+         "its line over: write each line through std::osyncstream(out), whose lock every "
+         "osyncstream on `out` shares (a std::mutex of your own keeps out only other "
+         "do_something calls)";
 }
 
 TEST(DoSomething, LinesFromManyThreadsDoNotInterleave) {

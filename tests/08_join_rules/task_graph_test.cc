@@ -13,6 +13,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -424,23 +425,30 @@ TEST(TaskGraph, RejectsAPrerequisiteThatIsNotATask) {
   EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run";
 }
 
-// Promise: "std::invalid_argument naming the task if two tasks have the same name".
+// Promise: "std::invalid_argument naming the task if two tasks have the same name", wherever
+// the two stand in the list: side by side, or with another task between them.
 TEST(TaskGraph, RejectsTwoTasksWithTheSameName) {
-  EventLog log;
-  const std::vector<Task> tasks = {Recorded(log, "download", {}), Recorded(log, "resize", {}),
-                                   Recorded(log, "resize", {"download"})};
-  try {
-    RunGuarded(tasks);
-    ADD_FAILURE() << "two tasks are named resize: a prerequisite \"resize\" could mean either, "
-                     "so throw std::invalid_argument";
-  } catch (const CycleError& error) {
-    ADD_FAILURE() << "two tasks with one name are not a cycle: " << error.what();
-  } catch (const std::invalid_argument& error) {
-    EXPECT_NE(std::string_view(error.what()).find("resize"), std::string_view::npos)
-        << "the message must name the task whose name is taken twice (resize), got: "
-        << error.what();
+  for (const bool side_by_side : {true, false}) {
+    EventLog log;
+    std::vector<Task> tasks = {Recorded(log, "download", {}), Recorded(log, "resize", {}),
+                               Recorded(log, "resize", {"download"})};
+    if (!side_by_side) std::swap(tasks[0], tasks[1]);
+    const char* const where = side_by_side ? "side by side" : "with another task between them";
+    try {
+      RunGuarded(tasks);
+      ADD_FAILURE() << "two tasks are named resize (" << where << "): a prerequisite "
+                    << "\"resize\" could mean either, so throw std::invalid_argument. Compare "
+                    << "each name with every name before it (a std::set of the names seen), "
+                    << "not only with its neighbour";
+    } catch (const CycleError& error) {
+      ADD_FAILURE() << "two tasks with one name are not a cycle: " << error.what();
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string_view(error.what()).find("resize"), std::string_view::npos)
+          << "the message must name the task whose name is taken twice (resize), got: "
+          << error.what();
+    }
+    EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run";
   }
-  EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run";
 }
 
 // A random graph without a cycle: task i may wait only for tasks numbered below i.

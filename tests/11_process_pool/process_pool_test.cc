@@ -155,6 +155,9 @@ std::string Terminate(const std::string&) {
 
 std::string Exit(const std::string&) { ::_exit(3); }
 
+// Ends its worker before replying, with the status of a process that succeeded.
+std::string ExitZero(const std::string&) { ::_exit(0); }
+
 TaskRegistry Tasks() {
   TaskRegistry tasks;
   tasks.add("echo", Echo)
@@ -173,7 +176,8 @@ TaskRegistry Tasks() {
       .add("terminate", Terminate)
       .add("abort", Abort)
       .add("kill", Kill)
-      .add("exit", Exit);
+      .add("exit", Exit)
+      .add("exit_zero", ExitZero);
   return tasks;
 }
 
@@ -330,6 +334,22 @@ TEST(ProcessPool, CarriesArgumentsAndResultsLargerThanAPipe) {
   EXPECT_TRUE(result == big) << "the 1 MiB result differs from the argument it echoes";
 }
 
+// Pins submit()'s argument and result of any length: 17 MiB, more than the 16 MiB a pool might
+// set to refuse a garbled frame.
+TEST(ProcessPool, CarriesArgumentsAndResultsOfAnyLength) {
+  std::string huge(17 << 20, 'x');
+  for (std::size_t i = 0; i < huge.size(); i += 4096) huge[i] = static_cast<char>(i / 4096 % 251);
+  ProcessPool pool(1, Tasks());
+  const std::string result = Value(
+      pool.submit("echo", huge),
+      "A 17 MiB argument never came back: does the pool or the worker refuse, or cut, a frame "
+      "longer than some limit? A frame's length may be anything a std::string holds");
+  EXPECT_EQ(result.size(), huge.size())
+      << "a 17 MiB argument came back as " << result.size() << " bytes: a frame's length is "
+      << "whatever the string's is, with no upper limit";
+  EXPECT_TRUE(result == huge) << "the 17 MiB result differs from the argument it echoes";
+}
+
 TEST(ProcessPool, MapReturnsResultsInArgumentOrder) {
   ProcessPool pool(4, Tasks());
   const std::vector<std::string> results =
@@ -451,11 +471,14 @@ TEST(ProcessPool, ReportsHowTheWorkerEndedAndWaitsForIt) {
                               R"(while running task 'terminate')");
   const std::regex exited(R"(worker process ([0-9]+) exited \(status 3\) )"
                           R"(while running task 'exit')");
+  const std::regex exited_zero(R"(worker process ([0-9]+) exited \(status 0\) )"
+                               R"(while running task 'exit_zero')");
   // Each task, how it ends its worker, and the signal's number as the message writes it.
   const std::tuple<const char*, std::regex, const char*> ends[] = {
       {"kill", killed, "(signal 9, "},
       {"terminate", terminated, "(signal 15, "},
       {"exit", exited, nullptr},
+      {"exit_zero", exited_zero, nullptr},
   };
   for (const auto& [task, expected, number] : ends) {
     const std::string error = Error(pool.submit(task, ""));
@@ -463,7 +486,11 @@ TEST(ProcessPool, ReportsHowTheWorkerEndedAndWaitsForIt) {
     if (!std::regex_match(error, match, expected)) {
       ADD_FAILURE() << "task '" << task << "' ended its worker, and the future said \"" << error
                     << "\". "
-                    << (number != nullptr && error.find(number) != std::string::npos
+                    << (error.empty()
+                            ? "The worker ended before it replied, so its task failed whatever "
+                              "its exit status: a reply cut short by the end of the socket is a "
+                              "death to report, never an empty result"
+                        : number != nullptr && error.find(number) != std::string::npos
                             ? "The signal's number is right and its name is not: name every "
                               "signal, not only those you listed (sigabbrev_np() gives the "
                               "abbreviation of any signal)"
