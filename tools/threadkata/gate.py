@@ -199,12 +199,8 @@ LESSON_ALLOWANCES = {
             "_exit",
             "getpid",
             "socketpair",
-            "pipe",
-            "pipe2",
             "send",
             "recv",
-            "read",
-            "write",
             "close",
             "shutdown",
             "poll",
@@ -239,10 +235,23 @@ _EXIT_ADVICE_FORKED = (
 )
 
 
+# Lesson 11 talks to its workers over sockets only: send() and recv() fail on any other
+# descriptor (ENOTSOCK), so the file GoogleTest writes its results to stays out of reach, which
+# read() and write() would not leave it.
+_DESCRIPTOR_IO = ("read", "write", "pipe", "pipe2")
+_DESCRIPTOR_IO_ADVICE = (
+    "talk to a worker over a socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) with "
+    "send(..., MSG_NOSIGNAL) and recv(), as the README does (write() to a worker that died "
+    "raises SIGPIPE, which ends the whole program)"
+)
+
+
 def _advice(name, extra):
     """What to write instead of NAME, a symbol refused to a lesson that allows EXTRA, or ''."""
     if name in _EXIT_FAMILY:
         return _EXIT_ADVICE_FORKED if "_exit" in extra else _EXIT_ADVICE
+    if name in _DESCRIPTOR_IO and "send" in extra:
+        return _DESCRIPTOR_IO_ADVICE
     return ""
 
 
@@ -585,8 +594,9 @@ def config_flags(root, config):
         match = pattern.match(line.strip())
         if match and match.group(1) in (None, None if config == "default" else config):
             flags.append(match.group(3))
-    # Debug information changes no symbol and costs a third of the time.
-    return [flag for flag in flags if flag != "-g"]
+    # Debug information too, though it changes no symbol: what the compiler spends on it is
+    # what Bazel will spend, and a file whose types make it huge must meet the gate's limits.
+    return flags
 
 
 def _limit_tool():
@@ -764,7 +774,10 @@ def _build(work, relative, config, flags, foreign, run_as=None):
     build = _Build(config)
     base = [COMPILER] + flags + ["-iquote", ".", "-x", "c++", "-fmax-errors=20"]
     as_user = dict(run_as=run_as, env={"TMPDIR": str(work)})
-    status, out, err = _run(base + ["-E", "-H", relative], work, **as_user)
+    # Without the line marker of the working folder that -g adds: only files are marked.
+    status, out, err = _run(
+        base + ["-fno-working-directory", "-E", "-H", relative], work, **as_user
+    )
     if status is None:
         build.refusal = Refusal(
             0,
@@ -983,7 +996,20 @@ def _foreign_definitions(unit, relative, namespaces):
     return refusals
 
 
-def _library_internals(unit, relative):
+def _written_at(lines, location, name):
+    """Whether NAME is written in LINES (the learner's file, as bytes: clang's columns count
+    bytes) where LOCATION points, not made by the compiler there (a comparison rewritten with
+    <=> refers to the library's __unspec)."""
+    if not 0 < location.line <= len(lines):
+        return False
+    text = lines[location.line - 1]
+    start = location.column - 1
+    end = start + len(name.encode())
+    after = text[end : end + 1]
+    return text[start:end] == name.encode() and not (after.isalnum() or after == b"_")
+
+
+def _library_internals(unit, relative, lines):
     """Refusals for names the learner's file uses that the library keeps for itself: a name
     that starts with an underscore, declared in a header that is not the lesson's (the fields
     of the C library's FILE: `stderr->_fileno = 5` turns stderr into a writer of any open
@@ -1001,6 +1027,7 @@ def _library_internals(unit, relative):
             if (
                 target is not None
                 and target.spelling.startswith("_")
+                and _written_at(lines, location, target.spelling)
                 and target.spelling not in _RESERVED_FROM_MACROS
                 # A C function (lesson 11's _exit) is judged by the object file's references.
                 and target.kind.name != "FUNCTION_DECL"
@@ -1022,10 +1049,174 @@ def _library_internals(unit, relative):
     return list(refusals.values())
 
 
+# Kinds of canonical types, as libclang names them.
+_ARITHMETIC = {
+    "BOOL",
+    "CHAR_U",
+    "UCHAR",
+    "CHAR16",
+    "CHAR32",
+    "USHORT",
+    "UINT",
+    "ULONG",
+    "ULONGLONG",
+    "UINT128",
+    "CHAR_S",
+    "SCHAR",
+    "WCHAR",
+    "SHORT",
+    "INT",
+    "LONG",
+    "LONGLONG",
+    "INT128",
+    "FLOAT",
+    "DOUBLE",
+    "LONGDOUBLE",
+    "FLOAT128",
+    "HALF",
+    "FLOAT16",
+    "ENUM",
+}
+_BYTES = {"CHAR_U", "UCHAR", "CHAR_S", "SCHAR"}
+_POINTERS = {"POINTER", "MEMBERPOINTER", "BLOCKPOINTER", "FUNCTIONPROTO", "FUNCTIONNOPROTO"}
+_REINTERPRETING = (
+    "a kata never looks at memory as another type than it has: that is how a file reaches the "
+    "insides of the test program (the C library's FILE, GoogleTest's results, a function the "
+    "gate does not let it call)"
+)
+
+
+def _canonical(type_):
+    return type_.get_canonical()
+
+
+def _unqualified(type_):
+    return _canonical(type_).spelling.removeprefix("const ").removeprefix("volatile ")
+
+
+def _is_byte(type_):
+    type_ = _canonical(type_)
+    return type_.kind.name in _BYTES or type_.spelling.removeprefix("const ") == "std::byte"
+
+
+def _plain_data(type_):
+    """Numbers only: arithmetic, an enumeration (std::byte too), an array of plain data, or a
+    class with no base, no virtual function and only plain data fields (std::array<char, 8>, a
+    learner's frame header). Its bytes hold no address and no pointer to a vtable, so copying
+    them as raw memory can neither reveal one nor forge one."""
+    type_ = _canonical(type_)
+    kind = type_.kind.name
+    if kind in _ARITHMETIC:
+        return True
+    if kind in ("CONSTANTARRAY", "INCOMPLETEARRAY"):
+        return _plain_data(type_.element_type)
+    if kind != "RECORD":
+        return False
+    declaration = type_.get_declaration()
+    for member in declaration.get_children():
+        if member.kind.name == "CXX_BASE_SPECIFIER" or (
+            member.kind.name in ("CXX_METHOD", "DESTRUCTOR") and member.is_virtual_method()
+        ):
+            return False
+    return all(_plain_data(field.type) for field in type_.get_fields())
+
+
+def _operand(cursor):
+    operands = [child for child in cursor.get_children() if child.kind.is_expression()]
+    return operands[-1] if operands else None
+
+
+def _reinterpretation(cursor):
+    """Why CURSOR, an expression of the learner's file, looks at memory as another type than it
+    has, or ''."""
+    kind = cursor.kind.name
+    to = _canonical(cursor.type)
+    if kind == "CXX_REINTERPRET_CAST_EXPR":
+        return "reinterpret_cast"
+    if kind in ("CSTYLE_CAST_EXPR", "CXX_FUNCTIONAL_CAST_EXPR") and to.kind.name not in (
+        "VOID",
+        "RECORD",
+    ):
+        # Clang writes a cast that only converts, (double)count, as one over an implicit
+        # conversion to the same type; what reinterprets ((char*)stdout, (long&)x,
+        # std::uintptr_t(&f)) converts an operand of another type itself.
+        operand = _operand(cursor)
+        if operand is None or _unqualified(operand.type) != _unqualified(to):
+            return "a cast that reinterprets (write static_cast<T>(x) for a conversion)"
+    if kind == "UNION_DECL":
+        return "a union"
+    if to.spelling.removeprefix("const ") == "_IO_FILE":
+        return "a FILE itself (it is opaque: pass stdout or stderr to the stdio functions)"
+    operand = _operand(cursor)
+    if kind == "CALL_EXPR" and cursor.referenced is not None:
+        name = cursor.referenced.spelling
+        arguments = list(cursor.get_arguments())
+        if name == "bit_cast" and not (
+            _plain_data(to) and all(_plain_data(a.type) for a in arguments)
+        ):
+            return "std::bit_cast of something that is not a number"
+        if name in ("as_bytes", "as_writable_bytes") and not all(
+            _canonical(a.type).get_num_template_arguments() > 0
+            and _plain_data(_canonical(a.type).get_template_argument_type(0))
+            for a in arguments
+        ):
+            return f"std::{name} of something that is not a number"
+        if cursor.referenced.type.kind.name == "FUNCTIONPROTO" and (
+            cursor.referenced.type.is_function_variadic()
+        ):
+            for argument in arguments:
+                pointee = _canonical(argument.type).get_pointee()
+                if _canonical(argument.type).kind.name in _POINTERS and not _is_byte(pointee):
+                    return f"a pointer passed to {name}(...) (which prints it as a number)"
+    if to.spelling.startswith("std::hash<") and to.get_num_template_arguments() > 0:
+        if _canonical(to.get_template_argument_type(0)).kind.name in _POINTERS:
+            return "std::hash of a pointer (a pointer's address as a number)"
+    if operand is None:
+        return ""
+    source = _canonical(operand.type)
+    if kind in ("UNEXPOSED_EXPR", "CXX_STATIC_CAST_EXPR") and to.kind.name == "POINTER":
+        to_pointee = _canonical(to.get_pointee())
+        if source.kind.name == "POINTER":
+            from_pointee = _canonical(source.get_pointee())
+            if to_pointee.kind.name == "VOID" and from_pointee.kind.name != "VOID":
+                if not _plain_data(from_pointee):
+                    return f"a {source.spelling} used as raw memory (void*: keep its own type)"
+            elif from_pointee.kind.name == "VOID" and to_pointee.kind.name != "VOID":
+                if not _plain_data(to_pointee):
+                    return f"raw memory (void*) used as a {to.spelling}"
+    return ""
+
+
+def _reinterpretations(unit, relative):
+    """Refusals for what in the learner's file looks at memory as another type than it has:
+    casts that reinterpret, unions, raw memory (void*) of anything but numbers, std::bit_cast,
+    std::hash or a variadic function's argument that turns an address into a number, and a
+    FILE taken by value. With them a file reads and writes the test program's memory: turns
+    stderr into a writer of any open file, reaches a function the gate refuses."""
+    refusals = {}
+
+    def walk(cursor):
+        for child in cursor.get_children():
+            location = child.location
+            if location.file is None or not location.file.name.endswith(relative):
+                continue
+            examined = child.kind.is_expression() or child.kind.name == "UNION_DECL"
+            why = _reinterpretation(child) if examined else ""
+            if why:
+                refusals.setdefault(
+                    (location.line, why),
+                    Refusal(location.line, why, f"your file uses {why}: {_REINTERPRETING}"),
+                )
+            walk(child)
+
+    walk(unit.cursor)
+    return list(refusals.values())
+
+
 def _global_state(work, relative, namespaces):
     """Refusals for namespace-scope objects built before main or destroyed after it, for
-    definitions that belong to another namespace than the lesson's NAMESPACES, and for the
-    library's internals used by name."""
+    definitions that belong to another namespace than the lesson's NAMESPACES, for the
+    library's internals used by name and for memory looked at as another type."""
     import clang.cindex  # pylint: disable=import-outside-toplevel
 
     index = clang.cindex.Index.create()
@@ -1076,7 +1267,10 @@ def _global_state(work, relative, namespaces):
     return (
         refusals
         + _foreign_definitions(unit, relative, namespaces)
-        + _library_internals(unit, relative)
+        + _library_internals(
+            unit, relative, (pathlib.Path(work) / relative).read_bytes().split(b"\n")
+        )
+        + _reinterpretations(unit, relative)
     )
 
 
@@ -1240,8 +1434,10 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
 # compiler's initialiser of the file's statics (those the gate allows, <iostream>'s) and the
 # sanitizers' module constructors and destructors.
 # Where a compiler puts what it makes of plain C++ (relocation sections are named after them).
+# The debug sections (-g) are never loaded: nothing in them runs or is read by the program.
 _KNOWN_SECTION = re.compile(
-    r"^\.(text|data|rodata|tdata|eh_frame|gcc_except_table|init_array|fini_array)(\..*)?$"
+    r"^\.(text|data|rodata|tdata|eh_frame|gcc_except_table|init_array|fini_array|debug_\w+)"
+    r"(\..*)?$"
 )
 _STARTUP_SECTION = re.compile(r"^\.(init_array|fini_array|preinit_array|ctors|dtors)(\.\d+)?$")
 _COMPILERS_STARTUP = re.compile(r"^(\.text\.)?(_GLOBAL__sub_I_\S+|_sub_[ID]_\d+_\d+)$")

@@ -13,16 +13,18 @@ from . import classify
 from . import gate
 
 
-def _read(path, limit):
-    """The start of a file the test wrote. Not through a symlink: the test may have made its log
-    one, to a file that only the grader can read."""
+def _read(path, limit, whole=False):
+    """The start of a file the test wrote, or with WHOLE all of it, and nothing when it is
+    longer than LIMIT. Not through a symlink: the test may have made its log one, to a file
+    that only the grader can read."""
     if not path:
         return ""
     try:
         with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as f:
-            return f.read(limit).decode("utf-8", "replace")
+            data = f.read(limit + 1 if whole else limit)
     except OSError:
         return ""
+    return "" if whole and len(data) > limit else data.decode("utf-8", "replace")
 
 
 def _belongs_to(action, lesson):
@@ -38,7 +40,9 @@ def collect(invocation, lesson, label=None):
         return classify.Run(
             status=target.status,
             log=_read(target.log_path, classify.LOG_CAP),
-            xml=_read(target.xml_path, classify.XML_CAP),
+            # All of it or nothing: what follows a document that the learner's code wrote
+            # first (GoogleTest's own results) must make it unreadable, never be cut off.
+            xml=_read(target.xml_path, classify.XML_CAP, whole=True),
             duration=target.duration_ms / 1000,
             cached=target.cached,
         )

@@ -171,6 +171,38 @@ class ShardTest(unittest.TestCase):
         self.assertEqual(shards, [["a", "d"], ["b", "e"], ["c"]])
         self.assertEqual(everything, ["a", "b", "c", "d", "e"])
 
+    def test_every_entry_not_graded_is_said_so(self):
+        with tempfile.TemporaryDirectory() as temp:
+            root = pathlib.Path(temp)
+            for name in ("alice", ".bob"):
+                (root / name).mkdir()
+            (root / "carol.zip").write_text("")
+            (root / "dave").symlink_to(root / "alice")
+            skipped = []
+            graded = cli.batch_entries(root, None, lambda e, why: skipped.append((e.name, why)))
+        self.assertEqual([e.name for e in graded], ["alice"])
+        self.assertEqual([name for name, _ in skipped], [".bob", "carol.zip", "dave"])
+        self.assertIn("hidden", skipped[0][1])
+        self.assertIn("not a folder", skipped[1][1])
+        self.assertIn("symlink", skipped[2][1])
+
+    def test_no_two_submissions_share_a_reports_folder(self):
+        with tempfile.TemporaryDirectory() as temp:
+            root = pathlib.Path(temp)
+            names = ("grades.csv", "grades.csv.d", "mistakes.md", "x")
+            for name in names:
+                (root / name).mkdir()
+            folders = cli.reports_folders([root / name for name in names])
+        self.assertEqual(
+            folders,
+            {
+                "grades.csv": "grades.csv.d.d",
+                "grades.csv.d": "grades.csv.d",
+                "mistakes.md": "mistakes.md.d",
+                "x": "x",
+            },
+        )
+
 
 class RemoteCacheTest(unittest.TestCase):
     def test_test_actions_never_use_the_remote_cache(self):

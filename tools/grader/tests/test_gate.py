@@ -272,6 +272,14 @@ class SymbolNamesTest(unittest.TestCase):
                 self.assertEqual([(r.construct, r.line) for r in found], [("exit", 2)])
                 self.assertIn(advice, found[0].message)
 
+    def test_lesson_11_talks_to_its_workers_over_sockets_only(self):
+        build = gate._Build("default")
+        build.symbols = [("U", name, name) for name in ("write", "read", "pipe", "send", "recv")]
+        lesson = types.SimpleNamespace(folder="11_process_pool", id="11")
+        found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
+        self.assertEqual([r.construct for r in found], ["write", "read", "pipe"])
+        self.assertIn("send(..., MSG_NOSIGNAL) and recv()", found[0].message)
+
 
 class LibraryInternalsTest(unittest.TestCase):
     """The parse of the learner's file with libclang (the gate runs it in a child process)."""
@@ -322,7 +330,8 @@ class FlagsTest(unittest.TestCase):
         self.assertIn("-std=c++20", plain)
         self.assertNotIn("-fsanitize=thread", plain)
         self.assertIn("-fsanitize=thread", tsan)
-        self.assertNotIn("-g", tsan)
+        # Debug information too: what it costs Bazel, it costs the gate.
+        self.assertIn("-g", tsan)
 
 
 @unittest.skipUnless(os.geteuid() == 0, "only root can run the compiler as another account")

@@ -29,7 +29,9 @@ SETTINGS = grading.Settings(
 
 def sample_results(root=SETTINGS.grader_root):
     results = grading._skeleton("/s", LESSONS, SETTINGS)
-    passed = (None, classify.Verdict("pass", duration=1.0, cases=[classify.Case("S.T", "pass")]))
+    # A test name the learner's output made up, escape sequences included.
+    cases = [classify.Case("S.T", "pass"), classify.Case("S.U\x01\x1b[2J", "pass")]
+    passed = (None, classify.Verdict("pass", duration=1.0, cases=cases))
     crashed = (
         None,
         classify.Verdict(
@@ -67,6 +69,13 @@ class ReportsTest(unittest.TestCase):
         self.assertEqual(root.tag, "testsuites")
         self.assertEqual(root.get("errors"), "2")
         self.assertEqual(len(root.findall("testsuite")), 2)
+
+    def test_no_report_holds_a_control_character_of_the_learners(self):
+        results = sample_results()
+        for text in (reports.junit(results), reports.markdown(results), json.dumps(results)):
+            self.assertNotRegex(text, "[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+        self.assertIn("S.U\\x01\\x1b[2J", reports.junit(results))
+        self.assertEqual(grading.display_name("a\x1b[2Jb"), "a\\x1b[2Jb")
 
     def test_markdown_lists_every_kata(self):
         text = reports.markdown(sample_results())

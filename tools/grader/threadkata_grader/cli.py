@@ -55,13 +55,51 @@ def _shard(text):
     return index, count
 
 
-def batch_entries(folder, shard=None):
-    """The submissions in FOLDER in sorted order; with SHARD (I, N) every N-th from the I-th."""
-    entries = [e for e in sorted(folder.iterdir()) if not e.name.startswith(".") and e.is_dir()]
+def _not_a_submission(entry):
+    """Why ENTRY of a batch folder is not graded, or '' if it is a submission."""
+    if entry.is_symlink():
+        return "a symlink"
+    if entry.name.startswith("."):
+        return "a hidden name (rename it without the dot to grade it)"
+    if not entry.is_dir():
+        return "not a folder (unpack an archive into a folder to grade it)"
+    return ""
+
+
+def batch_entries(folder, shard=None, skipped=None):
+    """The submissions in FOLDER in sorted order; with SHARD (I, N) every N-th from the I-th.
+    Every other entry is passed to SKIPPED(entry, why), so that none disappears unsaid."""
+    entries = []
+    for entry in sorted(folder.iterdir()):
+        why = _not_a_submission(entry)
+        if not why:
+            entries.append(entry)
+        elif skipped:
+            skipped(entry, why)
     if shard:
         index, count = shard
         entries = entries[index - 1 :: count]
     return entries
+
+
+def reports_folders(entries):
+    """The folder of each submission's reports in a batch's output: its own name, with ".d"
+    added while that is a batch report's name or another submission's (the reports of a
+    submission named "grades.csv" and of one named "grades.csv.d" never share a folder)."""
+    # Every name of the batch folder, also those of other shards.
+    taken = set(_BATCH_REPORTS) | {
+        sibling.name for entry in entries[:1] for sibling in entry.parent.iterdir()
+    }
+    folders = {}
+    for entry in entries:
+        folder = entry.name
+        if folder in _BATCH_REPORTS:
+            folder += ".d"
+            while folder in taken:
+                folder += ".d"
+            taken.add(folder)
+        folders[entry.name] = folder
+    return folders
 
 
 def remote_cache_args(url):
@@ -402,14 +440,19 @@ def main(argv=None):
             rows = []
             any_failed = False
             descriptions = _mistake_descriptions(grader_root, lessons)
-            for entry in batch_entries(graded, args.shard):
-                if entry.is_symlink():
-                    print(f"tools/grade: skipping {entry.name}, a symlink", file=sys.stderr)
-                    continue
+            entries = batch_entries(
+                graded,
+                args.shard,
+                lambda entry, why: print(
+                    f"tools/grade: skipping {grading.display_name(entry.name)}: {why}",
+                    file=sys.stderr,
+                ),
+            )
+            folders = reports_folders(entries)
+            for entry in entries:
                 name = grading.display_name(entry.name)
                 print(f"tools/grade: grading {name}", file=sys.stderr)
-                # A submission named like a batch report keeps its reports beside it.
-                reports_dir = entry.name + (".d" if entry.name in _BATCH_REPORTS else "")
+                reports_dir = folders[entry.name]
                 results, failed = _grade_one(
                     entry.resolve(),
                     lessons,

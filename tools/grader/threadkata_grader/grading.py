@@ -5,6 +5,7 @@ import dataclasses
 import datetime
 import os
 import pathlib
+import re
 import time
 
 from threadkata import classify
@@ -38,8 +39,23 @@ KATA_MESSAGE_CAP = 4000  # characters of a kata's message (e.g. compiler errors)
 OUTPUT_CAP = 500  # characters of output, as Exercism's test runners cap it
 
 
+# Control characters but tab and newline: C0, DEL and C1. A test program prints what the
+# learner's code makes it print, and an escape sequence in a report rewrites the instructor's
+# terminal (a fake table of passes), a control character makes junit.xml unreadable.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text):
+    """TEXT, from a learner's run or folder, with every control character but tab and newline
+    written as an escape (\\x1b), so that every report and terminal shows it as text."""
+    if text is None:
+        return None
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def cap(text, limit):
-    """TEXT cut to LIMIT characters, saying so when it was cut."""
+    """TEXT cut to LIMIT characters, saying so when it was cut, as shown() shows it."""
+    text = shown(text)
     if text is None or len(text) <= limit:
         return text
     note = f"\n... [{len(text) - limit} more characters cut]"
@@ -81,7 +97,7 @@ def config_json(verdict):
         "cached": verdict.cached,
         "tests": [
             {
-                "name": case.name,
+                "name": shown(case.name),
                 "status": case.status,
                 "message": cap(
                     (f"{case.location}\n" if case.location else "") + case.message, MESSAGE_CAP
@@ -183,7 +199,7 @@ def _kata_entry(root, lesson, outcomes, configs, workspace):
 
 def display_name(path):
     """PATH as text any report can hold: a folder name need not be UTF-8."""
-    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+    return shown(os.fsencode(str(path)).decode("utf-8", "backslashreplace"))
 
 
 def _skeleton(submission, lessons, settings):

@@ -89,6 +89,14 @@ class JudgeLessonsTest(unittest.TestCase):
         self.assertEqual(engine._read(str(self.dir / "link.log"), 1000), "")
         self.assertIn("secret", engine._read(str(secret), 1000))
 
+    def test_results_longer_than_the_cap_are_not_read_at_all(self):
+        # A document the learner's code wrote first, padded past the cap, then GoogleTest's.
+        xml = self.dir / "test.xml"
+        xml.write_text("<testsuites/>" + " " * 100 + "<testsuites/>")
+        self.assertEqual(engine._read(str(xml), 50, whole=True), "")
+        self.assertEqual(engine._read(str(xml), 50), "<testsuites/>" + " " * 37)
+        self.assertTrue(engine._read(str(xml), 1000, whole=True).endswith("<testsuites/>"))
+
     def test_a_sandbox_that_could_not_be_set_up_is_the_graders_failure(self):
         runs = {"//tests/02_y:kata_test": bazel.TargetRun("//tests/02_y:kata_test")}
         failed = [
