@@ -996,6 +996,16 @@ def _foreign_definitions(unit, relative, namespaces):
     return refusals
 
 
+def _learners_cursors(unit, relative):
+    """Every cursor of UNIT written in the learner's file RELATIVE, at any depth."""
+    todo = [unit.cursor]
+    while todo:
+        for child in todo.pop().get_children():
+            if child.location.file is not None and child.location.file.name.endswith(relative):
+                yield child
+                todo.append(child)
+
+
 def _written_at(lines, location, name):
     """Whether NAME is written in LINES (the learner's file, as bytes: clang's columns count
     bytes) where LOCATION points, not made by the compiler there (a comparison rewritten with
@@ -1017,35 +1027,27 @@ def _library_internals(unit, relative, lines):
     scope, so a learner may still name their own members `_count`. The C functions the file
     calls (`_exit`) are left to the rules on the object file's references."""
     refusals = {}
-
-    def walk(cursor):
-        for child in cursor.get_children():
-            location = child.location
-            if location.file is None or not location.file.name.endswith(relative):
-                continue
-            target = child.referenced
-            if (
-                target is not None
-                and target.spelling.startswith("_")
-                and _written_at(lines, location, target.spelling)
-                and target.spelling not in _RESERVED_FROM_MACROS
-                # A C function (lesson 11's _exit) is judged by the object file's references.
-                and target.kind.name != "FUNCTION_DECL"
-                and target.location.file is not None
-                and not target.location.file.name.endswith(relative)
-                and "katas/" not in target.location.file.name
-            ):
-                # One use is several cursors (the call, the reference, the conversion).
-                refusals[(location.line, target.spelling)] = Refusal(
-                    location.line,
-                    target.spelling,
-                    f"your file uses {target.spelling}, a part of the library's own "
-                    f"workings (declared in {pathlib.Path(target.location.file.name).name}): "
-                    "a kata uses only the documented interface of the standard library",
-                )
-            walk(child)
-
-    walk(unit.cursor)
+    for cursor in _learners_cursors(unit, relative):
+        location, target = cursor.location, cursor.referenced
+        if (
+            target is not None
+            and target.spelling.startswith("_")
+            and _written_at(lines, location, target.spelling)
+            and target.spelling not in _RESERVED_FROM_MACROS
+            # A C function (lesson 11's _exit) is judged by the object file's references.
+            and target.kind.name != "FUNCTION_DECL"
+            and target.location.file is not None
+            and not target.location.file.name.endswith(relative)
+            and "katas/" not in target.location.file.name
+        ):
+            # One use is several cursors (the call, the reference, the conversion).
+            refusals[(location.line, target.spelling)] = Refusal(
+                location.line,
+                target.spelling,
+                f"your file uses {target.spelling}, a part of the library's own "
+                f"workings (declared in {pathlib.Path(target.location.file.name).name}): "
+                "a kata uses only the documented interface of the standard library",
+            )
     return list(refusals.values())
 
 
@@ -1194,22 +1196,14 @@ def _reinterpretations(unit, relative):
     FILE taken by value. With them a file reads and writes the test program's memory: turns
     stderr into a writer of any open file, reaches a function the gate refuses."""
     refusals = {}
-
-    def walk(cursor):
-        for child in cursor.get_children():
-            location = child.location
-            if location.file is None or not location.file.name.endswith(relative):
-                continue
-            examined = child.kind.is_expression() or child.kind.name == "UNION_DECL"
-            why = _reinterpretation(child) if examined else ""
+    for cursor in _learners_cursors(unit, relative):
+        if cursor.kind.is_expression() or cursor.kind.name == "UNION_DECL":
+            why = _reinterpretation(cursor)
             if why:
+                line = cursor.location.line
                 refusals.setdefault(
-                    (location.line, why),
-                    Refusal(location.line, why, f"your file uses {why}: {_REINTERPRETING}"),
+                    (line, why), Refusal(line, why, f"your file uses {why}: {_REINTERPRETING}")
                 )
-            walk(child)
-
-    walk(unit.cursor)
     return list(refusals.values())
 
 

@@ -323,6 +323,74 @@ void Poke() {
         self.assertIn("documented interface", found[0].message)
 
 
+class ReinterpretationsTest(unittest.TestCase):
+    """Memory looked at as another type than it has, in the learner's file (libclang)."""
+
+    SOURCE = """#include "katas/01_sequential/sequential.h"
+
+#include <sys/wait.h>
+
+#include <bit>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+namespace threadkata {
+namespace {
+struct Header {
+  std::uint64_t size;
+  char kind;
+};
+struct Linked {
+  char* next;
+};
+union Pun {
+  long a;
+  double b;
+};
+}  // namespace
+void Allowed(void* data, int status, double seconds) {
+  Header header{};
+  std::uint64_t size = 0;
+  std::memcpy(&size, &header, sizeof size);
+  char* bytes = static_cast<char*>(data);
+  auto* same = static_cast<Header*>(data);
+  (void)WIFSIGNALED(status);
+  const long whole = static_cast<long>(seconds) + (long)seconds;
+  std::printf("%s %ld\\n", bytes, whole);
+  std::fflush(stdout);
+  (void)same;
+}
+void Refused(Linked* linked, double& seconds) {
+  char* a = reinterpret_cast<char*>(stdout);
+  char* b = (char*)stdout + 56;
+  std::uintptr_t c = std::uintptr_t(&std::labs);
+  std::memcpy(linked, stderr, 8);
+  long& d = (long&)seconds;
+  auto e = std::bit_cast<std::uintptr_t>(&std::labs);
+  auto f = std::hash<Linked*>{}(linked);
+  std::printf("%p", static_cast<void*>(linked));
+  FILE copy = *stderr;
+  (void)a, (void)b, (void)c, (void)d, (void)e, (void)f, (void)copy;
+}
+}  // namespace threadkata
+"""
+
+    def test_casts_raw_memory_and_addresses_as_numbers(self):
+        root = pathlib.Path(__file__).resolve().parents[3]
+        with tempfile.TemporaryDirectory() as work:
+            folder = pathlib.Path(work) / "katas" / "01_sequential"
+            folder.mkdir(parents=True)
+            header = root / "katas" / "01_sequential" / "sequential.h"
+            (folder / header.name).write_text(header.read_text())
+            (folder / "sequential.cc").write_text(self.SOURCE)
+            found = gate._global_state(work, "katas/01_sequential/sequential.cc", {"threadkata"})
+        self.assertTrue(all("another type" in refusal.message for refusal in found), found)
+        self.assertEqual(sorted({r.line for r in found}), [21, *range(39, 49)])
+
+
 class FlagsTest(unittest.TestCase):
     def test_flags_come_from_bazelrc(self):
         plain = gate.config_flags(gate.ROOT, "default")
