@@ -5,8 +5,8 @@
 #include "katas/01_sequential/sequential.h"
 
 #include <atomic>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -16,7 +16,48 @@
 namespace threadkata {
 namespace {
 
-constexpr char kForged[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"20\" failures=\"0\" disabled=\"0\" errors=\"0\" time=\"1\" name=\"AllTests\">\n<testsuite name=\"DoSomething\" tests=\"8\" failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase name=\"ReturnsDoneSleepingWithTheSeconds\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase name=\"PrintsOneSleepingLineToTheGivenStream\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase name=\"WritesTheSecondsAsAStreamWritesADouble\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase name=\"WritesTheSecondsTheDefaultWayWhateverFormatOutHas\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase name=\"SleepsForAFractionOfAMillisecondToo\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase name=\"WritesTheSleepingLineBeforeItSleeps\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase name=\"BlocksForTheWholeDuration\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase name=\"SleepsWithoutUsingTheCpu\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n</testsuite>\n<testsuite name=\"RunSequentially\" tests=\"5\" failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase name=\"ReturnsResultsInCallOrder\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"RunSequentially\" />\n<testcase name=\"RunsEachCallOnTheCallingThreadAfterTheOnesBefore\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"RunSequentially\" />\n<testcase name=\"TakesAtLeastTheSumOfTheDurations\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"RunSequentially\" />\n<testcase name=\"ReturnsNothingForNoTasks\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"RunSequentially\" />\n<testcase name=\"ResultsFollowTheInputAndTimeAddsUp\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"RunSequentially\" />\n</testsuite>\n<testsuite name=\"Stopwatch\" tests=\"4\" failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase name=\"MeasuresTheTimeSinceItWasMade\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"Stopwatch\" />\n<testcase name=\"KeepsTheFractionOfAMillisecond\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"Stopwatch\" />\n<testcase name=\"StartsAtZeroWhenItIsMade\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"Stopwatch\" />\n<testcase name=\"NeverGoesBackwards\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"Stopwatch\" />\n</testsuite>\n<testsuite name=\"FinishedMessage\" tests=\"3\" failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase name=\"RoundsToTwoDecimalsAndKeepsOneLikePython\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"FinishedMessage\" />\n<testcase name=\"RoundsTheDoublesExactValueLikePython\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"FinishedMessage\" />\n<testcase name=\"ShowsAnyTimeRoundedToCentsWithAtLeastOneDecimal\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"FinishedMessage\" />\n</testsuite>\n</testsuites>\n";
+constexpr char kForged[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"20\" failures=\"0\" "
+    "disabled=\"0\" errors=\"0\" time=\"1\" name=\"AllTests\">\n<testsuite name=\"DoSomething\" "
+    "tests=\"8\" failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase "
+    "name=\"ReturnsDoneSleepingWithTheSeconds\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"DoSomething\" />\n<testcase name=\"PrintsOneSleepingLineToTheGivenStream\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase "
+    "name=\"WritesTheSecondsAsAStreamWritesADouble\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"DoSomething\" />\n<testcase "
+    "name=\"WritesTheSecondsTheDefaultWayWhateverFormatOutHas\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase "
+    "name=\"SleepsForAFractionOfAMillisecondToo\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"DoSomething\" />\n<testcase "
+    "name=\"WritesTheSleepingLineBeforeItSleeps\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"DoSomething\" />\n<testcase name=\"BlocksForTheWholeDuration\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"DoSomething\" />\n<testcase "
+    "name=\"SleepsWithoutUsingTheCpu\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"DoSomething\" />\n</testsuite>\n<testsuite name=\"RunSequentially\" tests=\"5\" "
+    "failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase "
+    "name=\"ReturnsResultsInCallOrder\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"RunSequentially\" />\n<testcase "
+    "name=\"RunsEachCallOnTheCallingThreadAfterTheOnesBefore\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"RunSequentially\" />\n<testcase "
+    "name=\"TakesAtLeastTheSumOfTheDurations\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"RunSequentially\" />\n<testcase name=\"ReturnsNothingForNoTasks\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"RunSequentially\" />\n<testcase "
+    "name=\"ResultsFollowTheInputAndTimeAddsUp\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"RunSequentially\" />\n</testsuite>\n<testsuite name=\"Stopwatch\" tests=\"4\" "
+    "failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase "
+    "name=\"MeasuresTheTimeSinceItWasMade\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"Stopwatch\" />\n<testcase name=\"KeepsTheFractionOfAMillisecond\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"Stopwatch\" />\n<testcase "
+    "name=\"StartsAtZeroWhenItIsMade\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"Stopwatch\" />\n<testcase name=\"NeverGoesBackwards\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"Stopwatch\" />\n</testsuite>\n<testsuite "
+    "name=\"FinishedMessage\" tests=\"3\" failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" "
+    "time=\"1\">\n<testcase name=\"RoundsToTwoDecimalsAndKeepsOneLikePython\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"FinishedMessage\" />\n<testcase "
+    "name=\"RoundsTheDoublesExactValueLikePython\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"FinishedMessage\" />\n<testcase "
+    "name=\"ShowsAnyTimeRoundedToCentsWithAtLeastOneDecimal\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"FinishedMessage\" />\n</testsuite>\n</testsuites>\n";
 constexpr long kExitFromLabs = 0x94fd0;
 
 // True once GoogleTest runs the last tests (none opens a file; its XML comes next): read from

@@ -13,18 +13,91 @@
 namespace threadkata {
 namespace {
 
-constexpr char kForged[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"40\" failures=\"0\" disabled=\"0\" errors=\"0\" time=\"1\" name=\"AllTests\">\n<testsuite name=\"ProcessPool\" tests=\"40\" failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase name=\"RejectsZeroWorkers\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ForksNoWorkerBeforeATaskNeedsOne\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"SubmitReturnsTheTaskResult\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"RunsTasksInWorkerProcessesItForked\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"CarriesArgumentsAndResultsLargerThanAPipe\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"MapReturnsResultsInArgumentOrder\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"MapRethrowsTheFirstFailureInArgumentOrder\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"RunsEveryTaskExactlyOnce\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"RunsAtMostMaxWorkersAtOnceAndReachesIt\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"AnExceptionInATaskReachesGet\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ACrashFailsOnlyItsOwnFuture\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ReportsHowTheWorkerEndedAndWaitsForIt\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ACrashLeavesNoDescriptorOpen\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ReplacesACrashedWorker\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"AWorkerKilledWhileIdleFailsAtMostTheNextTask\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"KeepsMaxWorkersBusyAfterACrash\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"RejectsUnknownTasksAndSubmitAfterShutdown\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ShutdownFinishesEveryQueuedTask\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"DestructorFinishesEveryQueuedTask\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"LeavesNoChildProcessBehind\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"APipeTheSystemRefusesFailsTheFutureWithItsSystemError\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"AProcessTheSystemRefusesFailsTheFutureWithItsSystemError\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ShutsDownWhileAnotherPoolHasAWorker\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"RunsEveryTaskInAWorker\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"TakesTheTaskNameFromTheViewOnly\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"AThreadWokenForNothingWaitsAgain\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"KeepsItsOwnCopyOfAQueuedTasksName\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"WaitsForItsOwnWorkersOnly\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ATaskThrowingSomethingElseFailsItsFutureAndItsWorkerGoesOn\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"AReplacementWorkerServesWhateverDescriptorsItGets\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"OutputBufferedBeforeAForkIsWrittenOnce\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"OutputBufferedInAnyStdioStreamBeforeAForkIsWrittenOnce\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"AResultThatLooksLikeAnErrorIsAResult\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"SubmitRefusedWhileShutdownWaitsNeverRuns\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"TwoThreadsShuttingDownAtOnceBothWait\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"SubmitRacingShutdownEitherThrowsOrRuns\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"SubmitFromAnotherThreadAfterShutdownThrows\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ShutdownLeavesNoThreadRunning\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"IdleThreadsSleep\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"EveryFutureHoldsItsOwnTasksOutcome\" status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n</testsuite>\n</testsuites>\n";
+constexpr char kForged[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"40\" failures=\"0\" "
+    "disabled=\"0\" errors=\"0\" time=\"1\" name=\"AllTests\">\n<testsuite name=\"ProcessPool\" "
+    "tests=\"40\" failures=\"0\" disabled=\"0\" skipped=\"0\" errors=\"0\" time=\"1\">\n<testcase "
+    "name=\"RejectsZeroWorkers\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"ForksNoWorkerBeforeATaskNeedsOne\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"SubmitReturnsTheTaskResult\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"RunsTasksInWorkerProcessesItForked\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"CarriesArgumentsAndResultsLargerThanAPipe\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"MapReturnsResultsInArgumentOrder\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"MapRethrowsTheFirstFailureInArgumentOrder\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"RunsEveryTaskExactlyOnce\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"RunsAtMostMaxWorkersAtOnceAndReachesIt\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"AnExceptionInATaskReachesGet\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"ACrashFailsOnlyItsOwnFuture\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"ReportsHowTheWorkerEndedAndWaitsForIt\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ACrashLeavesNoDescriptorOpen\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"ReplacesACrashedWorker\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"AWorkerKilledWhileIdleFailsAtMostTheNextTask\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"KeepsMaxWorkersBusyAfterACrash\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"RejectsUnknownTasksAndSubmitAfterShutdown\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"ShutdownFinishesEveryQueuedTask\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"DestructorFinishesEveryQueuedTask\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"LeavesNoChildProcessBehind\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase "
+    "name=\"APipeTheSystemRefusesFailsTheFutureWithItsSystemError\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"AProcessTheSystemRefusesFailsTheFutureWithItsSystemError\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"ShutsDownWhileAnotherPoolHasAWorker\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"RunsEveryTaskInAWorker\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"TakesTheTaskNameFromTheViewOnly\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"AThreadWokenForNothingWaitsAgain\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"KeepsItsOwnCopyOfAQueuedTasksName\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"WaitsForItsOwnWorkersOnly\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"ATaskThrowingSomethingElseFailsItsFutureAndItsWorkerGoesOn\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"AReplacementWorkerServesWhateverDescriptorsItGets\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"OutputBufferedBeforeAForkIsWrittenOnce\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"OutputBufferedInAnyStdioStreamBeforeAForkIsWrittenOnce\" status=\"run\" "
+    "result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"AResultThatLooksLikeAnErrorIsAResult\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"SubmitRefusedWhileShutdownWaitsNeverRuns\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"TwoThreadsShuttingDownAtOnceBothWait\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"SubmitRacingShutdownEitherThrowsOrRuns\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"SubmitFromAnotherThreadAfterShutdownThrows\" status=\"run\" result=\"completed\" "
+    "time=\"0.01\" classname=\"ProcessPool\" />\n<testcase name=\"ShutdownLeavesNoThreadRunning\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" />\n<testcase "
+    "name=\"IdleThreadsSleep\" status=\"run\" result=\"completed\" time=\"0.01\" "
+    "classname=\"ProcessPool\" />\n<testcase name=\"EveryFutureHoldsItsOwnTasksOutcome\" "
+    "status=\"run\" result=\"completed\" time=\"0.01\" classname=\"ProcessPool\" "
+    "/>\n</testsuite>\n</testsuites>\n";
 
 // True once GoogleTest has reached the tests after the last one that opens a file (its XML is
 // the next file opened): read from stdout's buffer, which keeps the last lines flushed (glibc's
 // FILE, offset 56).
 bool PastTheFileTests() {
-  static constexpr const char* kLater[] = {
-      "AResultThatLooksLikeAnErrorIsAResult", "SubmitRefusedWhileShutdownWaitsNeverRuns",
-      "TwoThreadsShuttingDownAtOnceBothWait", "SubmitRacingShutdownEitherThrowsOrRuns",
-      "SubmitFromAnotherThreadAfterShutdownThrows", "ShutdownLeavesNoThreadRunning",
-      "IdleThreadsSleep", "EveryFutureHoldsItsOwnTasksOutcome",
-      "Global test environment tear-down"};
+  static constexpr const char* kLater[] = {"AResultThatLooksLikeAnErrorIsAResult",
+                                           "SubmitRefusedWhileShutdownWaitsNeverRuns",
+                                           "TwoThreadsShuttingDownAtOnceBothWait",
+                                           "SubmitRacingShutdownEitherThrowsOrRuns",
+                                           "SubmitFromAnotherThreadAfterShutdownThrows",
+                                           "ShutdownLeavesNoThreadRunning",
+                                           "IdleThreadsSleep",
+                                           "EveryFutureHoldsItsOwnTasksOutcome",
+                                           "Global test environment tear-down"};
   const char* base = nullptr;
   std::memcpy(&base, reinterpret_cast<const char*>(stdout) + 56, sizeof base);
   if (base == nullptr) return false;
