@@ -1084,7 +1084,8 @@ _POINTERS = {"POINTER", "MEMBERPOINTER", "BLOCKPOINTER", "FUNCTIONPROTO", "FUNCT
 _REINTERPRETING = (
     "a kata never looks at memory as another type than it has: that is how a file reaches the "
     "insides of the test program (the C library's FILE, GoogleTest's results, a function the "
-    "gate does not let it call)"
+    "gate does not let it call). send(), recv() and std::memcpy take the address of a number "
+    "as it is (send(fd, &size, sizeof size, MSG_NOSIGNAL)); a pointer is printed by nothing"
 )
 
 
