@@ -281,8 +281,20 @@ class SymbolNamesTest(unittest.TestCase):
         self.assertIn("send(..., MSG_NOSIGNAL) and recv()", found[0].message)
 
 
+def parsed_refusals(source):
+    """What the gate's parse of SOURCE, as lesson 01's file, refuses (libclang; the gate runs
+    it in a child process)."""
+    with tempfile.TemporaryDirectory() as work:
+        folder = pathlib.Path(work) / "katas" / "01_sequential"
+        folder.mkdir(parents=True)
+        header = gate.ROOT / "katas" / "01_sequential" / "sequential.h"
+        (folder / header.name).write_text(header.read_text())
+        (folder / "sequential.cc").write_text(source)
+        return gate._global_state(work, "katas/01_sequential/sequential.cc", {"threadkata"})
+
+
 class LibraryInternalsTest(unittest.TestCase):
-    """The parse of the learner's file with libclang (the gate runs it in a child process)."""
+    """Names the library keeps for itself, in the learner's file (libclang)."""
 
     SOURCE = """#include "katas/01_sequential/sequential.h"
 
@@ -311,14 +323,7 @@ void Poke() {
 """
 
     def test_the_libraries_underscored_names_are_refused_and_the_learners_are_not(self):
-        root = pathlib.Path(__file__).resolve().parents[3]
-        with tempfile.TemporaryDirectory() as work:
-            folder = pathlib.Path(work) / "katas" / "01_sequential"
-            folder.mkdir(parents=True)
-            header = root / "katas" / "01_sequential" / "sequential.h"
-            (folder / header.name).write_text(header.read_text())
-            (folder / "sequential.cc").write_text(self.SOURCE)
-            found = gate._global_state(work, "katas/01_sequential/sequential.cc", {"threadkata"})
+        found = parsed_refusals(self.SOURCE)
         self.assertEqual([(r.line, r.construct) for r in found], [(17, "_fileno")])
         self.assertIn("documented interface", found[0].message)
 
@@ -379,14 +384,7 @@ void Refused(Linked* linked, double& seconds) {
 """
 
     def test_casts_raw_memory_and_addresses_as_numbers(self):
-        root = pathlib.Path(__file__).resolve().parents[3]
-        with tempfile.TemporaryDirectory() as work:
-            folder = pathlib.Path(work) / "katas" / "01_sequential"
-            folder.mkdir(parents=True)
-            header = root / "katas" / "01_sequential" / "sequential.h"
-            (folder / header.name).write_text(header.read_text())
-            (folder / "sequential.cc").write_text(self.SOURCE)
-            found = gate._global_state(work, "katas/01_sequential/sequential.cc", {"threadkata"})
+        found = parsed_refusals(self.SOURCE)
         self.assertTrue(all("another type" in refusal.message for refusal in found), found)
         self.assertEqual(sorted({r.line for r in found}), [21, *range(39, 49)])
 
