@@ -178,10 +178,24 @@ _C_SYMBOLS = {
 # futex system call with syscall()).
 _ONLY_THROUGH_STD = {"syscall"}
 
+# What to do instead of calling a C function the gate refuses and learners reach for, added to
+# its refusal: symbol -> advice, for every lesson (a lesson's own "advice" below comes first).
+# Ending the program is never a kata's job.
+_EXIT_FAMILY = ("exit", "_Exit", "quick_exit", "atexit", "at_quick_exit")
+_ADVICE = {
+    name: "a kata's functions return to their caller, and ending the program is the test's "
+    "business"
+    for name in _EXIT_FAMILY
+}
+
 # Per-lesson allowances, in one place: lesson folder -> extra headers (as included, relative to
-# a system include folder) and extra C symbols. Lesson 11 runs workers in processes; it may not
-# signal them (no kill: a worker ends when its socket closes), since a kill(-1, ...) would reach
-# the limiter that watches the test's memory and threads.
+# a system include folder), extra C symbols, and advice for symbols refused to the lesson.
+# Lesson 11 runs workers in processes; it may not signal them (no kill: a worker ends when its
+# socket closes), since a kill(-1, ...) would reach the limiter that watches the test's memory
+# and threads. It talks to its workers over sockets only: send() and recv() fail on any other
+# descriptor (ENOTSOCK), so the file GoogleTest writes its results to stays out of reach, which
+# read() and write() would not leave it. A forked worker ends without running the parent's
+# exit code.
 LESSON_ALLOWANCES = {
     "11_process_pool": {
         "headers": {
@@ -207,6 +221,21 @@ LESSON_ALLOWANCES = {
             "strsignal",
             "sigabbrev_np",
         },
+        "advice": {
+            **{
+                name: "end a forked worker with _exit(): exit() would run, in the child, the "
+                "parent's atexit handlers and static destructors (which may join threads the "
+                "child does not have) and write the parent's unflushed stdio buffers a second "
+                "time"
+                for name in _EXIT_FAMILY
+            },
+            **{
+                name: "talk to a worker over a socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, "
+                "0, ends) with send(..., MSG_NOSIGNAL) and recv(), as the README does (write() "
+                "to a worker that died raises SIGPIPE, which ends the whole program)"
+                for name in ("read", "write", "pipe", "pipe2")
+            },
+        },
     },
 }
 
@@ -221,38 +250,11 @@ _WALL_CLOCK_MESSAGE = (
     "system_clock too)"
 )
 
-# What to do instead of calling a C function the gate refuses and learners reach for, added to
-# its refusal. Ending the program is never a kata's job; a forked worker (lesson 11 allows
-# _exit) ends without running the parent's exit code.
-_EXIT_FAMILY = ("exit", "_Exit", "quick_exit", "atexit", "at_quick_exit")
-_EXIT_ADVICE = (
-    "a kata's functions return to their caller, and ending the program is the test's business"
-)
-_EXIT_ADVICE_FORKED = (
-    "end a forked worker with _exit(): exit() would run, in the child, the parent's atexit "
-    "handlers and static destructors (which may join threads the child does not have) and "
-    "write the parent's unflushed stdio buffers a second time"
-)
 
-
-# Lesson 11 talks to its workers over sockets only: send() and recv() fail on any other
-# descriptor (ENOTSOCK), so the file GoogleTest writes its results to stays out of reach, which
-# read() and write() would not leave it.
-_DESCRIPTOR_IO = ("read", "write", "pipe", "pipe2")
-_DESCRIPTOR_IO_ADVICE = (
-    "talk to a worker over a socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) with "
-    "send(..., MSG_NOSIGNAL) and recv(), as the README does (write() to a worker that died "
-    "raises SIGPIPE, which ends the whole program)"
-)
-
-
-def _advice(name, extra):
-    """What to write instead of NAME, a symbol refused to a lesson that allows EXTRA, or ''."""
-    if name in _EXIT_FAMILY:
-        return _EXIT_ADVICE_FORKED if "_exit" in extra else _EXIT_ADVICE
-    if name in _DESCRIPTOR_IO and "send" in extra:
-        return _DESCRIPTOR_IO_ADVICE
-    return ""
+def _advice(name, lesson):
+    """What to write instead of NAME, a symbol refused to LESSON, or ''."""
+    own = LESSON_ALLOWANCES.get(lesson.folder, {}).get("advice", {})
+    return own.get(name, _ADVICE.get(name, ""))
 
 
 # Reserved identifiers a file may write: everything else that starts with __ or _X is the
@@ -1335,7 +1337,7 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
             )
             if not allowed:
                 owner = _owner(name, libc)
-                advice = _advice(name, extra)
+                advice = _advice(name, lesson)
                 refusals.append(
                     Refusal(
                         line,
