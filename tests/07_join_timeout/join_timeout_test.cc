@@ -192,6 +192,39 @@ TEST(JoinFor, ASpuriousWakeUpDoesNotEndTheWait) {
          "wait_for(lock, timeout, predicate)";
 }
 
+// Pins "Blocks until `work` has returned or `timeout` has passed, whichever comes first" (and no
+// longer) when a wait wakes up late with nobody having notified. Each of join_for's first two waits
+// that would last longer than 0.9 unit ends then (tests/support/interleave). Waiting until one
+// deadline (wait_for with a predicate, or wait_until) returns at 1 unit; a fresh
+// wait_for(timeout) after each wake-up restarts the whole timeout and returns at 2.8 units at the
+// earliest, since a wait never ends early.
+TEST(JoinFor, ALateSpuriousWakeUpDoesNotRestartTheTimeout) {
+  std::promise<void> gate;
+  TimedThread thread([go = gate.get_future().share()] { go.wait(); });
+  testing::Duration elapsed{};
+  int woken = 0;
+  const bool joined =
+      FinishesWithin(Units(30), "join_for(1 unit) on work that is waiting", kBlockedHint, [&] {
+        const testing::SpuriousWakeups spurious(2, testing::SpuriousWakeups::Threads::kThisOne,
+                                                Units(0.9));
+        const Stopwatch stopwatch;
+        const bool result = thread.join_for(Units(1));
+        elapsed = stopwatch.Elapsed();
+        woken = spurious.Woken();
+        return result;
+      });
+  gate.set_value();
+  thread.join();
+  EXPECT_FALSE(joined) << "the work was waiting for the test, yet join_for said it had ended";
+  EXPECT_GE(woken, 1) << "join_for did not wait on a condition variable";
+  EXPECT_TRUE(TookLessThan(elapsed, Units(2.5)))
+      << "join_for(1 unit) took " << testing::DescribeDuration(elapsed)
+      << " when its wait woke up after 0.9 unit with nobody having notified (a spurious "
+         "wake-up): it waited the whole timeout again from there. Compute the deadline once and "
+         "wait until it (wait_for(lock, timeout, predicate) does), not wait_for(timeout) in a "
+         "loop";
+}
+
 // Pins "Returns false no earlier than `timeout`" below a millisecond: the fraction is waited
 // for too.
 TEST(JoinFor, WaitsAFractionOfAMillisecondToo) {

@@ -420,6 +420,46 @@ TEST(PeriodicDaemon, ASpuriousWakeUpDoesNotShortenTheInterval) {
   }
 }
 
+// Pins "then again `interval` after each call returned" (not later) when a wait between two
+// ticks wakes up late with nobody having notified: each of the daemon thread's first two waits
+// that would last longer than 0.9 unit ends then (tests/support/interleave). Waiting until one
+// deadline (wait_for with a predicate, or wait_until) ticks 1 unit after the tick returned; a
+// fresh wait_for(interval) after each wake-up restarts the interval and ticks 2.8 units after it
+// at the earliest, since a wait never ends early.
+TEST(PeriodicDaemon, ALateSpuriousWakeUpDoesNotRestartTheInterval) {
+  std::mutex mutex;
+  std::vector<std::pair<Clock::time_point, Clock::time_point>> ran;  // start, end
+  TickCounter ticks;
+  std::optional<PeriodicDaemon> daemon;
+  int woken = 0;
+  {
+    const testing::SpuriousWakeups spurious(2, testing::SpuriousWakeups::Threads::kNewOnes,
+                                            Units(0.9));
+    daemon.emplace(Units(1), [&] {
+      const Clock::time_point start = Clock::now();
+      {
+        std::lock_guard lock(mutex);
+        ran.emplace_back(start, Clock::now());
+      }
+      ticks.Tick();
+    });
+    ASSERT_TRUE(ticks.WaitFor(2, Units(30))) << "fewer than 2 ticks in 30 units with a 1-unit "
+                                                "interval";
+    woken = spurious.Woken();
+  }
+  FinishesWithin(Units(30), "PeriodicDaemon::stop()", kStopHint, [&] { daemon->stop(); });
+  EXPECT_GE(woken, 1) << "the daemon did not wait on a condition variable between its ticks";
+  std::lock_guard lock(mutex);
+  const testing::Duration gap = ran[1].first - ran[0].second;
+  EXPECT_TRUE(TookLessThan(gap, Units(2.5)))
+      << "tick 2 started " << testing::DescribeDuration(gap)
+      << " after tick 1 returned, with a 1-unit interval, when the daemon's wait woke up after "
+         "0.9 unit with nobody having notified (a spurious wake-up): it waited the whole "
+         "interval again from there. Compute when the next tick is due once and wait until "
+         "then (wait_for(lock, stop_token, interval, predicate) does), not wait_for(interval) "
+         "in a loop";
+}
+
 // Pins "then again `interval` after each call returned" for an interval below a millisecond: an
 // interval cast to whole milliseconds (or seconds) on its way to the wait becomes 0, and the
 // daemon ticks as fast as it can. A wait never ends early on the steady clock, so the right

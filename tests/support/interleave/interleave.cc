@@ -29,10 +29,15 @@ constinit std::atomic<int> slow_threads_left{0};
 constinit std::atomic<int> steps{0};
 constinit std::atomic<int> woken{0};
 constinit std::atomic<int> spurious_per_new_thread{0};
+constinit std::atomic<std::int64_t> spurious_after_per_new_thread{0};
 // Whether this thread is one a SlowSynchronisation slows down.
 thread_local bool slowed = false;
-// This thread's condition waits still to end at once (SpuriousWakeups).
+// This thread's condition waits still to end with nobody having notified, and after how long
+// (SpuriousWakeups; 0: at once).
 thread_local int spurious_left = 0;
+thread_local std::int64_t spurious_after = 0;
+
+constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 
 // A short pause of the hooks' own polling loops.
 constexpr std::chrono::microseconds kPoll{200};
@@ -53,6 +58,7 @@ struct Start {
   bool held;
   bool slowed;
   int spurious;
+  std::int64_t spurious_after;
   Clock::time_point give_up_at;
   std::atomic<bool> begun{false};
   std::atomic<int> owners;
@@ -73,6 +79,7 @@ void* RunStart(void* raw) {
   }
   slowed = start->slowed;
   spurious_left = start->spurious;
+  spurious_after = start->spurious_after;
   void* (*routine)(void*) = start->routine;
   void* arg = start->arg;
   start->begun.store(true);
@@ -154,19 +161,23 @@ SlowSynchronisation::~SlowSynchronisation() {
 
 int SlowSynchronisation::Steps() const { return steps.load(); }
 
-SpuriousWakeups::SpuriousWakeups(int count, Threads threads) {
+SpuriousWakeups::SpuriousWakeups(int count, Threads threads, Duration after) {
   BeginScope("SpuriousWakeups");
   woken.store(0);
   if (threads == Threads::kThisOne) {
     spurious_left = count;
+    spurious_after = after.count();
   } else {
+    spurious_after_per_new_thread.store(after.count());
     spurious_per_new_thread.store(count);
   }
 }
 
 SpuriousWakeups::~SpuriousWakeups() {
   spurious_left = 0;
+  spurious_after = 0;
   spurious_per_new_thread.store(0);
+  spurious_after_per_new_thread.store(0);
   scope_alive.store(false);
 }
 
@@ -191,6 +202,7 @@ int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* at
                           .held = held,
                           .slowed = slow,
                           .spurious = spurious,
+                          .spurious_after = spurious_after_per_new_thread.load(),
                           .give_up_at = Clock::now() + Duration{hold_give_up_ns.load()},
                           .owners = late == Duration::zero() ? 1 : 2};
   const int error = real(thread, attr, RunStart, start);
@@ -206,12 +218,37 @@ int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* at
   return 0;
 }
 
-bool BeforeConditionWait() {
+WaitPlan BeforeConditionWait(clockid_t clock, const timespec* deadline, timespec* late) {
   SlowStep();
-  if (spurious_left == 0) return false;
+  if (spurious_left == 0) return WaitPlan::kWait;
+  const std::int64_t after = spurious_after;
+  if (after == 0) {
+    --spurious_left;
+    woken.fetch_add(1);
+    return WaitPlan::kEndNow;
+  }
+  timespec now{};
+  clock_gettime(clock, &now);
+  const std::int64_t at = now.tv_nsec + after;
+  *late = {.tv_sec = now.tv_sec + static_cast<time_t>(at / kNanosPerSecond),
+           .tv_nsec = static_cast<long>(at % kNanosPerSecond)};
+  const bool deadline_first =
+      deadline != nullptr &&
+      (deadline->tv_sec < late->tv_sec ||
+       (deadline->tv_sec == late->tv_sec && deadline->tv_nsec <= late->tv_nsec));
+  if (deadline_first) return WaitPlan::kWait;
   --spurious_left;
+  return WaitPlan::kEndLate;
+}
+
+int WaitUntilLate(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
+                  const timespec& late) {
+  static const auto real =
+      NextDefinition<decltype(&pthread_cond_clockwait)>("pthread_cond_clockwait");
+  const int error = real(cond, mutex, clock, &late);
+  if (error != ETIMEDOUT) return error;
   woken.fetch_add(1);
-  return true;
+  return 0;
 }
 
 void BeforeMutexLock() { SlowStep(); }
@@ -221,7 +258,7 @@ void BeforeMutexLock() { SlowStep(); }
 // Defined in the test executable, so the dynamic linker binds libstdc++'s calls to them; each
 // forwards to the next definition (the sanitizer runtime's, or libc's). Weak: the thread tracer
 // (tests/support/trace) defines its own, which call CreateThread, BeforeMutexLock and
-// BeforeConditionWait too.
+// ConditionWait too.
 
 extern "C" __attribute__((weak)) int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
                                                     void* (*routine)(void*), void* arg) {
@@ -241,8 +278,8 @@ extern "C" __attribute__((weak)) int pthread_cond_wait(pthread_cond_t* cond,
                                                        pthread_mutex_t* mutex) {
   static const auto real =
       threadkata::testing::NextDefinition<decltype(&pthread_cond_wait)>("pthread_cond_wait");
-  if (threadkata::testing::BeforeConditionWait()) return 0;
-  return real(cond, mutex);
+  return threadkata::testing::ConditionWait(cond, mutex, CLOCK_MONOTONIC, nullptr,
+                                            [&] { return real(cond, mutex); });
 }
 
 extern "C" __attribute__((weak)) int pthread_cond_timedwait(pthread_cond_t* cond,
@@ -250,8 +287,8 @@ extern "C" __attribute__((weak)) int pthread_cond_timedwait(pthread_cond_t* cond
                                                             const timespec* deadline) {
   static const auto real = threadkata::testing::NextDefinition<decltype(&pthread_cond_timedwait)>(
       "pthread_cond_timedwait");
-  if (threadkata::testing::BeforeConditionWait()) return 0;
-  return real(cond, mutex, deadline);
+  return threadkata::testing::ConditionWait(cond, mutex, CLOCK_REALTIME, deadline,
+                                            [&] { return real(cond, mutex, deadline); });
 }
 
 extern "C" __attribute__((weak)) int pthread_cond_clockwait(pthread_cond_t* cond,
@@ -259,6 +296,6 @@ extern "C" __attribute__((weak)) int pthread_cond_clockwait(pthread_cond_t* cond
                                                             const timespec* deadline) {
   static const auto real = threadkata::testing::NextDefinition<decltype(&pthread_cond_clockwait)>(
       "pthread_cond_clockwait");
-  if (threadkata::testing::BeforeConditionWait()) return 0;
-  return real(cond, mutex, clock, deadline);
+  return threadkata::testing::ConditionWait(cond, mutex, clock, deadline,
+                                            [&] { return real(cond, mutex, clock, deadline); });
 }

@@ -11,6 +11,7 @@
 // alive at once ends the program with a message. The scopes themselves are not thread-safe.
 
 #include <pthread.h>
+#include <time.h>
 
 #include "tests/support/time_unit.h"
 
@@ -81,23 +82,28 @@ class SlowSynchronisation {
   int Steps() const;
 };
 
-// Condition-variable waits that end at once without anyone having notified, as a spurious
-// wake-up may (POSIX and the C++ standard allow it): code that waits must check its condition
-// again, and wait again while it is false. Woken() counts the waits ended so.
+// Condition-variable waits that end without anyone having notified, as a spurious wake-up may
+// (POSIX and the C++ standard allow it): code that waits must check its condition again, and
+// wait again while it is false, until its own deadline and no later. Woken() counts the waits
+// ended so.
 class SpuriousWakeups {
  public:
   enum class Threads {
     kThisOne,  // the next `count` waits of the thread that makes the scope, while it is alive
     kNewOnes,  // the first `count` waits of each thread created while it is alive
   };
-  // Made and destroyed on the same thread.
-  explicit SpuriousWakeups(int count, Threads threads = Threads::kThisOne);
+  // Made and destroyed on the same thread. With `after` zero, each of those waits ends at once.
+  // Otherwise each ends `after` after it began unless a notify ends it first, and a wait whose
+  // own deadline comes before `after` is up is left alone and not counted: code that restarts
+  // its whole timeout after a wake-up then waits longer than its timeout.
+  explicit SpuriousWakeups(int count, Threads threads = Threads::kThisOne,
+                           Duration after = Duration::zero());
   ~SpuriousWakeups();
 
   SpuriousWakeups(const SpuriousWakeups&) = delete;
   SpuriousWakeups& operator=(const SpuriousWakeups&) = delete;
 
-  // Waits ended at once since construction.
+  // Waits ended with nobody having notified since construction.
   int Woken() const;
 };
 
@@ -120,9 +126,38 @@ using PthreadCreate = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*
 int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* attr,
                  void* (*routine)(void*), void* arg);
 
-// Called with the mutex held, just before a thread blocks on a condition variable. True when
-// the wait must end at once (SpuriousWakeups): the caller then returns 0 without waiting.
-bool BeforeConditionWait();
+// What a condition wait does under the scopes alive now.
+enum class WaitPlan {
+  kWait,     // wait as asked
+  kEndNow,   // return 0 at once, without waiting (SpuriousWakeups)
+  kEndLate,  // WaitUntilLate instead (SpuriousWakeups with a delay)
+};
+
+// Called with the mutex held, just before a thread blocks on a condition variable until
+// `deadline` on `clock` (nullptr: until notified). For kEndLate it sets `late`, on `clock`.
+WaitPlan BeforeConditionWait(clockid_t clock, const timespec* deadline, timespec* late);
+
+// Waits on `cond` until notified or until `late` on `clock`, through the next definition of
+// pthread_cond_clockwait; returns 0 either way, as a wake-up, or the wait's error.
+int WaitUntilLate(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
+                  const timespec& late);
+
+// A condition wait as the scopes alive now say, called with the mutex held: `wait()` waits as
+// asked, until `deadline` on `clock` (nullptr: until notified), and returns its error.
+template <typename Wait>
+int ConditionWait(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
+                  const timespec* deadline, Wait wait) {
+  timespec late{};
+  switch (BeforeConditionWait(clock, deadline, &late)) {
+    case WaitPlan::kEndNow:
+      return 0;
+    case WaitPlan::kEndLate:
+      return WaitUntilLate(cond, mutex, clock, late);
+    case WaitPlan::kWait:
+      break;
+  }
+  return wait();
+}
 
 // Called just before a thread tries to take a mutex.
 void BeforeMutexLock();

@@ -165,6 +165,52 @@ TEST(SpuriousWakeups, EndsTheFirstWaitsOfEachNewThreadAtOnce) {
   EXPECT_EQ(second, std::cv_status::timeout) << "its second wait waits";
 }
 
+TEST(SpuriousWakeups, EndsAWaitLateWhenGivenADelay) {
+  std::mutex mutex;
+  std::condition_variable never_notified;
+  std::unique_lock lock(mutex);
+  const SpuriousWakeups spurious(1, SpuriousWakeups::Threads::kThisOne, Units(1));
+  const Stopwatch stopwatch;
+  EXPECT_EQ(never_notified.wait_for(lock, Units(10)), std::cv_status::no_timeout);
+  EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(1)));
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(5)));
+  EXPECT_EQ(spurious.Woken(), 1);
+}
+
+TEST(SpuriousWakeups, LeavesAWaitAloneWhoseDeadlineComesFirst) {
+  std::mutex mutex;
+  std::condition_variable never_notified;
+  std::unique_lock lock(mutex);
+  const SpuriousWakeups spurious(1, SpuriousWakeups::Threads::kThisOne, Units(2));
+  EXPECT_EQ(never_notified.wait_for(lock, Units(0.5)), std::cv_status::timeout);
+  EXPECT_EQ(spurious.Woken(), 0);
+  const Stopwatch stopwatch;
+  EXPECT_EQ(never_notified.wait_for(lock, Units(10)), std::cv_status::no_timeout)
+      << "the count is kept for a wait that lasts longer than the delay";
+  EXPECT_TRUE(TookAtLeast(stopwatch.Elapsed(), Units(2)));
+  EXPECT_EQ(spurious.Woken(), 1);
+}
+
+TEST(SpuriousWakeups, LetsANotifyEndALateWaitFirst) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool ready = false;
+  std::unique_lock lock(mutex);
+  const SpuriousWakeups spurious(1, SpuriousWakeups::Threads::kThisOne, Units(10));
+  std::thread notifier([&] {
+    std::this_thread::sleep_for(Units(0.5));
+    const std::lock_guard guard(mutex);
+    ready = true;
+    cv.notify_all();
+  });
+  const Stopwatch stopwatch;
+  EXPECT_TRUE(cv.wait_for(lock, Units(30), [&] { return ready; }));
+  EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(5)));
+  lock.unlock();
+  notifier.join();
+  EXPECT_EQ(spurious.Woken(), 0);
+}
+
 TEST(InterleaveDeathTest, OneScopeAtATime) {
   EXPECT_DEATH(
       {

@@ -464,33 +464,36 @@ extern "C" int pthread_mutex_unlock(pthread_mutex_t* mutex) {
 extern "C" int pthread_cond_wait(pthread_cond_t* cond, pthread_mutex_t* mutex) {
   THREADKATA_REAL(pthread_cond_wait);
   Noise(Point::kWait);
-  if (threadkata::testing::BeforeConditionWait()) return 0;
-  Record(Kind::kWaitBegin, -1, cond);
-  const int error = real_pthread_cond_wait(cond, mutex);
-  Record(Kind::kWaitEnd, -1, cond);
-  return error;
+  return threadkata::testing::ConditionWait(cond, mutex, CLOCK_MONOTONIC, nullptr, [&] {
+    Record(Kind::kWaitBegin, -1, cond);
+    const int error = real_pthread_cond_wait(cond, mutex);
+    Record(Kind::kWaitEnd, -1, cond);
+    return error;
+  });
 }
 
 extern "C" int pthread_cond_timedwait(pthread_cond_t* cond, pthread_mutex_t* mutex,
                                       const timespec* deadline) {
   THREADKATA_REAL(pthread_cond_timedwait);
   Noise(Point::kWait);
-  if (threadkata::testing::BeforeConditionWait()) return 0;
-  Record(Kind::kWaitBegin, -1, cond);
-  const int error = real_pthread_cond_timedwait(cond, mutex, deadline);
-  Record(Kind::kWaitEnd, -1, cond);
-  return error;
+  return threadkata::testing::ConditionWait(cond, mutex, CLOCK_REALTIME, deadline, [&] {
+    Record(Kind::kWaitBegin, -1, cond);
+    const int error = real_pthread_cond_timedwait(cond, mutex, deadline);
+    Record(Kind::kWaitEnd, -1, cond);
+    return error;
+  });
 }
 
 extern "C" int pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
                                       const timespec* deadline) {
   THREADKATA_REAL(pthread_cond_clockwait);
   Noise(Point::kWait);
-  if (threadkata::testing::BeforeConditionWait()) return 0;
-  Record(Kind::kWaitBegin, -1, cond);
-  const int error = real_pthread_cond_clockwait(cond, mutex, clock, deadline);
-  Record(Kind::kWaitEnd, -1, cond);
-  return error;
+  return threadkata::testing::ConditionWait(cond, mutex, clock, deadline, [&] {
+    Record(Kind::kWaitBegin, -1, cond);
+    const int error = real_pthread_cond_clockwait(cond, mutex, clock, deadline);
+    Record(Kind::kWaitEnd, -1, cond);
+    return error;
+  });
 }
 
 extern "C" int pthread_cond_signal(pthread_cond_t* cond) {
