@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <future>
 #include <system_error>
 #include <unordered_map>
@@ -50,7 +51,7 @@ void reject_cycles(const std::vector<Task>& tasks, const Prerequisites& prerequi
   enum class Mark { kUnseen, kOnPath, kDone };
   std::vector<Mark> marks(tasks.size(), Mark::kUnseen);
   std::vector<std::size_t> path;
-  const auto visit = [&](const auto& self, std::size_t task) -> void {
+  const std::function<void(std::size_t)> visit = [&](std::size_t task) {
     marks[task] = Mark::kOnPath;
     path.push_back(task);
     for (const std::size_t before : prerequisites[task]) {
@@ -62,13 +63,13 @@ void reject_cycles(const std::vector<Task>& tasks, const Prerequisites& prerequi
         cycle.push_back(tasks[before].name);
         throw CycleError(std::move(cycle));
       }
-      if (marks[before] == Mark::kUnseen) self(self, before);
+      if (marks[before] == Mark::kUnseen) visit(before);
     }
     path.pop_back();
     marks[task] = Mark::kDone;
   };
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (marks[i] == Mark::kUnseen) visit(visit, i);
+    if (marks[i] == Mark::kUnseen) visit(i);
   }
 }
 

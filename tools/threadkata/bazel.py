@@ -364,6 +364,12 @@ class Bazel:
             # Private /tmp and /dev/shm per action: nothing a test leaves there reaches the next.
             flags += [f"--sandbox_tmpfs_path={path}" for path in PRIVATE_TMPFS]
             flags += [f"--sandbox_block_path={path}" for path in settings.blocked_paths]
+            # The other configuration's build holds what earlier submissions compiled.
+            flags += [
+                f"--sandbox_block_path={settings.output_base(other)}"
+                for other in CONFIGS
+                if other != config and settings.output_base(other).exists()
+            ]
         if config != "default":
             flags.append(f"--config={config}")
         return flags + list(settings.extra_args)

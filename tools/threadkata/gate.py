@@ -1036,6 +1036,8 @@ def _library_internals(unit, relative, lines):
             and target.spelling.startswith("_")
             and _written_at(lines, location, target.spelling)
             and target.spelling not in _RESERVED_FROM_MACROS
+            # std::placeholders::_1, _2...: std::bind's public interface.
+            and not re.fullmatch(r"_[0-9]+", target.spelling)
             # A C function (lesson 11's _exit) is judged by the object file's references.
             and target.kind.name != "FUNCTION_DECL"
             and target.location.file is not None
@@ -1118,12 +1120,61 @@ def _plain_data(type_):
     if kind != "RECORD":
         return False
     declaration = type_.get_declaration()
+    # Only records whose insides the gate sees whole: the learner's own, the lesson's, and
+    # std::array. libclang lists no base and no field of some of the library's classes (an
+    # explicit instantiation such as std::ostream), which would look plain.
+    where = declaration.location.file.name if declaration.location.file else ""
+    if "katas/" not in where and not _unqualified(type_).startswith("std::array<"):
+        return False
     for member in declaration.get_children():
         if member.kind.name == "CXX_BASE_SPECIFIER" or (
             member.kind.name in ("CXX_METHOD", "DESTRUCTOR") and member.is_virtual_method()
         ):
             return False
     return all(_plain_data(field.type) for field in type_.get_fields())
+
+
+def _converts(source, target):
+    """Whether a cast from SOURCE to TARGET (canonical types) only converts: the same type, one
+    number to another (an enumeration is a number), or a pointer to the same type with more
+    const."""
+    if _unqualified(source) == _unqualified(target):
+        return True
+    if source.kind.name in _ARITHMETIC and target.kind.name in _ARITHMETIC:
+        return True
+    if source.kind.name == "POINTER" and target.kind.name == "POINTER":
+        source, target = _canonical(source.get_pointee()), _canonical(target.get_pointee())
+        return _unqualified(source) == _unqualified(target) and (
+            target.is_const_qualified() or not source.is_const_qualified()
+        )
+    return False
+
+
+def _to_reference(cast, operand):
+    """Whether CAST, a C-style or functional cast, names a reference type (an & before its
+    operand)."""
+    start = operand.extent.start.offset
+    return any(
+        token.spelling in ("&", "&&") and token.extent.start.offset < start
+        for token in cast.get_tokens()
+    )
+
+
+def _downcast(operand, to):
+    """Whether a cast of OPERAND to TO (canonical) goes from a class to another one, through
+    pointers or references: derived to base needs no cast, so it is base to derived."""
+    if operand is None:
+        return False
+    source = _canonical(operand.type)
+    if to.kind.name in ("POINTER", "LVALUEREFERENCE", "RVALUEREFERENCE"):
+        to = _canonical(to.get_pointee())
+        if source.kind.name == "POINTER":
+            source = _canonical(source.get_pointee())
+    return (
+        to.kind.name == "RECORD"
+        and source.kind.name == "RECORD"
+        and _unqualified(source) != _unqualified(to)
+    )
 
 
 def _operand(cursor):
@@ -1146,10 +1197,19 @@ def _reinterpretation(cursor):
         # conversion to the same type; what reinterprets ((char*)stdout, (long&)x,
         # std::uintptr_t(&f)) converts an operand of another type itself.
         operand = _operand(cursor)
-        if operand is None or _unqualified(operand.type) != _unqualified(to):
+        if operand is None or not (
+            _converts(_canonical(operand.type), to)
+            # A cast to a reference, (long&)seconds, has the type it refers to: it converts
+            # nothing, it looks at the operand's memory as that type.
+            and (
+                _unqualified(operand.type) == _unqualified(to) or not _to_reference(cursor, operand)
+            )
+        ):
             return "a cast that reinterprets (write static_cast<T>(x) for a conversion)"
     if kind == "UNION_DECL":
         return "a union"
+    if kind in ("CXX_STATIC_CAST_EXPR", "CSTYLE_CAST_EXPR") and _downcast(_operand(cursor), to):
+        return "a cast down to a class the object may not be (use dynamic_cast, or keep its type)"
     if to.spelling.removeprefix("const ") == "_IO_FILE":
         return "a FILE itself (it is opaque: pass stdout or stderr to the stdio functions)"
     operand = _operand(cursor)
@@ -1169,10 +1229,23 @@ def _reinterpretation(cursor):
         if cursor.referenced.type.kind.name == "FUNCTIONPROTO" and (
             cursor.referenced.type.is_function_variadic()
         ):
-            for argument in arguments:
+            fixed = len(cursor.referenced.type.argument_types())
+            for argument in arguments[fixed:]:
                 pointee = _canonical(argument.type).get_pointee()
                 if _canonical(argument.type).kind.name in _POINTERS and not _is_byte(pointee):
                     return f"a pointer passed to {name}(...) (which prints it as a number)"
+            if 0 < fixed <= len(arguments):
+                why = _format_problem(arguments[fixed - 1])
+                if why:
+                    return f"{why} in {name}(...)"
+        if name == "operator<<" and any(
+            _canonical(a.type).kind.name in _POINTERS
+            and not _is_byte(_canonical(a.type).get_pointee())
+            # A manipulator (std::endl): a function the stream calls.
+            and _canonical(_canonical(a.type).get_pointee()).kind.name != "FUNCTIONPROTO"
+            for a in arguments
+        ):
+            return "a pointer written to a stream (which prints its address as a number)"
     if to.spelling.startswith("std::hash<") and to.get_num_template_arguments() > 0:
         if _canonical(to.get_template_argument_type(0)).kind.name in _POINTERS:
             return "std::hash of a pointer (a pointer's address as a number)"
@@ -1189,6 +1262,22 @@ def _reinterpretation(cursor):
             elif from_pointee.kind.name == "VOID" and to_pointee.kind.name != "VOID":
                 if not _plain_data(to_pointee):
                     return f"raw memory (void*) used as a {to.spelling}"
+    return ""
+
+
+# A printf conversion: %% is a percent sign; %p prints an address, %n writes through a pointer.
+_CONVERSION = re.compile(r"%%|%[-+ #0'*.0-9hlLqjzt]*([A-Za-z])")
+
+
+def _format_problem(argument):
+    """Why ARGUMENT, the format of a printf-like call, could turn an address into a number (or
+    write through a pointer), or ''."""
+    literals = [argument] + list(argument.walk_preorder())
+    literal = next((c for c in literals if c.kind.name == "STRING_LITERAL"), None)
+    if literal is None:
+        return "a format that is not a string literal"
+    if any(m.group(1) in ("p", "n") for m in _CONVERSION.finditer(literal.spelling)):
+        return "a %p or %n conversion"
     return ""
 
 
@@ -1210,10 +1299,184 @@ def _reinterpretations(unit, relative):
     return list(refusals.values())
 
 
+_TEMPLATES = {
+    "FUNCTION_TEMPLATE",
+    "CLASS_TEMPLATE",
+    "CLASS_TEMPLATE_PARTIAL_SPECIALIZATION",
+    "TYPE_ALIAS_TEMPLATE_DECL",
+}
+
+
+def _dependent(type_):
+    """Whether TYPE_ is known only where the template around it is used."""
+    canonical = _canonical(type_)
+    return canonical.kind.name == "DEPENDENT" or "type-parameter-" in canonical.spelling
+
+
+def _member_name(cursor):
+    tokens = [token.spelling for token in cursor.get_tokens()]
+    return tokens[-1] if tokens else ""
+
+
+def _dependent_use(cursor, parent, lambda_):
+    """Why CURSOR, an expression whose type is known only where its generic lambda is used,
+    does more than the rules can vouch for without its type, or ''. Such a value may be named,
+    have its members called, be compared, and be passed to a call of its own (the lambda's
+    `self(self, ...)`); it may not be converted, cast, printed or handed to the library, where
+    its type would decide what happens."""
+    kind = cursor.kind.name
+    if kind == "DECL_REF_EXPR":
+        if cursor.referenced is None or cursor.referenced.kind.name not in (
+            "PARM_DECL",
+            "VAR_DECL",
+        ):
+            return "a call of the library with it"
+    elif kind == "MEMBER_REF_EXPR":
+        if _member_name(cursor).startswith("_"):
+            return f"its member {_member_name(cursor)}"
+    elif kind == "CALL_EXPR":
+        callee = next(cursor.get_children(), None)
+        if callee is None or not (
+            callee.kind.name == "MEMBER_REF_EXPR"
+            or (
+                callee.kind.name == "DECL_REF_EXPR"
+                and callee.referenced is not None
+                and callee.referenced.kind.name in ("PARM_DECL", "VAR_DECL")
+            )
+        ):
+            return "a call of the library with it"
+    elif kind == "BINARY_OPERATOR":
+        operator = _operator_token(cursor)
+        if operator not in ("==", "!=", "<", ">", "<=", ">=", "&&", "||"):
+            return f"the operator {operator} on it"
+    else:
+        return "a cast, a conversion or an operator on it"
+    parent_kind = parent.kind.name
+    if parent_kind in ("COMPOUND_STMT", "IF_STMT", "WHILE_STMT", "DO_STMT", "FOR_STMT"):
+        return ""
+    if parent_kind == "VAR_DECL" and _dependent(parent.type):
+        return ""
+    if parent_kind == "RETURN_STMT" and lambda_ is not None and not _declares_return(lambda_):
+        return ""  # its type is the lambda's
+    if parent.kind.is_expression() and _dependent(parent.type):
+        return ""  # judged in its turn
+    return "a conversion of it to a type of its own"
+
+
+def _declares_return(lambda_):
+    """Whether LAMBDA_ writes its return type (`-> T` before its body)."""
+    body = next((c for c in lambda_.get_children() if c.kind.name == "COMPOUND_STMT"), None)
+    end = body.extent.start.offset if body is not None else lambda_.extent.end.offset
+    return any(
+        token.spelling == "->" and token.extent.start.offset < end for token in lambda_.get_tokens()
+    )
+
+
+def _operator_token(cursor):
+    """The operator of a binary expression: the first token after its left operand."""
+    left = next(cursor.get_children(), None)
+    for token in cursor.get_tokens():
+        if left is not None and token.extent.start.offset >= left.extent.end.offset:
+            return token.spelling
+    return ""
+
+
+def _own_templates(unit, relative):
+    """Refusals for templates of the learner's own and for what a generic lambda (one with an
+    auto parameter) does with values of a type known only where it is used: the rules above
+    check code by its types, so a cast or a library internal there would pass unseen."""
+    refusals = {}
+    todo = [(child, unit.cursor, None) for child in unit.cursor.get_children()]
+    while todo:
+        cursor, parent, lambda_ = todo.pop()
+        if cursor.location.file is None or not cursor.location.file.name.endswith(relative):
+            continue
+        inner = cursor if cursor.kind.name == "LAMBDA_EXPR" else lambda_
+        todo.extend((child, cursor, inner) for child in cursor.get_children())
+        line = cursor.location.line
+        if cursor.kind.name in _TEMPLATES:
+            todo = [item for item in todo if item[1] != cursor]
+            refusals.setdefault(
+                line,
+                Refusal(
+                    line,
+                    "a template of your own",
+                    "your file declares a template: the gate cannot check code whose types are "
+                    "known only where it is used. Write it for the types you use",
+                ),
+            )
+        elif cursor.kind.is_expression() and _dependent(cursor.type):
+            why = _dependent_use(cursor, parent, lambda_)
+            if why:
+                refusals.setdefault(
+                    line,
+                    Refusal(
+                        line,
+                        "a lambda with an auto parameter",
+                        f"your file's lambda with an auto parameter does {why}: the gate cannot "
+                        "check what that does before the lambda is used. Give the parameter its "
+                        "type ([](std::thread& t) { t.join(); })",
+                    ),
+                )
+    return list(refusals.values())
+
+
+_FUNCTIONS = {"FUNCTION_DECL", "CXX_METHOD", "FUNCTION_TEMPLATE", "CONVERSION_FUNCTION"}
+
+
+def _functions_as_values(unit, relative):
+    """Refusals for the library's functions used other than by calling them: taken by address,
+    stored, passed on. Called through a pointer, a function escapes the rules on calls (a
+    variadic one prints addresses, std::bit_cast makes a function of a number), and its address
+    is a number to compute other functions' from."""
+    cursors = list(_learners_cursors(unit, relative))
+    called = set()
+    for call in cursors:
+        if call.kind.name != "CALL_EXPR" or call.referenced is None:
+            continue
+        # A stream's manipulators (std::endl, std::fixed) are functions handed to << and >>.
+        streamed = call.referenced.spelling in ("operator<<", "operator>>")
+        for child in call.get_children():
+            inner = list(child.get_children()) if child.kind.name == "UNEXPOSED_EXPR" else []
+            callee = inner[0] if len(inner) == 1 else child
+            if callee.kind.name == "DECL_REF_EXPR" and (
+                callee.referenced == call.referenced or streamed
+            ):
+                called.add((callee.extent.start.offset, callee.extent.end.offset))
+    refusals = {}
+    for cursor in cursors:
+        target = cursor.referenced
+        if (
+            cursor.kind.name == "DECL_REF_EXPR"
+            and target is not None
+            and target.kind.name in _FUNCTIONS
+            and not target.spelling.startswith("operator")
+            and (cursor.extent.start.offset, cursor.extent.end.offset) not in called
+            and target.location.file is not None
+            and not target.location.file.name.endswith(relative)
+            and "katas/" not in target.location.file.name
+        ):
+            line = cursor.location.line
+            refusals.setdefault(
+                (line, target.spelling),
+                Refusal(
+                    line,
+                    f"{target.spelling} as a value",
+                    f"your file uses the library's {target.spelling} as a value (its address, "
+                    "a pointer or a reference to it) instead of calling it: a kata calls the "
+                    "library's functions where it needs them. To hand one on, wrap the call in "
+                    "a lambda with the function's parameter types, as in "
+                    "[](long x) { return std::labs(x); }",
+                ),
+            )
+    return list(refusals.values())
+
+
 def _global_state(work, relative, namespaces):
     """Refusals for namespace-scope objects built before main or destroyed after it, for
     definitions that belong to another namespace than the lesson's NAMESPACES, for the
-    library's internals used by name and for memory looked at as another type."""
+    library's internals used by name, for memory looked at as another type, for templates of
+    the file's own and for the library's functions used as values."""
     import clang.cindex  # pylint: disable=import-outside-toplevel
 
     index = clang.cindex.Index.create()
@@ -1268,6 +1531,8 @@ def _global_state(work, relative, namespaces):
             unit, relative, (pathlib.Path(work) / relative).read_bytes().split(b"\n")
         )
         + _reinterpretations(unit, relative)
+        + _own_templates(unit, relative)
+        + _functions_as_values(unit, relative)
     )
 
 
@@ -1326,6 +1591,7 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
                 name in _C_SYMBOLS
                 or name in extra
                 or (name in _ONLY_THROUGH_STD and name not in named)
+                or _FUNDAMENTAL_TYPEINFO.match(name)
                 or (build.config == "tsan" and name.startswith("__tsan_"))
                 or (build.config == "asan" and name.startswith(("__asan_", "__ubsan_")))
                 or re.match(r"^_Z(n[wa]|d[la])", name)
@@ -1373,6 +1639,7 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
         compiler_generated = kind in ("W", "V", "u") and (
             name in _PLACEMENT_NEW
             or name.startswith("DW.ref.")
+            or _FUNCTION_TYPEINFO.match(name)
             or first in ("std", "__gnu_cxx")
             or (first in api[1] and _second_component(name) != "testing")
         )
@@ -1439,6 +1706,13 @@ _KNOWN_SECTION = re.compile(
 _STARTUP_SECTION = re.compile(r"^\.(init_array|fini_array|preinit_array|ctors|dtors)(\.\d+)?$")
 _COMPILERS_STARTUP = re.compile(r"^(\.text\.)?(_GLOBAL__sub_I_\S+|_sub_[ID]_\d+_\d+)$")
 
+# The typeinfo (and its name) of a function type or a pointer to one, which std::function
+# makes for its target: the compiler writes it whole, and it names no entity.
+_FUNCTION_TYPEINFO = re.compile(r"^_ZT[IS](P|K)*F")
+# The typeinfo of a fundamental type (void, int, const char*...), which the C++ runtime defines.
+_FUNDAMENTAL_TYPEINFO = re.compile(
+    r"^_ZT[IS](P|K)*(v|b|c|a|h|s|t|i|j|l|m|x|y|f|d|e|w|Dn|Ds|Di|Du)$"
+)
 # <new>'s inline placement forms of operator new and delete (replacing the others is refused).
 _PLACEMENT_NEW = {"_ZnwmPv", "_ZnamPv", "_ZdlPvS_", "_ZdaPvS_"}
 _CLASS_DATA = ("vtable for", "typeinfo for", "typeinfo name for", "VTT for")

@@ -35,6 +35,16 @@ class BlockedPathsTest(unittest.TestCase):
             )
             self.assertNotIn(str((root / "cache").resolve()), blocked)
 
+    def test_hides_the_curated_mutants(self):
+        with outside_tmpfs() as temp:
+            root = pathlib.Path(temp)
+            (root / "grader/tests/01_sequential/mutants").mkdir(parents=True)
+            (root / "submission").mkdir()
+            blocked = cli._blocked_paths(
+                root / "grader", root / "cache", root / "out", root / "submission"
+            )
+            self.assertIn(str((root / "grader/tests/01_sequential/mutants").resolve()), blocked)
+
     def test_does_not_hide_the_grader_working_inside_the_submission(self):
         with outside_tmpfs() as temp:
             root = pathlib.Path(temp)

@@ -242,6 +242,20 @@ class SymbolNamesTest(unittest.TestCase):
         found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
         self.assertEqual([r.construct for r in found], [".init"])
 
+    def test_the_typeinfo_std_function_makes_is_the_compilers(self):
+        build = gate._Build("default")
+        build.symbols = [
+            ("V", "_ZTIPFlvE", "typeinfo for long (*)()"),
+            ("V", "_ZTSFlvE", "typeinfo name for long ()"),
+            ("U", "_ZTIv", "typeinfo for void"),
+            ("U", "_ZTIPKc", "typeinfo for char const*"),
+            ("V", "_ZTIN7testing4TestE", "typeinfo for testing::Test"),
+            ("U", "_ZTIN7testing4TestE", "typeinfo for testing::Test"),
+        ]
+        lesson = types.SimpleNamespace(folder="01_sequential", id="01")
+        found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
+        self.assertEqual([r.construct for r in found], ["typeinfo for testing::Test"] * 2)
+
     def test_the_wall_clock_is_refused_and_the_steady_clock_is_not(self):
         build = gate._Build("default")
         build.symbols = [
@@ -385,8 +399,68 @@ void Refused(Linked* linked, double& seconds) {
 
     def test_casts_raw_memory_and_addresses_as_numbers(self):
         found = parsed_refusals(self.SOURCE)
-        self.assertTrue(all("another type" in refusal.message for refusal in found), found)
+        self.assertTrue(
+            all("another type" in r.message or "as a value" in r.message for r in found), found
+        )
         self.assertEqual(sorted({r.line for r in found}), [21, *range(39, 49)])
+
+
+class TemplatesAndFunctionValuesTest(unittest.TestCase):
+    """Code whose types the parser sees only where it is used, and the library's functions
+    used as values, in the learner's file (libclang)."""
+
+    SOURCE = """#include "katas/01_sequential/sequential.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+namespace threadkata {
+namespace {
+enum class Unit : char { kSeconds = 's' };
+struct Spy : std::streambuf {};
+struct Timed {
+  double seconds;
+};
+}  // namespace
+void Allowed(std::vector<std::thread>& threads, std::vector<Timed>& times) {
+  std::for_each(threads.begin(), threads.end(), [](auto& t) { if (t.joinable()) t.join(); });
+  std::sort(times.begin(), times.end(), [](const auto& a, const auto& b) { return a.seconds < b.seconds; });
+  const auto visit = [&](const auto& self, int k) -> void { if (k > 0) self(self, k - 1); };
+  visit(visit, 3);
+  std::fprintf(stderr, "%s %ld %c%%p\\n", "a", std::labs(-3), (char)Unit::kSeconds);
+}
+template <class T>
+T Same(T t) { return t; }
+void Refused(std::ostream& out, const char* text) {
+  auto* print = &std::snprintf;
+  long (*absolute)(long) = std::labs;
+  out << static_cast<const void*>(text);
+  std::printf("%p", text);
+  std::printf(text);
+  auto* spy = static_cast<Spy*>(out.rdbuf());
+  char bytes[8];
+  std::memcpy(bytes, &out, sizeof bytes);
+  auto raw = [](auto p) { return static_cast<const void*>(p); };
+  auto field = [](auto* file) { return file->_fileno; };
+  (void)print, (void)absolute, (void)spy, (void)raw, (void)field;
+}
+}  // namespace threadkata
+"""
+
+    def test_what_the_rules_cannot_see_whole_is_refused_and_plain_code_is_not(self):
+        found = parsed_refusals(self.SOURCE)
+        self.assertEqual(sorted({r.line for r in found}), [28, *range(30, 36), 37, 38, 39], found)
+        by_line = {r.line: r.construct for r in found}
+        self.assertEqual(by_line[28], "a template of your own")
+        self.assertEqual(by_line[30], "snprintf as a value")
+        self.assertEqual(by_line[31], "labs as a value")
+        self.assertEqual(by_line[38], "a lambda with an auto parameter")
 
 
 class FlagsTest(unittest.TestCase):

@@ -230,11 +230,12 @@ def _inside(path, folder):
 
 
 def _blocked_paths(grader_root, cache_dir, out_dir, graded, disk_cache=None):
-    """Paths hidden from every sandboxed action: the reference solutions and the trusted build
-    of them, the disk cache (Bazel's server reads it, no action needs to), the grader's history,
-    the reports, and the submissions themselves (the pristine tree holds all a build needs),
-    unless the grader works inside them."""
+    """Paths hidden from every sandboxed action: the reference solutions, the curated mutants
+    (patches of them) and the trusted build of them, the disk cache (Bazel's server reads it,
+    no action needs to), the grader's history, the reports, and the submissions themselves (the
+    pristine tree holds all a build needs), unless the grader works inside them."""
     paths = [grader_root / "solutions", grader_root / ".git", cache_dir / "trusted"]
+    paths += sorted((grader_root / "tests").glob("*/mutants"))
     if disk_cache:
         paths.append(disk_cache)
     if not (_inside(cache_dir, graded) or _inside(out_dir, graded) or _inside(grader_root, graded)):

@@ -137,3 +137,20 @@ class InterruptTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SandboxTest(unittest.TestCase):
+    def test_a_strict_run_hides_the_other_configurations_build(self):
+        with tempfile.TemporaryDirectory() as cache:
+            settings = bazel.Settings(
+                cache_dir=pathlib.Path(cache),
+                test_timeout={"default": 60, "tsan": 180},
+                output_limit=1 << 20,
+                strict_sandbox=True,
+            )
+            settings.output_base("tsan").mkdir()
+            runner = bazel.Bazel(pathlib.Path(cache), settings)
+            plain = runner._common("default", pathlib.Path(cache) / "events.json")
+            tsan = runner._common("tsan", pathlib.Path(cache) / "events.json")
+        self.assertIn(f"--sandbox_block_path={settings.output_base('tsan')}", plain)
+        self.assertFalse(any(str(settings.output_base("tsan")) in flag for flag in tsan))
