@@ -20,9 +20,10 @@ using Seconds = std::chrono::duration<double>;
 // results[i] == f(args[i]), whatever order the threads finish in. Takes about as long as the
 // slowest call, not the sum of them.
 //
-// Blocks until every call has returned; no thread is left running. `f` is called from many
-// threads at once, so it must be thread-safe, and must not throw (an exception escaping a
-// std::thread calls std::terminate). `f` and `args` must stay unchanged during the call.
+// Blocks until every call has returned; no thread is left running. `f` itself is called, never
+// a copy of it (std::thread copies every argument it is given), from many threads at once, so it
+// must be thread-safe, and must not throw (an exception escaping a std::thread calls
+// std::terminate). `f` and `args` must stay unchanged during the call.
 std::vector<std::string> run_each(const std::function<std::string(Seconds)>& f,
                                   const std::vector<Seconds>& args);
 

@@ -283,6 +283,21 @@ TEST(FinishedMessage, RoundsTheDoublesExactValueLikePython) {
   }
 }
 
+// Pins "rounds to two decimals" on the time given, not on a copy cut to whole microseconds (or
+// milliseconds): each time lies a fraction of a microsecond above a half cent, so it rounds up;
+// cut to microseconds it is the half cent itself, whose double lies just below it and rounds
+// down.
+TEST(FinishedMessage, RoundsTheTimeItselfNotACopyCutToATick) {
+  const std::vector<std::pair<double, std::string>> cases = {
+      {0.0150000005, "0.02"}, {1.0050000004, "1.01"}, {2.6750000003, "2.68"}};
+  for (const auto& [seconds, shown] : cases) {
+    EXPECT_EQ(finished_message(Seconds(seconds)), "Finished in " + shown + " second(s)")
+        << "for " << seconds << " s, a fraction of a microsecond above a half cent: round the "
+        << "double you were given (\"%.2f\" does), without first converting it to whole "
+        << "microseconds or milliseconds (duration_cast cuts it down)";
+  }
+}
+
 // Any time: whole cents, nudged by less than a tenth of a cent either way, so the rounding is
 // never a tie and the expected text is known without formatting a double.
 RC_GTEST_PROP(FinishedMessage, ShowsAnyTimeRoundedToCentsWithAtLeastOneDecimal, ()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <iomanip>
 #include <latch>
 #include <memory>
@@ -120,6 +121,31 @@ TEST(RunEach, CallsFOnceWithEachArgument) {
         << "f was not called exactly once with the argument of " << name << ": pass each "
         << "thread its own argument by value (a lambda capturing the loop variable by "
         << "reference reads it after the loop has moved on); calls: " << log->ToString();
+  }
+}
+
+// Answers with the address of the object it is called on.
+struct WhereAmI {
+  std::string operator()(Seconds) const {
+    std::ostringstream address;
+    address << static_cast<const void*>(this);
+    return address.str();
+  }
+};
+
+// Pins "`f` itself is called, never a copy of it": std::function keeps a small target inside
+// itself, so a copy of f calls a target at another address.
+TEST(RunEach, CallsTheCallersFunctionNotACopyOfIt) {
+  const std::function<std::string(Seconds)> f = WhereAmI{};
+  std::ostringstream callers;
+  callers << static_cast<const void*>(f.target<WhereAmI>());
+  const std::vector<std::string> results = run_each(f, std::vector<Seconds>(4, Seconds(0)));
+  ASSERT_EQ(results.size(), 4u) << "run_each must return one result per argument";
+  for (const std::string& address : results) {
+    EXPECT_EQ(address, callers.str())
+        << "f was called on a copy of the caller's function: std::thread copies every argument "
+           "it is given, so pass f with std::cref(f) (or capture it by reference); a copy per "
+           "thread copies f's state and calls something other than the caller's f";
   }
 }
 

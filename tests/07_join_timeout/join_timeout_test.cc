@@ -326,6 +326,28 @@ TEST(JoinFor, TrueMeansTheThreadHasEnded) {
   }
 }
 
+// Pins the same for "A timeout of zero or less only checks": a true join_for(0) has joined too.
+// The work has returned (running() is false) while its capture still takes 2 units to be
+// destroyed: a join_for that answers a zero timeout from the done flag alone returns at once.
+TEST(JoinFor, ATrueFromAZeroOrNegativeTimeoutHasJoinedToo) {
+  for (const Seconds timeout : {Seconds(0), Seconds(-1)}) {
+    std::atomic<bool> destroyed{false};
+    TimedThread thread([capture = std::make_shared<SlowToDestroy>(Units(2), &destroyed)] {});
+    const Stopwatch waiting;
+    while (thread.running() && waiting.Elapsed() < Units(10)) {
+      std::this_thread::sleep_for(Units(0.05));
+    }
+    ASSERT_FALSE(thread.running()) << "work that does nothing never ended: running() stays true";
+    ASSERT_TRUE(thread.join_for(timeout))
+        << "the work has returned, so join_for(" << timeout.count() << " s) must say true";
+    EXPECT_TRUE(destroyed.load())
+        << "join_for(" << timeout.count() << " s) said true while the thread was still running "
+        << "(destroying the work's captures): a timeout of zero or less only spares the wait "
+           "for the flag; once the flag is seen, join the std::thread before saying true. Did "
+           "you return the flag itself for such a timeout?";
+  }
+}
+
 TEST(JoinFor, ZeroTimeoutOnlyChecks) { ExpectOnlyChecks(Seconds(0)); }
 
 // Promise: "A timeout of zero or less only checks", also after the work has returned, and
