@@ -421,6 +421,11 @@ TEST(TaskGraph, RejectsAPrerequisiteThatIsNotATask) {
         << what;
     EXPECT_NE(what.find("resize_photos"), std::string_view::npos)
         << "the message must name the unknown prerequisite (resize_photos), got: " << what;
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "run_task_graph threw \"" << error.what()
+                  << "\", which is not a std::invalid_argument: look each prerequisite up with "
+                     "find() (at() throws std::out_of_range) and throw std::invalid_argument "
+                     "naming the task and the prerequisite";
   }
   EXPECT_EQ(log.ToString(), "[]") << "the graph was rejected, so no task may run";
 }
