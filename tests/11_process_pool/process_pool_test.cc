@@ -127,6 +127,11 @@ std::string SleepThenThrow(const std::string& argument) {
 // Throws what no catch (const std::exception&) catches.
 std::string ThrowInt(const std::string&) { throw 42; }
 
+// Throws a std::exception that is no std::runtime_error.
+std::string ThrowLogicError(const std::string& argument) {
+  throw std::invalid_argument("no such record: " + argument);
+}
+
 // Writes out what the worker's stdio holds: its copy of the parent's buffers, if the parent
 // did not flush them before the fork.
 std::string FlushStdout(const std::string&) {
@@ -171,6 +176,7 @@ TaskRegistry Tasks() {
       .add("throw", Throw)
       .add("sleep_then_throw", SleepThenThrow)
       .add("throw_int", ThrowInt)
+      .add("throw_logic_error", ThrowLogicError)
       .add("flush_stdout", FlushStdout)
       .add("flush_all", FlushAll)
       .add("terminate", Terminate)
@@ -446,6 +452,16 @@ TEST(ProcessPool, AnExceptionInATaskReachesGet) {
          "throw it from the future as std::runtime_error";
   EXPECT_EQ(Value(pool.submit("echo", "after")), "after")
       << "a task that throws must not stop its worker from running the next one";
+}
+
+// Pins "whose what() is the what() of the exception the task threw" for any std::exception,
+// not only the std::runtime_error the other tasks throw.
+TEST(ProcessPool, AnyStdExceptionsMessageReachesGet) {
+  ProcessPool pool(1, Tasks());
+  EXPECT_EQ(Error(pool.submit("throw_logic_error", "42"), kEscapedHint), "no such record: 42")
+      << "the task threw std::invalid_argument, a std::exception that is no "
+         "std::runtime_error: catch const std::exception& in the worker, so that every "
+         "standard exception's what() reaches get()";
 }
 
 TEST(ProcessPool, ACrashFailsOnlyItsOwnFuture) {
