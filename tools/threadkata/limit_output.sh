@@ -19,13 +19,17 @@ limit=${THREADKATA_OUTPUT_LIMIT:-1048576}
 memory_mib=${THREADKATA_MEMORY_LIMIT_MIB:-4096}
 threads=${THREADKATA_THREAD_LIMIT:-1024}
 # No file over 64 MiB, no core dump, at most 256 open files per process (socket buffers are
-# memory no process's size shows), and a bound the kernel enforces between two samples: at most
-# 4096 processes and threads of this user (not for root; the grader started as root runs the
-# tests as nobody; per user namespace, so per sandbox, on Linux 5.14 and later), unless the
-# hard limit is lower already.
+# memory no process's size shows), and, for the program alone, a bound the kernel enforces
+# between two samples: it cannot start a process or thread while this user has
+# THREADKATA_PROCESS_LIMIT (not for root; the grader started as root runs the tests as nobody;
+# per user namespace, so per sandbox, on Linux 5.14 and later), unless the hard limit is lower
+# already. The kernel holds each process to its own limit, so this script, which shares the
+# user, keeps starting the processes it samples and kills with when the program has used up its.
 ulimit -f 65536 -c 0 -n 256
+process_limit=${THREADKATA_PROCESS_LIMIT:-4096}
 processes=$(ulimit -H -u)
-[[ $processes == unlimited || $processes -gt 4096 ]] && ulimit -u 4096
+program_processes=
+[[ $processes == unlimited || $processes -gt $process_limit ]] && program_processes=$process_limit
 
 reader=$(mktemp "${TEST_TMPDIR:-/tmp}/limits.XXXXXX")
 capped() {
@@ -112,7 +116,9 @@ reason=$(mktemp "${TEST_TMPDIR:-/tmp}/limits.XXXXXX")
 watch_resources() {
   local me=$BASHPID count memory found
   local output_reader
-  while sleep 0.1; do
+  # A sample that fails (no process could be started) is not the end of watching.
+  while true; do
+    sleep 0.1
     output_reader=$(<"$reader")
     read -r count memory < <(group_members usage "$me" "$output_reader")
     if ((${memory:-0} > memory_mib * 1024)); then
@@ -138,7 +144,12 @@ watch_resources &
 watcher=$!
 
 # The shell's own "Killed" notice, when a limit was reached, is not the program's output.
-{ "$@" 2>&1 | capped; } 2>/dev/null
+{
+  (
+    [[ -z $program_processes ]] || ulimit -u "$program_processes"
+    exec "$@"
+  ) 2>&1 | capped
+} 2>/dev/null
 codes=("${PIPESTATUS[@]}")
 status=${codes[0]}
 # A watcher that has found a limit exceeded is let finish killing; any other is stopped.

@@ -3,8 +3,10 @@ outside Bazel, in a process group of its own as Bazel's test-setup.sh starts it.
 
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -13,12 +15,14 @@ from threadkata import markers
 LIMITER = pathlib.Path(__file__).resolve().parents[1] / "limit_output.sh"
 
 
-def limited(command, **limits):
-    """(exit status, output, seconds) of COMMAND under the limiter with LIMITS (env names)."""
+def limited(command, limiter=("bash", str(LIMITER)), cwd=None, **limits):
+    """(exit status, output, seconds) of COMMAND under the LIMITER command line with LIMITS (env
+    names), in CWD."""
     env = dict(os.environ, **{name: str(value) for name, value in limits.items()})
     started = time.monotonic()
     done = subprocess.run(
-        ["bash", str(LIMITER), *command],
+        [*limiter, *command],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -51,6 +55,34 @@ class LimiterTest(unittest.TestCase):
         )
         self.assertIn(f"{markers.LIMITER_THREAD_LIMIT}100 exceeded", output)
         self.assertLess(seconds, 15)
+
+    @unittest.skipUnless(os.geteuid() == 0, "runs the limiter as nobody, which only root can")
+    def test_a_program_at_the_kernels_process_limit_is_killed_too(self):
+        # The kernel's limit counts every process of the user, the limiter's own included: one
+        # that shared it could not start its samples once the program had used it up.
+        bomb = "import os, time\nwhile True:\n    try:\n        pid = os.fork()\n"
+        bomb += "    except OSError:\n        break\n    if pid == 0:\n"
+        bomb += "        time.sleep(30); os._exit(0)\ntime.sleep(30)\n"
+        with tempfile.TemporaryDirectory() as folder:
+            limiter = pathlib.Path(folder, "limit_output.sh")
+            shutil.copy(LIMITER, limiter)
+            os.chmod(folder, 0o755)
+            os.chmod(limiter, 0o755)
+            # In a PID namespace of its own, as in Bazel's sandbox, whose first process reaps
+            # the killed processes: left to this machine's, they could still count against the
+            # next run's limit.
+            sandbox = ["unshare", "--pid", "--fork", "--mount-proc", "setsid"]
+            nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+            status, output, seconds = limited(
+                [sys.executable, "-c", bomb],
+                limiter=[*sandbox, *nobody, "bash", str(limiter)],
+                cwd=folder,
+                THREADKATA_PROCESS_LIMIT=120,
+                THREADKATA_THREAD_LIMIT=60,
+            )
+        self.assertIn(f"{markers.LIMITER_THREAD_LIMIT}60 exceeded", output)
+        self.assertNotEqual(status, 0)
+        self.assertLess(seconds, 20, "the limiter stopped sampling at the process limit")
 
     def test_what_the_program_printed_before_it_was_killed_is_kept(self):
         status, output, _ = limited(
