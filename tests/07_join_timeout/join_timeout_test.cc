@@ -10,6 +10,8 @@
 #include <future>
 #include <latch>
 #include <memory>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -35,6 +37,11 @@ using testing::Units;
 constexpr char kBlockedHint[] =
     "join_for must give up at its timeout: wait with condition_variable::wait_for, not wait() "
     "or std::thread::join()";
+
+constexpr char kJoinedTwiceHint[] =
+    "a second join must not join the std::thread again: std::thread::join() on a thread that was "
+    "already joined throws std::system_error (\"Invalid argument\"). Join only while "
+    "thread_.joinable()";
 
 // Runs `wait`, a call that should block its thread for `waits`, and checks from the kernel's
 // counts that the thread slept through it rather than spinning or polling.
@@ -275,13 +282,15 @@ TEST(JoinFor, ReturnsAtOnceWhenTheWorkHasAlreadyEnded) {
                              [&] { return thread.join_for(Units(5)); }))
       << "work that does nothing ends before a 5-unit timeout: join_for must return true";
   const Stopwatch stopwatch;
-  EXPECT_TRUE(thread.join_for(Units(10))) << "joining a thread that has ended must return true "
-                                             "again, as Python's join has no further effect";
+  bool joined_again = false;
+  EXPECT_NO_THROW(joined_again = thread.join_for(Units(10))) << kJoinedTwiceHint;
+  EXPECT_TRUE(joined_again) << "joining a thread that has ended must return true again, as "
+                               "Python's join has no further effect";
   EXPECT_TRUE(TookLessThan(stopwatch.Elapsed(), Units(3)))
       << "join_for waited though the work had already ended: check the done flag before "
          "waiting (wait_for with a predicate does), or the notification sent earlier is lost";
   const Stopwatch second_join;
-  thread.join();
+  EXPECT_NO_THROW(thread.join()) << kJoinedTwiceHint;
   EXPECT_TRUE(TookLessThan(second_join.Elapsed(), Units(3)))
       << "join() on a thread that was already joined must return at once";
 }
@@ -364,8 +373,10 @@ TEST(JoinFor, ZeroOrNegativeTimeoutAfterTheWorkEndedSaysTrue) {
         << "the work has returned (nobody joined yet), so join_for(" << timeout.count()
         << " s) must say true: a timeout of zero or less still checks the done flag. Did you "
            "return false for such a timeout before looking at the flag?";
-    EXPECT_TRUE(thread.join_for(timeout)) << "the work has returned and was joined, so join_for("
-                                          << timeout.count() << " s) must say true again";
+    bool joined_again = false;
+    EXPECT_NO_THROW(joined_again = thread.join_for(timeout)) << kJoinedTwiceHint;
+    EXPECT_TRUE(joined_again) << "the work has returned and was joined, so join_for("
+                              << timeout.count() << " s) must say true again";
   }
 }
 
@@ -590,7 +601,12 @@ RC_GTEST_PROP(TimedThread, JoinForAnswersWhicheverComesFirst, ()) {
                      "and notify when the work returns"
                    : "join_for kept waiting after its timeout: wait with wait_for, not wait()");
   }
-  thread.join();
+  try {
+    thread.join();
+  } catch (const std::system_error& error) {
+    RC_FAIL(std::string(kJoinedTwiceHint) + " (join() after join_for said " +
+            (joined ? "true" : "false") + " threw: " + error.what() + ")");
+  }
 }
 
 }  // namespace
