@@ -29,6 +29,7 @@ import argparse
 import bisect
 import collections
 import concurrent.futures
+import ctypes
 import dataclasses
 import hashlib
 import json
@@ -239,8 +240,12 @@ LESSON_ALLOWANCES = {
     },
 }
 
-# Families of the standard library that reach files: a kata has no business there.
-_STD_DENIED = re.compile(r"basic_[io]?fstream|basic_filebuf|__basic_file|filesystem")
+# Families of the standard library that reach files, and the handlers that hand out or install
+# the code run when the program ends or runs out of memory: a kata has no business there.
+_STD_DENIED = re.compile(
+    r"basic_[io]?fstream|basic_filebuf|__basic_file|filesystem"
+    r"|\b[gs]et_(terminate|unexpected|new_handler)\b"
+)
 # The wall clock: no lesson has a use for it, and timing with it is a classic mistake.
 _WALL_CLOCK = re.compile(r"\bsystem_clock::now\(")
 _WALL_CLOCK_MESSAGE = (
@@ -1231,9 +1236,14 @@ def _reinterpretation(cursor):
         ):
             fixed = len(cursor.referenced.type.argument_types())
             for argument in arguments[fixed:]:
-                pointee = _canonical(argument.type).get_pointee()
-                if _canonical(argument.type).kind.name in _POINTERS and not _is_byte(pointee):
+                type_ = _canonical(argument.type)
+                if type_.kind.name in _POINTERS and not _is_byte(type_.get_pointee()):
                     return f"a pointer passed to {name}(...) (which prints it as a number)"
+                # A class passed through "..." is its bytes, addresses included.
+                if type_.kind.name not in _POINTERS and type_.kind.name not in _ARITHMETIC:
+                    return (
+                        f"a {argument.type.spelling} passed to {name}(...) (numbers and text only)"
+                    )
             if 0 < fixed <= len(arguments):
                 why = _format_problem(arguments[fixed - 1])
                 if why:
@@ -1246,6 +1256,11 @@ def _reinterpretation(cursor):
             for a in arguments
         ):
             return "a pointer written to a stream (which prints its address as a number)"
+    if kind == "CXX_NEW_EXPR" and _placement(cursor):
+        return "a placement new (an object made in memory that holds another type)"
+    why = _pointer_arithmetic(cursor)
+    if why:
+        return why
     if to.spelling.startswith("std::hash<") and to.get_num_template_arguments() > 0:
         if _canonical(to.get_template_argument_type(0)).kind.name in _POINTERS:
             return "std::hash of a pointer (a pointer's address as a number)"
@@ -1265,8 +1280,127 @@ def _reinterpretation(cursor):
     return ""
 
 
+def _bare(cursor):
+    """CURSOR without the implicit conversions and parentheses around it."""
+    while cursor.kind.name in ("UNEXPOSED_EXPR", "PAREN_EXPR"):
+        inner = [child for child in cursor.get_children() if child.kind.is_expression()]
+        if len(inner) != 1:
+            break
+        cursor = inner[0]
+    return cursor
+
+
+def _is_pointer(cursor):
+    return _canonical(cursor.type).kind.name == "POINTER"
+
+
+_NULLS = {"CXX_NULL_PTR_LITERAL_EXPR", "GNU_NULL_EXPR", "INTEGER_LITERAL"}
+_CASTS = {
+    "CSTYLE_CAST_EXPR",
+    "CXX_STATIC_CAST_EXPR",
+    "CXX_FUNCTIONAL_CAST_EXPR",
+    "CXX_CONST_CAST_EXPR",
+}
+
+
+def _origin(cursor, depth=0):
+    """Where the address in CURSOR, a pointer operand, comes from when no kata's arithmetic may
+    start there: "a null pointer" (nullptr, or a variable that starts as one: initialised to
+    it, or to nothing), "the library's memory" (what a C function returns: strerror(), &errno),
+    or ''. Followed through casts, & and *, and the initialisers of pointer variables."""
+    bare = _bare(cursor)
+    kind = bare.kind.name
+    inner = [child for child in bare.get_children() if child.kind.is_expression()]
+    if depth > 8:
+        return ""
+    if kind in _NULLS:
+        return "a null pointer"
+    if kind in _CASTS or (kind == "UNARY_OPERATOR" and len(inner) == 1):
+        return _origin(inner[-1], depth + 1) if inner else ""
+    if kind == "CALL_EXPR" and bare.referenced is not None:
+        function = bare.referenced
+        where = function.location.file.name if function.location.file else ""
+        if function.kind.name == "FUNCTION_DECL" and "katas/" not in where:
+            return "the library's memory"
+        return ""
+    if kind == "DECL_REF_EXPR" and bare.referenced is not None and _is_pointer(bare):
+        declaration = bare.referenced
+        if declaration.kind.name != "VAR_DECL":
+            return ""
+        initial = [child for child in declaration.get_children() if child.kind.is_expression()]
+        if not initial:
+            return "a null pointer"
+        value = _bare(initial[-1])
+        if value.kind.name == "INIT_LIST_EXPR":
+            values = [child for child in value.get_children() if child.kind.is_expression()]
+            return _origin(values[0], depth + 1) if values else "a null pointer"
+        return _origin(value, depth + 1)
+    return ""
+
+
+def _root(cursor, depth=0):
+    """The declaration of the object whose address CURSOR, a pointer expression, computes from
+    (buffer in buffer + 4, &buffer[2], or a pointer variable initialised to one), or None."""
+    bare = _bare(cursor)
+    kind = bare.kind.name
+    if depth > 8:
+        return None
+    if kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR"):
+        declaration = bare.referenced
+        if declaration is not None and declaration.kind.name == "VAR_DECL" and _is_pointer(bare):
+            initial = [child for child in declaration.get_children() if child.kind.is_expression()]
+            if initial:
+                return _root(initial[-1], depth + 1)
+        return declaration
+    operands = [child for child in bare.get_children() if child.kind.is_expression()]
+    if kind in ("ARRAY_SUBSCRIPT_EXPR", "UNARY_OPERATOR", "BINARY_OPERATOR") and operands:
+        pointers = [
+            o
+            for o in operands
+            if _is_pointer(o)
+            or _canonical(o.type).kind.name in ("CONSTANTARRAY", "INCOMPLETEARRAY")
+        ]
+        return _root((pointers or operands)[0], depth + 1)
+    return None
+
+
+def _pointer_arithmetic(cursor):
+    """Why CURSOR makes an address of a number or a number of addresses, or ''. From a null
+    pointer, pointer arithmetic turns any number into an address; the distance between two
+    objects turns an address into a number (or tells one build from another). Moving through
+    one object (bytes += sent, buffer[i], end - begin within one array) does neither."""
+    kind = cursor.kind.name
+    operands = [child for child in cursor.get_children() if child.kind.is_expression()]
+    moved = []
+    spellings = [token.spelling for token in cursor.get_tokens()]
+    if kind in ("ARRAY_SUBSCRIPT_EXPR", "COMPOUND_ASSIGNMENT_OPERATOR") or (
+        kind == "UNARY_OPERATOR" and {"++", "--"} & {*spellings[:1], *spellings[-1:]}
+    ):
+        moved = operands[:1]
+    elif kind == "BINARY_OPERATOR" and len(operands) == 2 and _operator_token(cursor) in ("+", "-"):
+        left, right = operands
+        if _is_pointer(left) and _is_pointer(right):
+            if _root(left) is None or _root(left) != _root(right):
+                return "the distance between two objects' addresses (an address as a number)"
+            return ""
+        moved = operands
+    for operand in moved:
+        origin = _is_pointer(operand) and _origin(operand)
+        if origin:
+            return f"arithmetic on {origin} (a number made an address, or a look beyond it)"
+    return ""
+
+
+def _placement(cursor):
+    """Whether CURSOR, a new expression, has a place: new (where) T."""
+    spellings = [token.spelling for token in cursor.get_tokens()]
+    at = spellings.index("new") if "new" in spellings else -1
+    return 0 <= at < len(spellings) - 1 and spellings[at + 1] == "("
+
+
 # A printf conversion: %% is a percent sign; %p prints an address, %n writes through a pointer.
-_CONVERSION = re.compile(r"%%|%[-+ #0'*.0-9hlLqjzt]*([A-Za-z])")
+# A positional argument (%1$p) is read the same way.
+_CONVERSION = re.compile(r"%%|%[-+ #0'*.0-9hlLqjzt$]*([A-Za-z])")
 
 
 def _format_problem(argument):
@@ -1343,12 +1477,16 @@ def _dependent_use(cursor, parent, lambda_):
                 and callee.referenced is not None
                 and callee.referenced.kind.name in ("PARM_DECL", "VAR_DECL")
             )
+            or _lessons_own(callee)
         ):
             return "a call of the library with it"
     elif kind == "BINARY_OPERATOR":
         operator = _operator_token(cursor)
         if operator not in ("==", "!=", "<", ">", "<=", ">=", "&&", "||"):
             return f"the operator {operator} on it"
+    elif kind == "UNARY_OPERATOR":
+        if [token.spelling for token in cursor.get_tokens()][:1] != ["!"]:
+            return "an operator on it"
     else:
         return "a cast, a conversion or an operator on it"
     parent_kind = parent.kind.name
@@ -1361,6 +1499,35 @@ def _dependent_use(cursor, parent, lambda_):
     if parent.kind.is_expression() and _dependent(parent.type):
         return ""  # judged in its turn
     return "a conversion of it to a type of its own"
+
+
+def _overloads(cursor):
+    """The declarations an OVERLOADED_DECL_REF cursor names (clang 14's Python binding has no
+    call for them)."""
+    import clang.cindex  # pylint: disable=import-outside-toplevel
+
+    library = clang.cindex.conf.lib
+    count = library.clang_getNumOverloadedDecls
+    count.argtypes, count.restype = [clang.cindex.Cursor], ctypes.c_uint
+    get = library.clang_getOverloadedDecl
+    get.argtypes, get.restype = [clang.cindex.Cursor, ctypes.c_uint], clang.cindex.Cursor
+    return [get(cursor, i) for i in range(count(cursor))]
+
+
+def _lessons_own(callee):
+    """Whether CALLEE, the function part of a call, names only functions declared in the
+    lesson's header or the learner's file (katas/), whatever the argument types pick."""
+    names = [callee] + list(callee.get_children())
+    declarations = []
+    for name in names:
+        if name.kind.name == "OVERLOADED_DECL_REF":
+            declarations += _overloads(name)
+        elif name.kind.name == "DECL_REF_EXPR" and name.referenced is not None:
+            if name.referenced.kind.name in _FUNCTIONS:
+                declarations.append(name.referenced)
+    return bool(declarations) and all(
+        d.location.file is not None and "katas/" in d.location.file.name for d in declarations
+    )
 
 
 def _declares_return(lambda_):
@@ -1422,6 +1589,23 @@ def _own_templates(unit, relative):
 
 
 _FUNCTIONS = {"FUNCTION_DECL", "CXX_METHOD", "FUNCTION_TEMPLATE", "CONVERSION_FUNCTION"}
+# The library's member functions a file may hand on (std::mem_fn(&std::thread::join), a
+# projection): each only waits for or lets go of a thread, whatever calls it.
+_MEMBERS_AS_VALUES = {
+    f"std::{cls}::{member}"
+    for cls in ("thread", "jthread")
+    for member in ("join", "detach", "joinable", "request_stop")
+}
+
+
+def _qualified(cursor):
+    """CURSOR's name with its namespaces and classes: std::thread::join."""
+    names = []
+    while cursor is not None and cursor.kind.name != "TRANSLATION_UNIT":
+        if cursor.spelling:
+            names.append(cursor.spelling)
+        cursor = cursor.semantic_parent
+    return "::".join(reversed(names))
 
 
 def _functions_as_values(unit, relative):
@@ -1450,7 +1634,13 @@ def _functions_as_values(unit, relative):
             cursor.kind.name == "DECL_REF_EXPR"
             and target is not None
             and target.kind.name in _FUNCTIONS
-            and not target.spelling.startswith("operator")
+            and _qualified(target) not in _MEMBERS_AS_VALUES
+            # An operator used as one (a << b) is called where it is written; named, as in
+            # &std::ostream::operator<<, it is a value like any function.
+            and (
+                not target.spelling.startswith("operator")
+                or "operator" in (token.spelling for token in cursor.get_tokens())
+            )
             and (cursor.extent.start.offset, cursor.extent.end.offset) not in called
             and target.location.file is not None
             and not target.location.file.name.endswith(relative)

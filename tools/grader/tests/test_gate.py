@@ -286,6 +286,25 @@ class SymbolNamesTest(unittest.TestCase):
                 self.assertEqual([(r.construct, r.line) for r in found], [("exit", 2)])
                 self.assertIn(advice, found[0].message)
 
+    def test_the_handlers_run_at_the_end_are_refused(self):
+        build = gate._Build("default")
+        build.symbols = [
+            ("U", "_ZSt13set_terminatePFvvE", "std::set_terminate(void (*)())"),
+            ("U", "_ZSt13get_terminatev", "std::get_terminate()"),
+            ("U", "_ZSt15set_new_handlerPFvvE", "std::set_new_handler(void (*)())"),
+            ("U", "_ZSt9terminatev", "std::terminate()"),
+        ]
+        lesson = types.SimpleNamespace(folder="01_sequential", id="01")
+        found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
+        self.assertEqual(
+            [r.construct for r in found],
+            [
+                "std::set_terminate(void (*)())",
+                "std::get_terminate()",
+                "std::set_new_handler(void (*)())",
+            ],
+        )
+
     def test_lesson_11_talks_to_its_workers_over_sockets_only(self):
         build = gate._Build("default")
         build.symbols = [("U", name, name) for name in ("write", "read", "pipe", "send", "recv")]
@@ -461,6 +480,70 @@ void Refused(std::ostream& out, const char* text) {
         self.assertEqual(by_line[30], "snprintf as a value")
         self.assertEqual(by_line[31], "labs as a value")
         self.assertEqual(by_line[38], "a lambda with an auto parameter")
+
+
+class AddressesAndNumbersTest(unittest.TestCase):
+    """Pointer arithmetic, the places of objects and what a call's "..." prints, in the
+    learner's file (libclang): a file may move through its own buffers, not turn a number into
+    an address or an address into a number."""
+
+    SOURCE = """#include "katas/01_sequential/sequential.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <new>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+namespace threadkata {
+namespace {
+struct Holder {
+  FILE* file;
+};
+}  // namespace
+bool Allowed(const void* data, std::size_t size, std::vector<std::thread>& threads, std::ostream& out) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) { bytes += 1; --size; }
+  char buffer[16] = {};
+  buffer[3] = 'x';
+  const char* end = buffer + 8;
+  std::for_each(threads.begin(), threads.end(), std::mem_fn(&std::thread::join));
+  std::for_each(threads.begin(), threads.end(), [](auto& t) { if (!t.joinable()) return; t.join(); });
+  auto say = [&out](auto d) { return do_something(d, out); };
+  return end - buffer == 8 && !say(Seconds(0)).empty();
+}
+void Refused(char* p, char* q, long n) {
+  char* zero = nullptr;
+  char* forged = zero + n;
+  long apart = p - q;
+  alignas(8) unsigned char place[8];
+  long* made = new (place) long(1);
+  char text[32];
+  std::snprintf(text, sizeof text, "%lx", Holder{stderr});
+  std::snprintf(text, sizeof text, "%1$p", p);
+  const char* inside = std::strerror(1) + 3;
+  std::ostream& (std::ostream::*print)(const void*) = &std::ostream::operator<<;
+  std::ostream& (*put)(std::ostream&, const char*) = std::operator<<;
+  (void)forged, (void)apart, (void)made, (void)inside, (void)print, (void)put;
+}
+}  // namespace threadkata
+"""
+
+    def test_arithmetic_within_an_object_is_allowed_and_addresses_as_numbers_are_not(self):
+        found = parsed_refusals(self.SOURCE)
+        self.assertEqual(sorted({r.line for r in found}), [31, 32, 34, 36, 37, 38, 39, 40], found)
+        by_line = {r.line: r.message for r in found}
+        self.assertIn("null pointer", by_line[31])
+        self.assertIn("distance between two objects", by_line[32])
+        self.assertIn("placement new", by_line[34])
+        self.assertIn("Holder passed to snprintf", by_line[36])
+        self.assertIn("%p", by_line[37])
+        self.assertIn("the library's memory", by_line[38])
+        self.assertIn("operator<< as a value", by_line[39])
+        self.assertIn("operator<< as a value", by_line[40])
 
 
 class FlagsTest(unittest.TestCase):
