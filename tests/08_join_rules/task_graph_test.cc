@@ -195,6 +195,43 @@ TEST(TaskGraph, RunsEachTaskAfterItsPrerequisites) {
   EXPECT_EQ(OrderProblem(tasks, log), "") << "events: " << log.ToString();
 }
 
+// Pins "`body` runs once, after every task named in `prerequisites` finished": finished as
+// after a join, so everything a prerequisite's body wrote is visible to the bodies that waited
+// for it. Each task of a chain reads a plain value the one before it wrote, and the last task
+// reads all of them; nothing but run_task_graph orders the two. A wait that does not
+// synchronise (a flag stored and loaded with std::memory_order_relaxed) reads a stale value,
+// or races, which ThreadSanitizer reports.
+TEST(TaskGraph, ATaskSeesEverythingItsPrerequisitesWrote) {
+  constexpr int kChain = 8;
+  std::vector<long> written(kChain, 0);
+  std::vector<long> seen(kChain + 1, -1);
+  std::vector<Task> tasks;
+  std::vector<std::string> all;
+  for (int i = 0; i < kChain; ++i) {
+    std::vector<std::string> before;
+    if (i > 0) before.push_back("t" + std::to_string(i - 1));
+    tasks.push_back(Task{"t" + std::to_string(i), before, [&written, &seen, i] {
+                           seen[i] = i > 0 ? written[i - 1] : 0;
+                           written[i] = seen[i] + 1;
+                         }});
+    all.push_back("t" + std::to_string(i));
+  }
+  tasks.push_back(Task{"last", all, [&written, &seen] {
+                         long sum = 0;
+                         for (const long value : written) sum += value;
+                         seen[kChain] = sum;
+                       }});
+  RunGuarded(tasks);
+  for (int i = 0; i < kChain; ++i) {
+    EXPECT_EQ(seen[i], i) << "task t" << i << " read " << seen[i] << " where its prerequisite t"
+                          << i - 1 << " had written " << i << ": what a task wrote must be "
+                          << "visible to the tasks that waited for it (a relaxed flag is not "
+                          << "enough: release it and acquire it, or wait on a future)";
+  }
+  EXPECT_EQ(seen[kChain], kChain * (kChain + 1) / 2)
+      << "the task waiting for all of the chain did not see every value they wrote";
+}
+
 TEST(TaskGraph, TasksThatDoNotWaitForEachOtherRunAtTheSameTime) {
   EventLog log;
   std::latch meeting(2);
