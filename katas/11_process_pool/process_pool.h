@@ -97,9 +97,10 @@ class ProcessPool {
   std::future<std::string> submit(std::string_view task, std::string argument);
 
   // Python: list(executor.map(fn, arguments)).
-  // Submits `task` once per argument, then waits for all of them. Returns the results in the
-  // order of `arguments`, whatever order they finished in; if a task failed, rethrows the
-  // error of the first failed one (in argument order).
+  // Submits `task` once per argument, then waits for their results one by one in the order of
+  // `arguments`. Returns the results in that order, whatever order they finished in; if a task
+  // failed, rethrows the error of the first failed one (in argument order) once it is reached,
+  // as Python does, without waiting for the tasks after it (they still run).
   std::vector<std::string> map(std::string_view task, const std::vector<std::string>& arguments);
 
   // Python: executor.shutdown(wait=True).

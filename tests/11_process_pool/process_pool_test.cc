@@ -965,7 +965,9 @@ class StdoutToFile {
 
 // Pins "Output this process had written to stdio but not yet flushed when it forks is written
 // once": the test's stdout goes to a file, a line without a newline waits in stdio's buffer,
-// and the worker flushes its own stdout.
+// and the worker flushes its own stdout. The line is written after the pool was made and before
+// its first worker is forked ("each when it is first needed"): a flush in the constructor alone
+// comes too early.
 TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
   const std::string path =
       ::testing::TempDir() + "process_pool_stdout_" + std::to_string(::getpid());
@@ -974,8 +976,8 @@ TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
   {
     const StdoutToFile redirected(path);
     ASSERT_TRUE(redirected.ok()) << "cannot send stdout to " << path;
-    std::fputs(kLine, stdout);
     ProcessPool pool(1, Tasks());
+    std::fputs(kLine, stdout);
     auto flushed = pool.submit("flush_stdout", "");
     const Outcome result = Wait(flushed);
     outcome = result.ok ? "" : result.text;
@@ -987,21 +989,22 @@ TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
          "in stdio's buffer) was written "
       << copies
       << " times: fork() copies the buffer into the worker, which writes it again when it "
-         "flushes. Call std::fflush(nullptr) just before fork()";
+         "flushes. Call std::fflush(nullptr) just before each fork(), not once in the "
+         "constructor: the workers are forked later, when first needed";
 }
 
 // Pins "Output this process had written to stdio ... is written once" for every stdio stream,
-// not only stdout: a log file opened with fopen() holds a line in its buffer when the pool forks,
-// and the worker flushes every stream it has (fflush(nullptr)).
+// not only stdout: a log file opened with fopen() holds a line in its buffer when the pool forks
+// (written after the pool was made), and the worker flushes every stream it has.
 TEST(ProcessPool, OutputBufferedInAnyStdioStreamBeforeAForkIsWrittenOnce) {
   const std::string path = ::testing::TempDir() + "process_pool_log_" + std::to_string(::getpid());
   const char kLine[] = "written to a log by the test before the pool forked";
   std::FILE* log = std::fopen(path.c_str(), "w");
   ASSERT_NE(log, nullptr) << "cannot open " << path;
-  std::fputs(kLine, log);
   std::string outcome;
   {
     ProcessPool pool(1, Tasks());
+    std::fputs(kLine, log);
     auto flushed = pool.submit("flush_all", "");
     const Outcome result = Wait(flushed);
     outcome = result.ok ? "" : result.text;
@@ -1014,7 +1017,7 @@ TEST(ProcessPool, OutputBufferedInAnyStdioStreamBeforeAForkIsWrittenOnce) {
          "stdio's buffer when the pool forked) was written "
       << copies
       << " times: fork() copies every stdio buffer into the worker, not only stdout's. Call "
-         "std::fflush(nullptr), which flushes them all, just before fork()";
+         "std::fflush(nullptr), which flushes them all, just before each fork()";
 }
 
 // Pins "the future becomes ready with the task's result" whatever the result says: a result that
