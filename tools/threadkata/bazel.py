@@ -363,6 +363,8 @@ class Bazel:
             flags += ["--spawn_strategy=linux-sandbox", "--sandbox_default_allow_network=false"]
             # Private /tmp and /dev/shm per action: nothing a test leaves there reaches the next.
             flags += [f"--sandbox_tmpfs_path={path}" for path in PRIVATE_TMPFS]
+            # Files there are memory: the limiter counts them against the memory limit.
+            flags.append(f"--test_env=THREADKATA_PRIVATE_TMPFS={':'.join(PRIVATE_TMPFS)}")
             flags += [f"--sandbox_block_path={path}" for path in settings.blocked_paths]
             # The other configuration's build holds what earlier submissions compiled.
             flags += [

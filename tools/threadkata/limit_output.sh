@@ -13,7 +13,8 @@ set -u
 limit=${THREADKATA_OUTPUT_LIMIT:-1048576}
 # Memory (proportional set size: pages shared after a fork count once) and threads (those of
 # every process) are counted over the program and every process it starts, in this process
-# group, sampled every 0.1 s; past a limit all of them are stopped, then killed. The kernel's
+# group (memory with the files of the private tmpfs mounts below), sampled every 0.1 s; past a
+# limit all of them are stopped, then killed. The kernel's
 # own limits do not fit: the sanitizers reserve terabytes of address space (so no ulimit -v),
 # ThreadSanitizer ignores hard_rss_limit_mb, and ulimit -u does not apply to root.
 memory_mib=${THREADKATA_MEMORY_LIMIT_MIB:-4096}
@@ -52,6 +53,15 @@ while [[ $parent -gt 1 && $(stat_field "$parent" 3) == "$group" ]]; do
   parent=$(stat_field "$parent" 2)
 done
 
+# Files in the test's private tmpfs mounts (THREADKATA_PRIVATE_TMPFS, colon-separated; the
+# grader's sandbox gives each test its own /tmp and /dev/shm) are memory too: KiB used in them.
+private_files_kib() {
+  [[ -n ${THREADKATA_PRIVATE_TMPFS:-} ]] || { echo 0; return; }
+  local -a mounts
+  IFS=: read -ra mounts <<<"$THREADKATA_PRIVATE_TMPFS"
+  df -k --output=used "${mounts[@]}" 2>/dev/null | awk 'NR > 1 { used += $1 } END { print used + 0 }'
+}
+
 # The group's processes, but for the spared ones and the children and grandchildren of the
 # watcher (its sampling) and of the output's reader: "THREADS MEMORY_KIB"; with "pids" their
 # pids; with "running" the pids of those neither stopped nor ended. A process that ends while
@@ -60,7 +70,7 @@ group_members() {
   # shellcheck disable=SC2002
   cat /proc/[0-9]*/stat 2>/dev/null | awk -v group="$group" -v page_kib="$page_kib" \
     -v mode="$1" -v spared="$spared $2 $3" -v me="$2" -v reader="$3" \
-    -v limit_kib="$((memory_mib * 1024))" '
+    -v limit_kib="$((memory_mib * 1024))" -v files_kib="${4:-0}" '
     BEGIN { n = split(spared, list, " "); for (i = 1; i <= n; i++) keep[list[i]] = 1 }
     {
       pid = $1
@@ -86,7 +96,7 @@ group_members() {
       # which counts pages shared after a fork once. Reading it holds the memory map lock of each
       # process while the kernel walks its page tables, which stalls a sanitized program if done
       # at every sample.
-      if (total > limit_kib) {
+      if (total + files_kib > limit_kib) {
         total = 0
         for (pid in member) {
           pss = ""
@@ -107,7 +117,7 @@ group_members() {
           total += pss
         }
       }
-      print count + 0, total + 0
+      print count + 0, total + files_kib
     }
   '
 }
@@ -120,7 +130,7 @@ watch_resources() {
   while true; do
     sleep 0.1
     output_reader=$(<"$reader")
-    read -r count memory < <(group_members usage "$me" "$output_reader")
+    read -r count memory < <(group_members usage "$me" "$output_reader" "$(private_files_kib)")
     if ((${memory:-0} > memory_mib * 1024)); then
       echo "memory limit of $memory_mib MiB exceeded" >"$reason"
     elif ((${count:-0} > threads)); then

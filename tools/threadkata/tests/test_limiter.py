@@ -84,6 +84,30 @@ class LimiterTest(unittest.TestCase):
         self.assertNotEqual(status, 0)
         self.assertLess(seconds, 20, "the limiter stopped sampling at the process limit")
 
+    @unittest.skipUnless(os.geteuid() == 0, "mounts a tmpfs, which only root can")
+    def test_files_in_a_private_tmpfs_count_as_memory(self):
+        # The grader's sandbox gives each test a /tmp of its own in memory: a program that
+        # fills it holds memory no process's size shows.
+        with tempfile.TemporaryDirectory() as folder:
+            # In files under the limiter's 64 MiB per file.
+            fill = f"for i in 1 2 3 4 5; do head -c 60M /dev/zero > {folder}/$i; done; sleep 20"
+            status, output, seconds = limited(
+                ["sh", "-c", fill],
+                limiter=[
+                    "unshare",
+                    "--mount",
+                    "sh",
+                    "-c",
+                    f'mount -t tmpfs none {folder} && exec bash "$0" "$@"',
+                    str(LIMITER),
+                ],
+                THREADKATA_MEMORY_LIMIT_MIB=200,
+                THREADKATA_PRIVATE_TMPFS=folder,
+            )
+        self.assertIn(f"{markers.LIMITER_MEMORY_LIMIT}200 MiB exceeded", output)
+        self.assertNotEqual(status, 0)
+        self.assertLess(seconds, 15)
+
     def test_what_the_program_printed_before_it_was_killed_is_kept(self):
         status, output, _ = limited(
             [
