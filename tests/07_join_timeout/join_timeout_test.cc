@@ -36,7 +36,8 @@ using testing::Units;
 
 constexpr char kBlockedHint[] =
     "join_for must give up at its timeout: wait with condition_variable::wait_for, not wait() "
-    "or std::thread::join()";
+    "or std::thread::join(), and do not let the work's thread hold mutex_ while work() runs "
+    "(lock it only to set done_, after work() has returned)";
 
 constexpr char kJoinedTwiceHint[] =
     "a second join must not join the std::thread again: std::thread::join() on a thread that was "
@@ -150,8 +151,15 @@ TEST(JoinFor, ReturnsFalseAtTheTimeoutWhileTheWorkGoesOn) {
   const bool joined = FinishesWithin(Units(30), "join_for(1 unit) on 5 units of work", kBlockedHint,
                                      [&] { return thread.join_for(Units(1)); });
   const auto elapsed = stopwatch.Elapsed();
-  EXPECT_FALSE(joined) << "the work takes 5 units and the timeout is 1 unit, so join_for must "
-                          "return false: did you return true without waiting for the flag?";
+  if (joined && elapsed >= Units(4.5)) {
+    ADD_FAILURE() << "join_for(1 unit) said true after " << testing::DescribeDuration(elapsed)
+                  << ", when the 5-unit work had ended: it waited without a time limit (wait() "
+                     "or std::thread::join() instead of wait_for), or for mutex_ while the work's "
+                     "thread held it (lock mutex_ only to set done_, after work() has returned)";
+  } else {
+    EXPECT_FALSE(joined) << "the work takes 5 units and the timeout is 1 unit, so join_for must "
+                            "return false: did you return true without waiting for the flag?";
+  }
   EXPECT_TRUE(TookAtLeast(elapsed, Units(1)))
       << "join_for must wait the whole timeout before it gives up: did you return at once, or "
          "wait for less than the timeout?";
@@ -478,6 +486,26 @@ TEST(Running, IsFalseForEveryCallerOnceTheWorkHasReturned) {
       << "running() said true " << said_running << " times in " << asked << " calls from "
       << kAskers << " threads at once, after the work had returned: lock the mutex and read "
       << "the flag (std::lock_guard), do not try_lock() and guess when another thread holds it";
+}
+
+// Promise: running() "Never waits for the work": asked while the work runs (it waits for the
+// test), it answers at once. A thread that holds mutex_ while work() runs makes running() wait
+// for the whole work, here forever.
+TEST(Running, NeverWaitsForTheWork) {
+  std::latch started(1);
+  std::promise<void> gate;
+  TimedThread thread([&started, go = gate.get_future().share()] {
+    started.count_down();
+    go.wait();
+  });
+  started.wait();
+  const bool running = FinishesWithin(
+      Units(30), "running() while the work runs",
+      "running() waited for the work: does the thread hold mutex_ while work() runs? Lock it "
+      "only to set done_, after work() has returned",
+      [&] { return thread.running(); });
+  gate.set_value();
+  EXPECT_TRUE(running) << "the work was still waiting for the test: running() must say true";
 }
 
 TEST(Running, IsTrueWhileTheWorkRunsAndFalseOnceItEnds) {
