@@ -1320,7 +1320,13 @@ def _origin(cursor, depth=0):
     if kind == "CALL_EXPR" and bare.referenced is not None:
         function = bare.referenced
         where = function.location.file.name if function.location.file else ""
-        if function.kind.name == "FUNCTION_DECL" and "katas/" not in where:
+        # The C library's (strerror(), errno's __errno_location()); std::begin(buffer) and the
+        # like point into what they are given.
+        if (
+            function.kind.name == "FUNCTION_DECL"
+            and "katas/" not in where
+            and not _qualified(function).startswith("std::")
+        ):
             return "the library's memory"
         return ""
     if kind == "DECL_REF_EXPR" and bare.referenced is not None and _is_pointer(bare):
