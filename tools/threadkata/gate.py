@@ -1026,6 +1026,14 @@ def _written_at(lines, location, name):
     return text[start:end] == name.encode() and not (after.isalnum() or after == b"_")
 
 
+def _katas_own(declaration):
+    """Whether DECLARATION stands in the learner's file or the lesson's header, both under
+    katas/ in the gate's work folder: the code whose insides the rules see, and the lesson's
+    API, as opposed to the library's."""
+    where = declaration.location.file
+    return where is not None and "katas/" in where.name
+
+
 def _library_internals(unit, relative, lines):
     """Refusals for names the learner's file uses that the library keeps for itself: a name
     that starts with an underscore, declared in a header that is not the lesson's (the fields
@@ -1046,8 +1054,7 @@ def _library_internals(unit, relative, lines):
             # A C function (lesson 11's _exit) is judged by the object file's references.
             and target.kind.name != "FUNCTION_DECL"
             and target.location.file is not None
-            and not target.location.file.name.endswith(relative)
-            and "katas/" not in target.location.file.name
+            and not _katas_own(target)
         ):
             # One use is several cursors (the call, the reference, the conversion).
             refusals[(location.line, target.spelling)] = Refusal(
@@ -1128,8 +1135,7 @@ def _plain_data(type_):
     # Only records whose insides the gate sees whole: the learner's own, the lesson's, and
     # std::array. libclang lists no base and no field of some of the library's classes (an
     # explicit instantiation such as std::ostream), which would look plain.
-    where = declaration.location.file.name if declaration.location.file else ""
-    if "katas/" not in where and not _unqualified(type_).startswith("std::array<"):
+    if not _katas_own(declaration) and not _unqualified(type_).startswith("std::array<"):
         return False
     for member in declaration.get_children():
         if member.kind.name == "CXX_BASE_SPECIFIER" or (
@@ -1319,12 +1325,11 @@ def _origin(cursor, depth=0):
         return _origin(inner[-1], depth + 1) if inner else ""
     if kind == "CALL_EXPR" and bare.referenced is not None:
         function = bare.referenced
-        where = function.location.file.name if function.location.file else ""
         # The C library's (strerror(), errno's __errno_location()); std::begin(buffer) and the
         # like point into what they are given.
         if (
             function.kind.name == "FUNCTION_DECL"
-            and "katas/" not in where
+            and not _katas_own(function)
             and not _qualified(function).startswith("std::")
         ):
             return "the library's memory"
@@ -1386,7 +1391,8 @@ def _pointer_arithmetic(cursor):
     elif kind == "BINARY_OPERATOR" and len(operands) == 2 and _operator_token(cursor) in ("+", "-"):
         left, right = operands
         if _is_pointer(left) and _is_pointer(right):
-            if _root(left) is None or _root(left) != _root(right):
+            roots = (_root(left), _root(right))
+            if roots[0] is None or roots[1] is None or roots[0] != roots[1]:
                 return "the distance between two objects' addresses (an address as a number)"
             return ""
         moved = operands
@@ -1531,9 +1537,7 @@ def _lessons_own(callee):
         elif name.kind.name == "DECL_REF_EXPR" and name.referenced is not None:
             if name.referenced.kind.name in _FUNCTIONS:
                 declarations.append(name.referenced)
-    return bool(declarations) and all(
-        d.location.file is not None and "katas/" in d.location.file.name for d in declarations
-    )
+    return bool(declarations) and all(_katas_own(d) for d in declarations)
 
 
 def _declares_return(lambda_):
@@ -1649,8 +1653,7 @@ def _functions_as_values(unit, relative):
             )
             and (cursor.extent.start.offset, cursor.extent.end.offset) not in called
             and target.location.file is not None
-            and not target.location.file.name.endswith(relative)
-            and "katas/" not in target.location.file.name
+            and not _katas_own(target)
         ):
             line = cursor.location.line
             refusals.setdefault(
