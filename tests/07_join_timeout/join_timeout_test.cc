@@ -625,8 +625,10 @@ RC_GTEST_PROP(TimedThread, JoinForAnswersWhicheverComesFirst, ()) {
   }
   // Halfway between the two: the right answer comes well before it, the wrong one well after.
   if (elapsed >= Units((work + timeout) / 2.0)) {
-    RC_FAIL(joined ? "join_for kept waiting after the work had ended: wait with a predicate "
-                     "and notify when the work returns"
+    RC_FAIL(joined ? "join_for kept waiting after the work had ended: wait with a predicate, "
+                     "and when the work returns set the flag under the mutex, then notify (a "
+                     "notification sent before the flag is set wakes the waiter too early: it "
+                     "sees no flag and sleeps on until its timeout)"
                    : "join_for kept waiting after its timeout: wait with wait_for, not wait()");
   }
   try {

@@ -25,6 +25,7 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -68,6 +69,32 @@ ConcurrencyGauge* const shared_gauge = [] {
 }();
 
 ConcurrencyGauge& FreshGauge() { return *new (shared_gauge) ConcurrencyGauge; }
+
+// A pool that writes to a dead worker's socket without MSG_NOSIGNAL gets SIGPIPE, whose
+// default action ends this program without a word. This says why, in the test program alone
+// (a worker inherits the handler), then dies of the signal all the same: SA_RESETHAND restores
+// the default action, and the signal raised here is delivered once the handler returns.
+pid_t test_program = 0;
+
+void ExplainSigpipe(int) {
+  static constexpr char kMessage[] =
+      "\nthreadkata: this test program was killed by SIGPIPE: the pool wrote to the socket of a "
+      "worker that had died. Write with send(fd, data, size, MSG_NOSIGNAL), which fails with "
+      "EPIPE instead, and treat that failure as the worker's death.\n";
+  if (::getpid() == test_program) {
+    [[maybe_unused]] const ssize_t out = ::write(STDOUT_FILENO, kMessage, sizeof kMessage - 1);
+    [[maybe_unused]] const ssize_t err = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  }
+  ::raise(SIGPIPE);
+}
+
+[[maybe_unused]] const bool sigpipe_explained = [] {
+  test_program = ::getpid();
+  struct sigaction action = {};
+  action.sa_handler = ExplainSigpipe;
+  action.sa_flags = SA_RESETHAND;
+  return ::sigaction(SIGPIPE, &action, nullptr) == 0;
+}();
 
 // The registered tasks. They run in the workers.
 
@@ -163,6 +190,14 @@ std::string Exit(const std::string&) { ::_exit(3); }
 // Ends its worker before replying, with the status of a process that succeeded.
 std::string ExitZero(const std::string&) { ::_exit(0); }
 
+// Closes every descriptor of its worker, so the pool reads end of file at once, and ends the
+// worker only a while later: until then the pool's worker is no zombie yet.
+std::string CloseThenExitLater(const std::string&) {
+  ::close_range(3, ~0U, 0);
+  std::this_thread::sleep_for(Units(2));
+  ::_exit(5);
+}
+
 TaskRegistry Tasks() {
   TaskRegistry tasks;
   tasks.add("echo", Echo)
@@ -183,7 +218,8 @@ TaskRegistry Tasks() {
       .add("abort", Abort)
       .add("kill", Kill)
       .add("exit", Exit)
-      .add("exit_zero", ExitZero);
+      .add("exit_zero", ExitZero)
+      .add("close_then_exit_later", CloseThenExitLater);
   return tasks;
 }
 
@@ -193,11 +229,22 @@ struct Outcome {
   std::string text;
 };
 
+// For a future that hangs once a worker has died.
 constexpr char kHangHint[] =
     "Does the pool notice when a worker dies (its end of the pipe reads end of file) and fail "
-    "that task's future, instead of waiting for a reply that will never come?";
+    "that task's future, instead of waiting for a reply that will never come? The pool's end "
+    "reads end of file only once no process holds the worker's end: close the child's end in "
+    "the parent right after fork()";
 
-// For a shutdown() that hangs with no worker dead.
+// For a future that hangs with no worker waiting to be reaped.
+constexpr char kLostTaskHint[] =
+    "No worker has ended unnoticed (none waits to be reaped), so most likely the task never "
+    "reached a worker or its reply never reached the future. Is the task pushed onto the queue "
+    "under the mutex, and a waiting thread notified after the push (a notification sent before "
+    "it is lost)? Does the reply set the promise of the task its worker ran? And if a worker "
+    "did die: was it reaped without failing its task's future?";
+
+// For a shutdown() that hangs while workers are alive.
 constexpr char kShutdownHint[] =
     "shutdown() waits for the queued tasks, then for each worker process to end. A worker "
     "ends when its socket reads end of file, which happens only once no process holds a copy "
@@ -211,6 +258,66 @@ constexpr char kEscapedHint[] =
     "loop does not end the child process: it unwinds into the code that forked it (a copy of "
     "the pool, or of this test program) and goes on running there. Catch std::exception and "
     "then (...) in the worker, reply with an error, and end the child only with _exit()";
+
+// For a shutdown() that hangs with no worker left alive.
+constexpr char kDriversHangHint[] =
+    "Every worker has ended, so shutdown() is waiting for a thread of the pool: does it set "
+    "the stop flag under the mutex and then notify_all(), so that every thread waiting for a "
+    "task wakes, sees the flag and returns? Does it join each thread once, and never from that "
+    "thread itself?";
+
+// The child processes of this program as they are now, read from /proc without reaping any.
+struct Children {
+  int alive = 0;
+  int ended = 0;  // Zombies: ended, not yet waited for.
+};
+
+Children CountChildren() {
+  Children children;
+  DIR* listing = ::opendir("/proc");
+  if (listing == nullptr) return children;
+  const std::string parent = std::to_string(::getpid());
+  while (const dirent* entry = ::readdir(listing)) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    std::ifstream stat(std::string("/proc/") + entry->d_name + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    // "pid (command) state ppid ...": the command may hold spaces and parentheses.
+    const std::size_t command_end = line.rfind(')');
+    if (command_end == std::string::npos) continue;
+    std::istringstream fields(line.substr(command_end + 1));
+    char state = 0;
+    std::string ppid;
+    if (!(fields >> state >> ppid) || ppid != parent) continue;
+    ++(state == 'Z' ? children.ended : children.alive);
+  }
+  ::closedir(listing);
+  return children;
+}
+
+std::string DescribeChildren(const Children& children) {
+  return "This test program has " + std::to_string(children.alive) +
+         " live child process(es) and " + std::to_string(children.ended) +
+         " that ended and were not waited for. ";
+}
+
+// The hint for a task's future that hangs: the one for a worker that died unnoticed if one
+// waits to be reaped; else `hint` if the test named a likely mistake, or the one for a lost
+// task.
+std::string ExplainHungFuture(const char* hint) {
+  const Children children = CountChildren();
+  if (children.ended > 0) {
+    hint = kHangHint;
+  } else if (hint == kHangHint) {
+    hint = kLostTaskHint;
+  }
+  return DescribeChildren(children) + hint;
+}
+
+std::string ExplainHungShutdown() {
+  const Children children = CountChildren();
+  return DescribeChildren(children) + (children.alive > 0 ? kShutdownHint : kDriversHangHint);
+}
 
 // Waits on this thread, with no helper thread (unlike FinishesWithin): a thread that ends while
 // the pool forks can leave a lock of ThreadSanitizer's runtime held in the child (GCC 12's
@@ -226,7 +333,7 @@ Outcome Wait(std::future<std::string>& future, const char* hang_hint = kHangHint
   const std::shared_future<std::string> shared = future.share();
   const Duration limit = Units(50);
   if (shared.wait_for(limit) != std::future_status::ready) {
-    testing::AbortHungTest(limit, "a task's future", hang_hint);
+    testing::AbortHungTest(limit, "a task's future", ExplainHungFuture(hang_hint));
   }
   try {
     return {true, shared.get()};
@@ -364,7 +471,7 @@ TEST(ProcessPool, MapReturnsResultsInArgumentOrder) {
       << "map must return the results in the order of the arguments, not in the order the "
          "tasks finished";
   // The four workers were forked at about the same time.
-  FinishesWithin(Units(50), "shutdown() after a map() on four workers", kShutdownHint,
+  FinishesWithin(Units(50), "shutdown() after a map() on four workers", ExplainHungShutdown,
                  [&] { pool.shutdown(); });
 }
 
@@ -617,7 +724,7 @@ TEST(ProcessPool, ShutdownFinishesEveryQueuedTask) {
   ProcessPool pool(2, Tasks());
   std::vector<std::future<std::string>> results;
   for (int i = 0; i < 4; ++i) results.push_back(pool.submit("sleep", "1"));
-  FinishesWithin(Units(50), "shutdown()", kShutdownHint, [&] { pool.shutdown(); });
+  FinishesWithin(Units(50), "shutdown()", ExplainHungShutdown, [&] { pool.shutdown(); });
   for (auto& result : results) {
     ASSERT_TRUE(result.valid());
     EXPECT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready)
@@ -880,8 +987,10 @@ TEST(ProcessPool, KeepsItsOwnCopyOfAQueuedTasksName) {
 // Pins "the pool waits for the dead process" and "waits for each of them" for a program with
 // children of its own: the pool waits for its workers by their pids. A child of the test, ended
 // before the pool starts, must still be there to be waited for once the pool has shut down;
-// wait() or waitpid(-1, ...) reaps it instead (the oldest child first), and leaves a worker
-// a zombie.
+// wait() or waitpid(-1, ...) reaps it instead, and leaves a worker a zombie. The kernel looks
+// at the calling thread's own children first, so such a wait() would reap a worker that is
+// already a zombie and go unseen: the worker here ends only a while after its socket closed,
+// and the pool's wait() finds the test's child the only one ended.
 TEST(ProcessPool, WaitsForItsOwnWorkersOnly) {
   ASSERT_EQ(UnreapedChildren(), "") << "children of the test existed before this test began";
   const pid_t other = ::fork();
@@ -892,7 +1001,7 @@ TEST(ProcessPool, WaitsForItsOwnWorkersOnly) {
   {
     ProcessPool pool(1, Tasks());
     EXPECT_EQ(Value(pool.submit("echo", "x")), "x");
-    Error(pool.submit("abort", ""));
+    Error(pool.submit("close_then_exit_later", ""));
     EXPECT_EQ(Value(pool.submit("echo", "y")), "y");
     pool.shutdown();
   }
@@ -916,7 +1025,9 @@ TEST(ProcessPool, ATaskThrowingSomethingElseFailsItsFutureAndItsWorkerGoesOn) {
          "after catch (const std::exception&) in the worker, and reply with an error";
   EXPECT_EQ(Value(pool.submit("pid", "")), before)
       << "after a task threw an int, the next task ran in another process: the worker must "
-         "catch everything a task throws and go on serving, not die of an uncaught exception";
+         "catch everything a task throws and go on serving, not die of an uncaught exception; "
+         "and the pool must replace a worker only when it died (its socket read end of file), "
+         "not when it replied with an error";
 }
 
 // Pins "forks a replacement" whatever descriptor numbers the replacement's pipe gets: the
@@ -1081,7 +1192,7 @@ TEST(ProcessPool, SubmitRefusedWhileShutdownWaitsNeverRuns) {
       refused = i;
     }
   }
-  FinishesWithin(Units(50), "shutdown()", kShutdownHint, [&] { owner.join(); });
+  FinishesWithin(Units(50), "shutdown()", ExplainHungShutdown, [&] { owner.join(); });
   std::map<std::string, int> runs;
   std::ifstream file(path);
   for (std::string line; std::getline(file, line);) ++runs[line];
@@ -1143,7 +1254,7 @@ TEST(ProcessPool, SubmitRacingShutdownEitherThrowsOrRuns) {
         }
       },
       [&] {
-        FinishesWithin(Units(50), "shutdown() while other threads submit", kShutdownHint,
+        FinishesWithin(Units(50), "shutdown() while other threads submit", ExplainHungShutdown,
                        [&] { pool.shutdown(); });
       });
   for (int t = 0; t < kThreads; ++t) {
@@ -1174,7 +1285,7 @@ TEST(ProcessPool, SubmitFromAnotherThreadAfterShutdownThrows) {
       refused = true;
     }
   });
-  FinishesWithin(shutdown_limit, "shutdown()", kShutdownHint, [&] { pool.shutdown(); });
+  FinishesWithin(shutdown_limit, "shutdown()", ExplainHungShutdown, [&] { pool.shutdown(); });
   submitter.join();
   EXPECT_TRUE(refused) << "submit() from another thread after shutdown() must throw "
                           "std::runtime_error: read the stopping flag under the mutex that "
@@ -1188,7 +1299,7 @@ TEST(ProcessPool, ShutdownLeavesNoThreadRunning) {
   const ThreadCensus census;
   ProcessPool pool(3, Tasks());
   pool.map("sleep", std::vector<std::string>(3, "0.5"));
-  FinishesWithin(Units(50), "shutdown()", kShutdownHint, [&] { pool.shutdown(); });
+  FinishesWithin(Units(50), "shutdown()", ExplainHungShutdown, [&] { pool.shutdown(); });
   EXPECT_TRUE(census.NoThreadLeftRunning("ProcessPool::shutdown()"))
       << "threads the pool started were still running after shutdown() returned: join every "
          "thread the pool started, do not detach them";

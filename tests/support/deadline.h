@@ -20,15 +20,19 @@ namespace threadkata::testing {
 // If `fn` is still running at `limit`, the test cannot go on: a thread blocked forever can
 // neither be joined nor destroyed. The program then ends at once with a TIMEOUT message naming
 // `what` and the most likely mistake, `hint`, so a deadlock becomes a readable failure
-// instead of a silent hang.
-template <class F>
-std::invoke_result_t<F> FinishesWithin(Duration limit, std::string_view what, std::string_view hint,
-                                       F&& fn) {
+// instead of a silent hang. `hint` is a string, or a function that works the hint out from
+// what the test can see once the limit has passed.
+template <class Hint, class F>
+std::invoke_result_t<F> FinishesWithin(Duration limit, std::string_view what, Hint&& hint, F&& fn) {
   std::packaged_task<std::invoke_result_t<F>()> task(std::forward<F>(fn));
   auto result = task.get_future();
   std::thread runner(std::move(task));
   if (result.wait_for(limit) != std::future_status::ready) {
-    AbortHungTest(limit, what, hint);
+    if constexpr (std::is_invocable_v<Hint>) {
+      AbortHungTest(limit, what, hint());
+    } else {
+      AbortHungTest(limit, what, hint);
+    }
   }
   runner.join();
   return result.get();
