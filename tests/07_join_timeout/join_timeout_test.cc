@@ -488,6 +488,24 @@ TEST(Running, IsFalseForEveryCallerOnceTheWorkHasReturned) {
       << "the flag (std::lock_guard), do not try_lock() and guess when another thread holds it";
 }
 
+// Promise: running() is "false from then on" for every caller, whatever another thread does
+// with the mutex. A try_lock may fail even on a free mutex (the standard allows it), and here
+// every caller's first one does: a running() that reads a failed try_lock as "the work is
+// still running" is caught in every run, not only when two callers happen to meet.
+TEST(Running, DoesNotGuessWhenTryLockFails) {
+  TimedThread thread([] {});
+  WaitUntilTheWorkHasReturned(thread);
+  bool said_running = false;
+  const testing::SpuriousTryLockFailures failures;
+  std::thread([&] { said_running = thread.running(); }).join();
+  EXPECT_FALSE(said_running) << "running() said true after the work had returned"
+                             << (failures.Failed() > 0
+                                     ? ", when its try_lock() failed: a failed try_lock() does not "
+                                       "mean the work is still running"
+                                     : "")
+                             << ": lock the mutex and read the flag (std::lock_guard)";
+}
+
 // Promise: running() "Never waits for the work": asked while the work runs (it waits for the
 // test), it answers at once. A thread that holds mutex_ while work() runs makes running() wait
 // for the whole work, here forever.

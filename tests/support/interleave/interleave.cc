@@ -30,12 +30,16 @@ constinit std::atomic<int> steps{0};
 constinit std::atomic<int> woken{0};
 constinit std::atomic<int> spurious_per_new_thread{0};
 constinit std::atomic<std::int64_t> spurious_after_per_new_thread{0};
+constinit std::atomic<bool> failing_try_locks{false};
+constinit std::atomic<int> try_locks_failed{0};
 // Whether this thread is one a SlowSynchronisation slows down.
 thread_local bool slowed = false;
 // This thread's condition waits still to end with nobody having notified, and after how long
 // (SpuriousWakeups; 0: at once).
 thread_local int spurious_left = 0;
 thread_local std::int64_t spurious_after = 0;
+// Whether this thread's next try_lock fails under a SpuriousTryLockFailures.
+thread_local bool fail_next_try_lock = true;
 
 constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 
@@ -183,6 +187,28 @@ SpuriousWakeups::~SpuriousWakeups() {
 
 int SpuriousWakeups::Woken() const { return woken.load(); }
 
+SpuriousTryLockFailures::SpuriousTryLockFailures() {
+  BeginScope("SpuriousTryLockFailures");
+  try_locks_failed.store(0);
+  fail_next_try_lock = true;
+  failing_try_locks.store(true);
+}
+
+SpuriousTryLockFailures::~SpuriousTryLockFailures() {
+  failing_try_locks.store(false);
+  scope_alive.store(false);
+}
+
+int SpuriousTryLockFailures::Failed() const { return try_locks_failed.load(); }
+
+bool TryLockFailsNow() {
+  if (!failing_try_locks.load()) return false;
+  const bool fails = fail_next_try_lock;
+  fail_next_try_lock = !fails;
+  if (fails) try_locks_failed.fetch_add(1);
+  return fails;
+}
+
 int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* attr,
                  void* (*routine)(void*), void* arg) {
   if (failing.load() && creations_left.fetch_sub(1) <= 0) {
@@ -272,6 +298,12 @@ extern "C" __attribute__((weak)) int pthread_mutex_lock(pthread_mutex_t* mutex) 
       threadkata::testing::NextDefinition<decltype(&pthread_mutex_lock)>("pthread_mutex_lock");
   threadkata::testing::BeforeMutexLock();
   return real(mutex);
+}
+
+extern "C" __attribute__((weak)) int pthread_mutex_trylock(pthread_mutex_t* mutex) {
+  static const auto real = threadkata::testing::NextDefinition<decltype(&pthread_mutex_trylock)>(
+      "pthread_mutex_trylock");
+  return threadkata::testing::TryLockFailsNow() ? EBUSY : real(mutex);
 }
 
 extern "C" __attribute__((weak)) int pthread_cond_wait(pthread_cond_t* cond,

@@ -107,6 +107,23 @@ class SpuriousWakeups {
   int Woken() const;
 };
 
+// While alive, every other try_lock() of each thread (std::mutex::try_lock and the like, through
+// pthread_mutex_trylock) fails at once as if the mutex were held, the first one included, as
+// the standard allows: "may fail spuriously even if the mutex is not locked". Code that reads a
+// failed try_lock as "another thread is in there" answers wrongly in every run, not only when
+// two threads happen to meet; code that tries again gets the mutex at its second try. Failed()
+// counts the failures made up.
+class SpuriousTryLockFailures {
+ public:
+  SpuriousTryLockFailures();
+  ~SpuriousTryLockFailures();
+
+  SpuriousTryLockFailures(const SpuriousTryLockFailures&) = delete;
+  SpuriousTryLockFailures& operator=(const SpuriousTryLockFailures&) = delete;
+
+  int Failed() const;
+};
+
 // The definition of the C function `name` that the dynamic linker would have bound if the test
 // executable did not define its own (the sanitizer runtime's, or libc's). Ends the program with
 // a message if there is none.
@@ -161,6 +178,9 @@ int ConditionWait(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
 
 // Called just before a thread tries to take a mutex.
 void BeforeMutexLock();
+
+// Whether the try_lock this thread is about to make fails (SpuriousTryLockFailures).
+bool TryLockFailsNow();
 
 }  // namespace threadkata::testing
 

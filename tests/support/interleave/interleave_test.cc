@@ -165,6 +165,35 @@ TEST(SpuriousWakeups, EndsTheFirstWaitsOfEachNewThreadAtOnce) {
   EXPECT_EQ(second, std::cv_status::timeout) << "its second wait waits";
 }
 
+TEST(SpuriousTryLockFailures, FailsEveryOtherTryLockOfEachThreadBeginningWithItsFirst) {
+  std::mutex mutex;
+  bool answers[4] = {};
+  {
+    const SpuriousTryLockFailures failures;
+    std::thread thread([&] {
+      for (bool& answer : answers) {
+        answer = mutex.try_lock();
+        if (answer) mutex.unlock();
+      }
+    });
+    thread.join();
+    EXPECT_EQ(failures.Failed(), 2);
+  }
+  EXPECT_FALSE(answers[0]) << "the thread's first try_lock must fail";
+  EXPECT_TRUE(answers[1]) << "its second must take the free mutex";
+  EXPECT_FALSE(answers[2]);
+  EXPECT_TRUE(answers[3]);
+}
+
+TEST(SpuriousTryLockFailures, LeavesTryLockAloneOnceGone) {
+  { const SpuriousTryLockFailures failures; }
+  std::mutex mutex;
+  EXPECT_TRUE(mutex.try_lock());
+  mutex.unlock();
+  EXPECT_TRUE(mutex.try_lock());
+  mutex.unlock();
+}
+
 TEST(SpuriousWakeups, EndsAWaitLateWhenGivenADelay) {
   std::mutex mutex;
   std::condition_variable never_notified;

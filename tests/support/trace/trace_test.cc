@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -15,13 +16,28 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/event_log.h"
+#include "tests/support/time_unit.h"
 
 namespace threadkata::testing {
 namespace {
 
 // The kernel's id of the first test's waiter thread, which its lane must name.
-pid_t waiter_tid = 0;
+std::atomic<pid_t> waiter_tid{0};
+
+// Waits until the thread that stores its kernel id in `tid` is blocked in a futex (a mutex, a
+// condition variable or a latch), at most 100 units: each block below is then traced, however
+// late a loaded machine lets that thread run.
+void WaitUntilBlocked(const std::atomic<pid_t>& tid) {
+  const Stopwatch stopwatch;
+  while (stopwatch.Elapsed() < Units(100)) {
+    const pid_t id = tid.load();
+    const auto call = id == 0 ? std::nullopt : BlockingCallOf(id);
+    if (call && call->name == "futex") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 std::string TracePath() {
   const char* dir = std::getenv("TEST_TMPDIR");
@@ -39,11 +55,16 @@ TEST(Trace, A_ThreadsDoEverythingThroughTheStandardLibrary) {
     std::unique_lock lock(mutex);
     ready_changed.wait(lock, [&] { return ready; });
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  WaitUntilBlocked(waiter_tid);
   {
     std::unique_lock lock(mutex);
-    std::thread blocked([&] { std::lock_guard inner(mutex); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::atomic<pid_t> blocked_tid{0};
+    std::thread blocked([&] {
+      blocked_tid = gettid();
+      std::lock_guard inner(mutex);
+    });
+    WaitUntilBlocked(blocked_tid);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
     lock.unlock();
     blocked.join();
   }
@@ -54,8 +75,12 @@ TEST(Trace, A_ThreadsDoEverythingThroughTheStandardLibrary) {
   ready_changed.notify_one();
   waiter.join();
   std::latch opened(1);
-  std::thread latched([&] { opened.wait(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::atomic<pid_t> latched_tid{0};
+  std::thread latched([&] {
+    latched_tid = gettid();
+    opened.wait();
+  });
+  WaitUntilBlocked(latched_tid);
   opened.count_down();
   latched.join();
   std::thread([] {}).detach();
@@ -80,7 +105,7 @@ TEST(Trace, B_TheFirstTestsTraceShowsWhatItsThreadsDid) {
   EXPECT_NE(trace.find("\"name\":\"Trace.A_ThreadsDoEverythingThroughTheStandardLibrary\""),
             std::string::npos)
       << "the first test's start and end are missing";
-  for (const pid_t tid : {getpid(), waiter_tid}) {
+  for (const pid_t tid : {getpid(), waiter_tid.load()}) {
     EXPECT_NE(trace.find("\"os_tid\":" + std::to_string(tid) + "}"), std::string::npos)
         << "no lane names the thread with kernel id " << tid
         << ": tools/timeline cannot place a ThreadSanitizer report (tid=" << tid << ") on it";
