@@ -94,6 +94,7 @@ _C_SYMBOLS = {
     "__cxa_pure_virtual",
     "__cxa_rethrow",
     "__cxa_throw",
+    "__cxa_throw_bad_array_new_length",  # new T[n] (std::barrier's)
     "__cxa_guard_acquire",
     "__cxa_guard_release",
     "__cxa_guard_abort",
@@ -152,6 +153,16 @@ _C_SYMBOLS = {
     "pthread_cond_signal",
     "pthread_cond_broadcast",
     "pthread_cond_destroy",
+    "pthread_rwlock_rdlock",  # std::shared_mutex and std::shared_timed_mutex
+    "pthread_rwlock_tryrdlock",
+    "pthread_rwlock_timedrdlock",
+    "pthread_rwlock_clockrdlock",
+    "pthread_rwlock_wrlock",
+    "pthread_rwlock_trywrlock",
+    "pthread_rwlock_timedwrlock",
+    "pthread_rwlock_clockwrlock",
+    "pthread_rwlock_unlock",
+    "pthread_rwlock_destroy",
     "__once_proxy",
     "abort",
     # Arithmetic.
@@ -231,6 +242,12 @@ LESSON_ALLOWANCES = {
                 for name in _EXIT_FAMILY
             },
             **{
+                name: "a worker that died makes send() fail with EPIPE instead of raising "
+                "SIGPIPE when you pass MSG_NOSIGNAL: send(fd, data, size, MSG_NOSIGNAL); the "
+                "program's signal handlers are the test's"
+                for name in ("signal", "sigaction", "bsd_signal", "sysv_signal")
+            },
+            **{
                 name: "talk to a worker over a socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, "
                 "0, ends) with send(..., MSG_NOSIGNAL) and recv(), as the README does (write() "
                 "to a worker that died raises SIGPIPE, which ends the whole program)"
@@ -240,11 +257,19 @@ LESSON_ALLOWANCES = {
     },
 }
 
-# Families of the standard library that reach files, and the handlers that hand out or install
-# the code run when the program ends or runs out of memory: a kata has no business there.
+# Families of the standard library that reach files; the handlers that hand out or install
+# the code run when the program ends or runs out of memory; and the calls that put the file's
+# own code inside the streams of the whole program, the tests' and GoogleTest's included (a
+# global locale, a locale or stream buffer imbued or swapped in, a facet of its own, a stream
+# callback; classes derived from the library's streams are _stream_hooks' to refuse): a kata
+# has no business there.
 _STD_DENIED = re.compile(
     r"basic_[io]?fstream|basic_filebuf|__basic_file|filesystem"
     r"|\b[gs]et_(terminate|unexpected|new_handler)\b"
+    r"|\blocale::global\b|\b_M_install_facet\b|\bbasic_ios<.*>::imbue\b|\bios_base::imbue\b"
+    r"|\bpubimbue\b|\bregister_callback\b|\brdbuf\(std::basic_streambuf"
+    r"|\b(?P<facet>num_get|num_put|numpunct|moneypunct|money_get|money_put|time_get|time_put"
+    r"|codecvt|collate|messages|ctype)(_byname)?<.*>::(?P=facet)(_byname)?\("
 )
 # The wall clock: no lesson has a use for it, and timing with it is a classic mistake.
 _WALL_CLOCK = re.compile(r"\bsystem_clock::now\(")
@@ -274,6 +299,7 @@ _RESERVED_FROM_MACROS = _RESERVED_ALLOWED | {
     "__null",
     "__PRETTY_FUNCTION__",
     "__ASSERT_FUNCTION",
+    "__sighandler_t",  # SIG_IGN, SIG_DFL
 }
 _STANDARD_ATTRIBUTES = {
     "nodiscard",
@@ -1671,6 +1697,44 @@ def _functions_as_values(unit, relative):
     return list(refusals.values())
 
 
+# The library's classes whose virtual functions the program's streams call: a class of the
+# file's own derived from one of them runs its code inside the tests' and GoogleTest's output
+# and input, once installed.
+_STREAM_BASES = re.compile(
+    r"^std::(__cxx11::)?(basic_streambuf|basic_stringbuf|basic_syncbuf|basic_ios|ios_base"
+    r"|basic_[io]?stream|basic_iostream|basic_[io]?stringstream|basic_osyncstream|locale"
+    r"|num_get|num_put|numpunct|moneypunct|money_get|money_put|time_get|time_put|codecvt"
+    r"|collate|messages|ctype)(_byname)?\b"
+)
+
+
+def _stream_hooks(unit, relative):
+    """Refusals for classes of the learner's file derived from the library's streams, stream
+    buffers, locales or facets."""
+    refusals = {}
+    for cursor in _learners_cursors(unit, relative):
+        if cursor.kind.name != "CXX_BASE_SPECIFIER":
+            continue
+        # The class itself, not the alias written (std::streambuf is std::basic_streambuf).
+        declaration = cursor.type.get_canonical().get_declaration()
+        if declaration is None or not declaration.spelling:
+            continue
+        base = _qualified(declaration)
+        if _STREAM_BASES.match(base):
+            line = cursor.location.line
+            refusals.setdefault(
+                (line, base),
+                Refusal(
+                    line,
+                    f"a class derived from {base}",
+                    f"your file derives a class from {base}: the program's streams, the tests' "
+                    "and GoogleTest's included, would run its code. Write to the std::ostream "
+                    "you are given, or format into a std::ostringstream",
+                ),
+            )
+    return list(refusals.values())
+
+
 def _global_state(work, relative, namespaces):
     """Refusals for namespace-scope objects built before main or destroyed after it, for
     definitions that belong to another namespace than the lesson's NAMESPACES, for the
@@ -1732,6 +1796,7 @@ def _global_state(work, relative, namespaces):
         + _reinterpretations(unit, relative)
         + _own_templates(unit, relative)
         + _functions_as_values(unit, relative)
+        + _stream_hooks(unit, relative)
     )
 
 

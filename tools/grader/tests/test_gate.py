@@ -305,6 +305,39 @@ class SymbolNamesTest(unittest.TestCase):
             ],
         )
 
+    def test_the_hooks_into_every_stream_are_refused_and_plain_streams_are_not(self):
+        build = gate._Build("default")
+        refused = [
+            "std::locale::global(std::locale const&)",
+            "std::locale::_Impl::_M_install_facet(std::locale::id const*, "
+            "std::locale::facet const*)",
+            "std::basic_ios<char, std::char_traits<char> >::imbue(std::locale const&)",
+            "std::basic_ios<char, std::char_traits<char> >::rdbuf(std::basic_streambuf<char, "
+            "std::char_traits<char> >*)",
+            "std::ios_base::register_callback(void (*)(std::ios_base::event, std::ios_base&, "
+            "int), int)",
+            "std::num_get<char, std::istreambuf_iterator<char, std::char_traits<char> > "
+            ">::num_get(unsigned long)",
+            "std::numpunct_byname<char>::numpunct_byname(char const*, unsigned long)",
+        ]
+        admitted = [
+            # What a std::ostringstream, std::endl and std::osyncstream reach in every kata.
+            "std::locale::locale()",
+            "std::locale::~locale()",
+            "std::ctype<char>::_M_widen_init() const",
+            "std::basic_streambuf<char, std::char_traits<char> >::imbue(std::locale const&)",
+            "std::__cxx11::basic_ostringstream<char, std::char_traits<char>, "
+            "std::allocator<char> >::str() const",
+            # std::shared_mutex and std::barrier.
+            "pthread_rwlock_wrlock",
+            "__cxa_throw_bad_array_new_length",
+        ]
+        build.symbols = [("U", "_ZSt" + str(i), name) for i, name in enumerate(refused + admitted)]
+        build.symbols[-2:] = [("U", name, name) for name in admitted[-2:]]
+        lesson = types.SimpleNamespace(folder="05_thread_loops", id="05")
+        found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
+        self.assertEqual([r.construct for r in found], refused)
+
     def test_lesson_11_talks_to_its_workers_over_sockets_only(self):
         build = gate._Build("default")
         build.symbols = [("U", name, name) for name in ("write", "read", "pipe", "send", "recv")]
@@ -474,8 +507,11 @@ void Refused(std::ostream& out, const char* text) {
 
     def test_what_the_rules_cannot_see_whole_is_refused_and_plain_code_is_not(self):
         found = parsed_refusals(self.SOURCE)
-        self.assertEqual(sorted({r.line for r in found}), [28, *range(30, 36), 37, 38, 39], found)
+        self.assertEqual(
+            sorted({r.line for r in found}), [15, 28, *range(30, 36), 37, 38, 39], found
+        )
         by_line = {r.line: r.construct for r in found}
+        self.assertEqual(by_line[15], "a class derived from std::basic_streambuf")
         self.assertEqual(by_line[28], "a template of your own")
         self.assertEqual(by_line[30], "snprintf as a value")
         self.assertEqual(by_line[31], "labs as a value")
