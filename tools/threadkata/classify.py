@@ -205,6 +205,26 @@ def log_cases(log):
     return cases
 
 
+def _agreed(xml_cases, logged):
+    """XML_CASES with a pass taken back where GoogleTest's printed output LOGGED disagrees.
+    Both come from GoogleTest, and the program's own code can write to either: a results file
+    forged from inside the program (the gate refuses every way the reviewers found) does not
+    take back the failures GoogleTest printed before. A check counts as passed only where the
+    log shows it passing too; where it shows nothing of it, the check did not finish."""
+    said = {case.name: case for case in logged}
+    for case in xml_cases:
+        other = said.get(case.name)
+        if case.status != PASS or (other is not None and other.status in (PASS, "error")):
+            # "error" in the log: started, its end line not found as printed (another
+            # thread's output can cut into it); the results file stands.
+            continue
+        if other is not None and other.status in (FAIL, "skipped"):
+            case.status, case.message, case.location = other.status, other.message, other.location
+        else:
+            case.status, case.message = "error", explain.RESULTS_DISAGREE
+    return xml_cases
+
+
 def _limiter_lines(log):
     """The limiter's own lines: those at the very end of the log, after everything the program
     printed. A line of the same text that the program printed itself is not among them."""
@@ -487,7 +507,7 @@ def judge(run, expected, learner_files, limits):
     log, xml = _cut_lines(run.log[:LOG_CAP]), run.xml[:XML_CAP]
     xml_cases = gtest_cases(xml)
     logged = log_cases(log)
-    cases = xml_cases if xml_cases is not None else logged
+    cases = _agreed(xml_cases, logged) if xml_cases is not None else logged
     status = _exit_status(log)
     by_name = {case.name: case for case in cases}
     missing = [
@@ -540,10 +560,15 @@ def judge(run, expected, learner_files, limits):
             )[:MESSAGE_CAP]
         else:
             report = killed.group(0)
+        disagree = any(case.message == explain.RESULTS_DISAGREE for case in cases)
         return verdict(
             CRASH,
             cases=logged if xml_cases is None else cases,
-            explanation=_crash_explanation(log, status, incomplete),
+            explanation=(
+                explain.RESULTS_DISAGREE
+                if disagree
+                else _crash_explanation(log, status, incomplete)
+            ),
             test=running,
             report=report,
             locations=[where] if where else [],

@@ -86,6 +86,10 @@ EXITED_EARLY = (
     "from your code, or a thread that ended the process? A lesson's code must return, never "
     "end the program."
 )
+RESULTS_DISAGREE = (
+    "GoogleTest's results file says this check passed, but the test program's printed output "
+    "never shows it passing: something other than GoogleTest wrote the results."
+)
 AFTER_TESTS = (
     "every check passed, but the test program then failed: something went wrong after the last "
     "test, such as a thread still running at exit."

@@ -171,6 +171,41 @@ class Verdicts(unittest.TestCase):
                 )
                 self.assertEqual(verdict.kind, classify.CRASH, "the program prints its own log")
 
+    def test_a_results_file_that_the_printed_output_contradicts_is_no_pass(self):
+        failed, meta = engine.load_fixture(FIXTURES / "fail")
+        limits = {"test_timeout": meta["test_timeout"]}
+        all_passed = re.sub(r"<failure.*?</failure>", "", failed.xml, flags=re.S)
+        self.assertEqual(
+            [c.status for c in classify.gtest_cases(all_passed) if c.status != "pass"], []
+        )
+        verdict = classify.judge(
+            dataclasses.replace(failed, xml=all_passed),
+            meta["expected_tests"],
+            meta["editable"],
+            limits,
+        )
+        self.assertEqual(verdict.kind, classify.FAIL, "GoogleTest printed the failures")
+        self.assertTrue(any(c.message for c in verdict.cases if c.status == "fail"))
+
+        passed, meta = engine.load_fixture(FIXTURES / "pass")
+        first = classify.log_cases(passed.log)[0].name
+        unseen = re.sub(
+            rf"^\[ RUN      \] {re.escape(first)}\n(.*\n)*?\[       OK \] {re.escape(first)} .*\n",
+            "",
+            passed.log,
+            count=1,
+            flags=re.M,
+        )
+        self.assertNotIn(first, unseen)
+        verdict = classify.judge(
+            dataclasses.replace(passed, log=unseen),
+            meta["expected_tests"],
+            meta["editable"],
+            {"test_timeout": meta["test_timeout"]},
+        )
+        self.assertEqual(verdict.kind, classify.CRASH, "the log never shows the check running")
+        self.assertEqual(verdict.explanation, explain.RESULTS_DISAGREE)
+
     def test_a_limiter_line_the_program_printed_itself_changes_nothing(self):
         run, meta = engine.load_fixture(FIXTURES / "fail")
         lines = run.log.split("\n")
