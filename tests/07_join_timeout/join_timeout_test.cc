@@ -526,6 +526,39 @@ TEST(Running, NeverWaitsForTheWork) {
   EXPECT_TRUE(running) << "the work was still waiting for the test: running() must say true";
 }
 
+// Promise: running() "Never waits for the work", nor for a join() or join_for() in progress on
+// another thread. Those wait for the thread to end, down to destroying the work's captures
+// (here 20 units); one that holds mutex_ while it joins makes running() wait as long.
+TEST(Running, NeverWaitsForAJoinInProgress) {
+  for (const bool with_join_for : {true, false}) {
+    std::atomic<bool> destroyed{false};
+    TimedThread thread([capture = std::make_shared<SlowToDestroy>(Units(20), &destroyed)] {});
+    WaitUntilTheWorkHasReturned(thread);
+    std::atomic<pid_t> joiner_tid{0};
+    std::jthread joiner([&] {
+      joiner_tid = gettid();
+      if (with_join_for) {
+        EXPECT_TRUE(thread.join_for(Units(100))) << "the work had returned";
+      } else {
+        thread.join();
+      }
+    });
+    ASSERT_TRUE(testing::WaitUntilBlockedIn(joiner_tid, "futex", Units(10)))
+        << "the thread calling " << (with_join_for ? "join_for" : "join") << " never blocked";
+    const auto asked =
+        FinishesWithin(Units(50), "running() during a join", "running() waited for a join", [&] {
+          const Stopwatch stopwatch;
+          const bool running = thread.running();
+          return std::pair(running, stopwatch.Elapsed());
+        });
+    EXPECT_FALSE(asked.first) << "the work had returned: running() must say false";
+    EXPECT_TRUE(TookLessThan(asked.second, Units(5)))
+        << "running() waited for the " << (with_join_for ? "join_for()" : "join()")
+        << " in progress on another thread: does it hold mutex_ while it joins the std::thread? "
+           "Let go of the mutex once the done flag is seen, then join";
+  }
+}
+
 TEST(Running, IsTrueWhileTheWorkRunsAndFalseOnceItEnds) {
   std::promise<void> gate;
   TimedThread thread([go = gate.get_future().share()] { go.wait(); });

@@ -294,6 +294,45 @@ TEST(Submit, ThrowsAfterShutdown) {
 }
 
 // Pins "Throws std::runtime_error after shutdown() has begun" with "each task runs exactly
+// once" for a shutdown() that begins while submit() is under way: the submitting thread sleeps
+// before each mutex lock (tests/support/interleave), and shutdown() runs in the sleep before a
+// second lock if submit() takes one. A submit() that checks the flag under one lock and pushes
+// the task under another then queues it after the workers have left: accepted, never run.
+TEST(Submit, AShutdownBetweenTheCheckAndThePushLosesNoTask) {
+  Executor executor(1);
+  std::atomic<int> ran{0};
+  std::atomic<bool> submitted{false};
+  std::future<void> result;
+  bool refused = false;
+  {
+    SlowSynchronisation slow(Units(3), 1);
+    std::thread submitter([&] {
+      try {
+        result = executor.submit([&ran] { ++ran; });
+      } catch (const std::runtime_error&) {
+        refused = true;
+      }
+      submitted = true;
+    });
+    const Stopwatch waiting;
+    while (!submitted && slow.Steps() < 2 && waiting.Elapsed() < Units(30)) {
+      std::this_thread::sleep_for(Units(0.05));
+    }
+    FinishesWithin(Units(30), "shutdown() while submit() is under way",
+                   "did shutdown() wait for a task that submit() had not queued yet?",
+                   [&] { executor.shutdown(); });
+    submitter.join();
+  }
+  if (refused) return;  // shutdown() had begun: refused, as promised
+  ASSERT_TRUE(result.valid());
+  EXPECT_EQ(result.wait_for(Units(10)), std::future_status::ready)
+      << "submit() accepted a task while shutdown() began, and the task never ran: it checked "
+         "the shutdown flag under one lock and queued the task under another, after the workers "
+         "had left. Check the flag and push the task under one lock";
+  EXPECT_EQ(ran.load(), 1);
+}
+
+// Pins "Throws std::runtime_error after shutdown() has begun" with "each task runs exactly
 // once": a task whose submit() threw was never accepted, so it never runs, not even when a
 // worker is still emptying the queue for shutdown(). One worker is kept busy while the owner's
 // shutdown() waits for it; tasks submitted meanwhile are accepted until shutdown() has begun,

@@ -10,16 +10,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <future>
+#include <latch>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -293,6 +297,34 @@ TEST(PeriodicDaemon, TicksOnlyOnItsOwnThread) {
 // Pins stop() "blocks until its thread has ended", and the destructor stopping it "as stop()
 // does": when either returns, the daemon's thread is gone. The thread lingers a unit at its
 // exit, so a thread that was detached, not joined, is still running then.
+// Pins "`tick` runs on the daemon's own thread" for two daemons: a long tick of one delays
+// neither the other's ticks nor its stop(). A mutex or a flag shared by every daemon (a static)
+// and held while tick() runs makes them take turns.
+TEST(PeriodicDaemon, ALongTickInOneDaemonDelaysNoOther) {
+  std::promise<void> gate;
+  std::atomic<bool> began{false};
+  std::latch long_tick_began(1);
+  PeriodicDaemon slow(Units(1), [&, go = gate.get_future().share()] {
+    if (!began.exchange(true)) long_tick_began.count_down();
+    go.wait();
+  });
+  long_tick_began.wait();
+  std::atomic<int> ticks{0};
+  std::optional<PeriodicDaemon> other(std::in_place, Units(0.5), [&ticks] { ++ticks; });
+  const Stopwatch stopwatch;
+  while (ticks < 3 && stopwatch.Elapsed() < Units(10)) std::this_thread::sleep_for(Units(0.1));
+  const int ticked = ticks;
+  if (ticked >= 3) {
+    FinishesWithin(Units(30), "stop() of one daemon while another daemon's tick runs",
+                   "did stop() wait for another daemon's tick?", [&] { other.reset(); });
+  }
+  gate.set_value();
+  EXPECT_GE(ticked, 3)
+      << "a daemon ticked " << ticked << " times in 10 units while another daemon's tick ran: "
+      << "a daemon must not wait for another's tick. Did you share one mutex or flag among all "
+         "daemons (a static), held while tick() runs? Give each daemon its own";
+}
+
 TEST(PeriodicDaemon, StopAndDestructorLeaveNoThreadRunning) {
   for (const bool by_destructor : {false, true}) {
     const ThreadCensus census;
@@ -644,6 +676,23 @@ TEST(StartNonDaemon, TheThreadRunsItsOwnWorkAlsoWhenItBeginsLate) {
       << "the worker did not run the work it was given: capture `work` by value or move it into "
          "the std::jthread (std::jthread(std::move(work))), never by reference: the parameter is "
          "destroyed when start_non_daemon returns, which may be before the thread begins";
+}
+
+// Pins "The returned std::jthread joins it when destroyed, so ... leaving any scope that owns
+// it waits until work() has returned", also when the scope ends before the thread has begun:
+// the std::jthread's destructor asks its thread to stop before it joins, and work that is
+// skipped, or cut short, on a stop request never runs.
+TEST(StartNonDaemon, TheWorkRunsWhenItsThreadIsDestroyedBeforeItBegins) {
+  std::atomic<int> ran{0};
+  {
+    testing::HeldThreadStarts held(Units(2));
+    const std::jthread worker = start_non_daemon([&ran] { ++ran; });
+  }
+  EXPECT_EQ(ran.load(), 1)
+      << "the returned std::jthread was destroyed before its thread began, and the work did "
+         "not run: a non-daemon's work runs to its end whatever stop is requested. Give "
+         "std::jthread the work itself (std::jthread(std::move(work))), not a function that "
+         "checks its stop_token";
 }
 
 TEST(ChildProgram, DISABLED_WithADaemon) {

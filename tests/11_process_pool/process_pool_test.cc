@@ -57,6 +57,7 @@ using testing::IdleMeter;
 using testing::NeverWaitedWithATimeout;
 using testing::Stopwatch;
 using testing::ThreadCensus;
+using testing::TookLessThan;
 using testing::Units;
 
 // Counts the tasks running in all worker processes at once. It lives in a page shared with
@@ -477,6 +478,28 @@ TEST(ProcessPool, MapReturnsResultsInArgumentOrder) {
 
 // Pins "if a task failed, rethrows the error of the first failed one (in argument order)":
 // the first argument's task fails last in time.
+// Pins "rethrows the first failure in argument order without waiting for the tasks after it":
+// the first task fails at once, the second one takes 20 units.
+TEST(ProcessPool, MapRethrowsTheFirstFailureWithoutWaitingForLaterTasks) {
+  ProcessPool pool(2, Tasks());
+  const Stopwatch stopwatch;
+  Duration rethrown_after{};
+  std::exception_ptr failure;
+  try {
+    pool.map("sleep_then_throw", {"0 first", "20 second"});
+  } catch (...) {
+    rethrown_after = stopwatch.Elapsed();
+    failure = std::current_exception();
+  }
+  // Read once the pool's threads are joined (see MapRethrowsTheFirstFailureInArgumentOrder).
+  pool.shutdown();
+  ASSERT_TRUE(failure) << "map returned although every task threw";
+  EXPECT_TRUE(TookLessThan(rethrown_after, Units(10)))
+      << "the first task failed at once, but map rethrew its error only once the second task "
+         "had ended too: get() the futures in argument order and let the first error out at "
+         "once, without waiting for the tasks after it";
+}
+
 TEST(ProcessPool, MapRethrowsTheFirstFailureInArgumentOrder) {
   ProcessPool pool(3, Tasks());
   std::exception_ptr failure;
@@ -982,6 +1005,44 @@ TEST(ProcessPool, KeepsItsOwnCopyOfAQueuedTasksName) {
          "pool ran what the string said then: submit() takes a std::string_view, which is only "
          "a view of the caller's characters; copy it into a std::string of the queued job";
   Value(std::move(busy));
+}
+
+// Pins "submit() ... and shutdown() may be called from any threads at once" with "each
+// submitted task runs exactly once" for a shutdown() that begins while submit() is under way:
+// the submitting thread sleeps before each mutex lock (tests/support/interleave), and
+// shutdown() runs in the sleep before a second lock if submit() takes one. A submit() that
+// checks the flag under one lock and queues the task under another then queues it after the
+// pool's threads have left: accepted, never run.
+TEST(ProcessPool, AShutdownBetweenTheCheckAndThePushLosesNoTask) {
+  ProcessPool pool(1, Tasks());
+  std::atomic<bool> submitted{false};
+  std::future<std::string> result;
+  bool refused = false;
+  {
+    testing::SlowSynchronisation slow(Units(3), 1);
+    std::thread submitter([&] {
+      try {
+        result = pool.submit("echo", "x");
+      } catch (const std::runtime_error&) {
+        refused = true;
+      }
+      submitted = true;
+    });
+    const Stopwatch waiting;
+    while (!submitted && slow.Steps() < 2 && waiting.Elapsed() < Units(30)) {
+      std::this_thread::sleep_for(Units(0.05));
+    }
+    FinishesWithin(Units(50), "shutdown() while submit() is under way", ExplainHungShutdown,
+                   [&] { pool.shutdown(); });
+    submitter.join();
+  }
+  if (refused) return;  // shutdown() had begun: refused, as promised
+  ASSERT_TRUE(result.valid());
+  ASSERT_EQ(result.wait_for(Units(10)), std::future_status::ready)
+      << "submit() accepted a task while shutdown() began, and the task never ran: it checked "
+         "the stop flag under one lock and queued the task under another, after the pool's "
+         "threads had left. Check the flag and push the task under one lock";
+  EXPECT_EQ(Value(std::move(result)), "x");
 }
 
 // Pins "the pool waits for the dead process" and "waits for each of them" for a program with

@@ -84,6 +84,17 @@ std::optional<BlockingCall> BlockingCallOf(pid_t tid) {
   return call;
 }
 
+bool WaitUntilBlockedIn(const std::atomic<pid_t>& tid, std::string_view call, Duration limit) {
+  const Stopwatch stopwatch;
+  while (stopwatch.Elapsed() < limit) {
+    const pid_t id = tid.load();
+    const auto blocked = id == 0 ? std::nullopt : BlockingCallOf(id);
+    if (blocked && blocked->name == call) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
 ::testing::AssertionResult NeverWaitedWithATimeout(const std::set<pid_t>& threads,
                                                    std::string_view who, Duration window) {
   if (threads.empty()) {

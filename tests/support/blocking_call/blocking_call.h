@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,6 +29,12 @@ struct BlockingCall {
 // The call thread `tid` of this process is blocked in, or nullopt while it is running or
 // runnable, or once it has ended.
 std::optional<BlockingCall> BlockingCallOf(pid_t tid);
+
+// Waits until thread `tid` of this process is blocked in the system call named `call` (such as
+// "futex": a lock, a condition variable, a join, a latch), reading /proc every millisecond, or
+// until `limit` has passed; returns whether it was seen blocked so. A tid of 0 (a thread that
+// has not said its id yet) is read again until it changes.
+bool WaitUntilBlockedIn(const std::atomic<pid_t>& tid, std::string_view call, Duration limit);
 
 // "An idle thread sleeps until it is woken": watches `threads` for `window`, reading every
 // millisecond or so which call each is blocked in, and succeeds if none was ever found in a call

@@ -26,17 +26,10 @@ namespace {
 // The kernel's id of the first test's waiter thread, which its lane must name.
 std::atomic<pid_t> waiter_tid{0};
 
-// Waits until the thread that stores its kernel id in `tid` is blocked in a futex (a mutex, a
-// condition variable or a latch), at most 100 units: each block below is then traced, however
-// late a loaded machine lets that thread run.
+// Each block below is traced however late a loaded machine lets its thread run: the test goes
+// on once the thread is blocked in a futex (a mutex, a condition variable or a latch).
 void WaitUntilBlocked(const std::atomic<pid_t>& tid) {
-  const Stopwatch stopwatch;
-  while (stopwatch.Elapsed() < Units(100)) {
-    const pid_t id = tid.load();
-    const auto call = id == 0 ? std::nullopt : BlockingCallOf(id);
-    if (call && call->name == "futex") return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  WaitUntilBlockedIn(tid, "futex", Units(100));
 }
 
 std::string TracePath() {
