@@ -30,6 +30,7 @@
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
+#include "tests/support/wall_clock/wall_clock.h"
 
 namespace threadkata {
 namespace {
@@ -319,6 +320,18 @@ TEST(DoSomething, PrintsSleepingThenDoneAndBlocks) {
 // Promise: "blocks the calling thread for `seconds`", below a millisecond too.
 // Pins "blocks the calling thread": blocked means asleep, as in time.sleep(). A loop that reads
 // the clock until the time is up also returns on time, but burns a core the whole while.
+// Pins "blocks the calling thread for `seconds`" whatever the wall clock does: it is set back
+// an hour during the sleep (tests/support/wall_clock). A sleep until a time on system_clock
+// lasts that hour more.
+TEST(DoSomething, SleepsOnTheSteadyClock) {
+  std::ostringstream out;
+  const testing::Duration took = testing::TimeWhileTheWallClockIsSetBack(
+      Units(0.5), Units(30), "do_something(2 units)", [&out] { do_something(Units(2), out); });
+  EXPECT_TRUE(TookAtLeast(took, Units(2)) && TookLessThan(took, Units(10)))
+      << "do_something(2 units) took " << testing::DescribeDuration(took)
+      << " while the wall clock was set back an hour: sleep on std::chrono::steady_clock";
+}
+
 TEST(DoSomething, SleepsWithoutUsingTheCpu) {
   std::ostringstream out;
   const IdleMeter meter({CurrentThreadId()});

@@ -24,6 +24,7 @@
 #include "tests/support/interleave/interleave.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
+#include "tests/support/wall_clock/wall_clock.h"
 
 namespace threadkata {
 namespace {
@@ -363,6 +364,24 @@ TEST(JoinFor, ATrueFromAZeroOrNegativeTimeoutHasJoinedToo) {
            "for the flag; once the flag is seen, join the std::thread before saying true. Did "
            "you return the flag itself for such a timeout?";
   }
+}
+
+// Pins "Returns false no earlier than `timeout`" and as soon as it has passed, whatever the
+// wall clock does: it is set back an hour during the wait (tests/support/wall_clock). A
+// deadline on system_clock then lies an hour ahead.
+TEST(JoinFor, TimesOutOnTheSteadyClock) {
+  std::promise<void> gate;
+  TimedThread thread([go = gate.get_future().share()] { go.wait(); });
+  bool joined = true;
+  const testing::Duration took = testing::TimeWhileTheWallClockIsSetBack(
+      Units(0.5), Units(30), "join_for(2 units) on work that waits for the test",
+      [&] { joined = thread.join_for(Units(2)); });
+  gate.set_value();
+  EXPECT_FALSE(joined) << "the work was still waiting for the test: join_for must say false";
+  EXPECT_TRUE(TookAtLeast(took, Units(2)) && TookLessThan(took, Units(10)))
+      << "join_for(2 units) took " << testing::DescribeDuration(took)
+      << " while the wall clock was set back an hour: time the wait on "
+         "std::chrono::steady_clock (wait_for, or wait_until with a steady_clock deadline)";
 }
 
 TEST(JoinFor, ZeroTimeoutOnlyChecks) { ExpectOnlyChecks(Seconds(0)); }

@@ -35,6 +35,7 @@
 #include "tests/support/interleave/interleave.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
+#include "tests/support/wall_clock/wall_clock.h"
 
 extern char** environ;
 
@@ -323,6 +324,22 @@ TEST(PeriodicDaemon, ALongTickInOneDaemonDelaysNoOther) {
       << "a daemon ticked " << ticked << " times in 10 units while another daemon's tick ran: "
       << "a daemon must not wait for another's tick. Did you share one mutex or flag among all "
          "daemons (a static), held while tick() runs? Give each daemon its own";
+}
+
+// Pins "again `interval` after each call returned" whatever the wall clock does: it is set back
+// an hour while the daemon runs (tests/support/wall_clock). A wait until a time on
+// system_clock then lasts that hour more, and the ticks stop.
+TEST(PeriodicDaemon, WaitsOnTheSteadyClock) {
+  std::atomic<int> ticks{0};
+  testing::TimeWhileTheWallClockIsSetBack(Units(0.5), Units(30), "5 units of a daemon", [&] {
+    PeriodicDaemon daemon(Units(1), [&ticks] { ++ticks; });
+    std::this_thread::sleep_for(Units(5));
+  });
+  EXPECT_GE(ticks.load(), 3)
+      << "a daemon with a 1-unit interval ticked " << ticks.load()
+      << " times in 5 units while the wall clock was set back an hour: time the wait between "
+         "ticks on std::chrono::steady_clock (wait_for, or wait_until with a steady_clock "
+         "deadline)";
 }
 
 TEST(PeriodicDaemon, StopAndDestructorLeaveNoThreadRunning) {

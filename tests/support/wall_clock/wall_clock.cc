@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
+
+#include "tests/support/deadline.h"
 
 namespace threadkata::testing {
 namespace {
@@ -32,6 +35,26 @@ SettableWallClock::~SettableWallClock() {
 }
 
 void SettableWallClock::Set(Duration step) { offset_ns.fetch_add(step.count()); }
+
+Duration TimeWhileTheWallClockIsSetBack(Duration after, Duration limit, std::string_view what,
+                                        const std::function<void()>& fn) {
+  SettableWallClock wall;
+  const std::jthread setter([&wall, after] {
+    std::this_thread::sleep_for(after);
+    wall.Set(-std::chrono::hours(1));
+  });
+  return FinishesWithin(
+      limit, what,
+      "The wall clock was set back an hour meanwhile: a sleep or a wait timed on it "
+      "(std::chrono::system_clock, or high_resolution_clock, the same clock in libstdc++) "
+      "lasts that hour longer. Time sleeps and waits on std::chrono::steady_clock: sleep_for, "
+      "wait_for, or sleep_until and wait_until with a steady_clock time",
+      [&fn] {
+        const Stopwatch stopwatch;
+        fn();
+        return stopwatch.Elapsed();
+      });
+}
 
 }  // namespace threadkata::testing
 

@@ -7,6 +7,9 @@
 // through a clock_gettime defined in the test executable (wall_clock.cc), which libstdc++'s
 // clocks reach: the code under test is not asked to cooperate.
 
+#include <functional>
+#include <string_view>
+
 #include "tests/support/time_unit.h"
 
 namespace threadkata::testing {
@@ -26,6 +29,13 @@ class SettableWallClock {
   // Moves the wall clock by `step` (back when negative), at once.
   void Set(Duration step);
 };
+
+// Calls `fn` while the wall clock is set back an hour `after` into the call, as NTP or an
+// administrator may set it, and returns how long the call took. A sleep or a wait timed on the
+// wall clock then lasts an hour longer than asked, or spins: if the call has not returned
+// within `limit`, the test program ends with a TIMEOUT naming `what` and the mistake.
+Duration TimeWhileTheWallClockIsSetBack(Duration after, Duration limit, std::string_view what,
+                                        const std::function<void()>& fn);
 
 }  // namespace threadkata::testing
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 namespace threadkata::testing {
 namespace {
@@ -30,6 +31,18 @@ TEST(SettableWallClock, MovesSystemClockOnly) {
   const auto wall_after = std::chrono::system_clock::now();
   EXPECT_GE(wall_after - wall_before, Duration::zero());
   EXPECT_LT(wall_after - wall_before, minutes(1)) << "the wall clock reads the real time again";
+}
+
+TEST(TimeWhileTheWallClockIsSetBack, SetsItBackDuringTheCallAndTimesTheCall) {
+  std::chrono::system_clock::duration wall_moved{};
+  const Duration took =
+      TimeWhileTheWallClockIsSetBack(Units(0.5), Units(30), "a 2-unit sleep", [&] {
+        const auto before = std::chrono::system_clock::now();
+        std::this_thread::sleep_for(Units(2));
+        wall_moved = std::chrono::system_clock::now() - before;
+      });
+  EXPECT_LT(wall_moved, -std::chrono::minutes(59)) << "the wall clock was not set back";
+  EXPECT_TRUE(TookAtLeast(took, Units(2)) && TookLessThan(took, Units(10)));
 }
 
 }  // namespace
