@@ -1784,7 +1784,8 @@ def _global_state(work, relative, namespaces):
                     location.line,
                     option[2:],
                     f"{diagnostic.spelling}: this object {what}; keep state inside your "
-                    "classes and functions, or make it constinit with a trivial destructor",
+                    "classes and functions, or make it constinit with a trivial destructor "
+                    '(a constant text: constexpr std::string_view kName = "...";)',
                 )
             )
     return (
