@@ -301,28 +301,22 @@ TEST(Submit, ThrowsAfterShutdown) {
 TEST(Submit, AShutdownBetweenTheCheckAndThePushLosesNoTask) {
   Executor executor(1);
   std::atomic<int> ran{0};
-  std::atomic<bool> submitted{false};
   std::future<void> result;
   bool refused = false;
-  {
-    SlowSynchronisation slow(Units(3), 1);
-    std::thread submitter([&] {
-      try {
-        result = executor.submit([&ran] { ++ran; });
-      } catch (const std::runtime_error&) {
-        refused = true;
-      }
-      submitted = true;
-    });
-    const Stopwatch waiting;
-    while (!submitted && slow.Steps() < 2 && waiting.Elapsed() < Units(30)) {
-      std::this_thread::sleep_for(Units(0.05));
-    }
-    FinishesWithin(Units(30), "shutdown() while submit() is under way",
-                   "did shutdown() wait for a task that submit() had not queued yet?",
-                   [&] { executor.shutdown(); });
-    submitter.join();
-  }
+  testing::DuringTheSecondLock(
+      Units(3),
+      [&] {
+        try {
+          result = executor.submit([&ran] { ++ran; });
+        } catch (const std::runtime_error&) {
+          refused = true;
+        }
+      },
+      [&] {
+        FinishesWithin(Units(30), "shutdown() while submit() is under way",
+                       "did shutdown() wait for a task that submit() had not queued yet?",
+                       [&] { executor.shutdown(); });
+      });
   if (refused) return;  // shutdown() had begun: refused, as promised
   ASSERT_TRUE(result.valid());
   EXPECT_EQ(result.wait_for(Units(10)), std::future_status::ready)

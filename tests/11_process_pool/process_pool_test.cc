@@ -1015,27 +1015,21 @@ TEST(ProcessPool, KeepsItsOwnCopyOfAQueuedTasksName) {
 // pool's threads have left: accepted, never run.
 TEST(ProcessPool, AShutdownBetweenTheCheckAndThePushLosesNoTask) {
   ProcessPool pool(1, Tasks());
-  std::atomic<bool> submitted{false};
   std::future<std::string> result;
   bool refused = false;
-  {
-    testing::SlowSynchronisation slow(Units(3), 1);
-    std::thread submitter([&] {
-      try {
-        result = pool.submit("echo", "x");
-      } catch (const std::runtime_error&) {
-        refused = true;
-      }
-      submitted = true;
-    });
-    const Stopwatch waiting;
-    while (!submitted && slow.Steps() < 2 && waiting.Elapsed() < Units(30)) {
-      std::this_thread::sleep_for(Units(0.05));
-    }
-    FinishesWithin(Units(50), "shutdown() while submit() is under way", ExplainHungShutdown,
-                   [&] { pool.shutdown(); });
-    submitter.join();
-  }
+  testing::DuringTheSecondLock(
+      Units(3),
+      [&] {
+        try {
+          result = pool.submit("echo", "x");
+        } catch (const std::runtime_error&) {
+          refused = true;
+        }
+      },
+      [&] {
+        FinishesWithin(Units(50), "shutdown() while submit() is under way", ExplainHungShutdown,
+                       [&] { pool.shutdown(); });
+      });
   if (refused) return;  // shutdown() had begun: refused, as promised
   ASSERT_TRUE(result.valid());
   ASSERT_EQ(result.wait_for(Units(10)), std::future_status::ready)

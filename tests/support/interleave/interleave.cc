@@ -165,6 +165,21 @@ SlowSynchronisation::~SlowSynchronisation() {
 
 int SlowSynchronisation::Steps() const { return steps.load(); }
 
+void DuringTheSecondLock(Duration delay, const std::function<void()>& call,
+                         const std::function<void()>& meanwhile) {
+  const SlowSynchronisation slow(delay, 1);
+  std::atomic<bool> returned{false};
+  const std::jthread caller([&] {
+    call();
+    returned = true;
+  });
+  const Stopwatch waiting;
+  while (!returned && slow.Steps() < 2 && waiting.Elapsed() < Units(30)) {
+    std::this_thread::sleep_for(kPoll);
+  }
+  meanwhile();
+}
+
 SpuriousWakeups::SpuriousWakeups(int count, Threads threads, Duration after) {
   BeginScope("SpuriousWakeups");
   woken.store(0);

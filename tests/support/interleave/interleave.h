@@ -13,6 +13,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <functional>
+
 #include "tests/support/time_unit.h"
 
 namespace threadkata::testing {
@@ -81,6 +83,15 @@ class SlowSynchronisation {
   // Sleeps begun since construction, by every slowed thread together.
   int Steps() const;
 };
+
+// Runs `call` on a new thread that sleeps `delay` before each mutex lock (a
+// SlowSynchronisation), and `meanwhile` on the calling thread during that thread's sleep before
+// its second lock, or once `call` has returned if it took fewer than two. Code that checks a
+// condition under one lock and acts on it under another then meets `meanwhile` in between, in
+// every run (a shutdown() between a submit()'s check of the flag and its push). Returns once
+// both have returned; `meanwhile` runs within 30 units in any case.
+void DuringTheSecondLock(Duration delay, const std::function<void()>& call,
+                         const std::function<void()>& meanwhile);
 
 // Condition-variable waits that end without anyone having notified, as a spurious wake-up may
 // (POSIX and the C++ standard allow it): code that waits must check its condition again, and

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/support/time_unit.h"
@@ -163,6 +165,22 @@ TEST(SpuriousWakeups, EndsTheFirstWaitsOfEachNewThreadAtOnce) {
   }
   EXPECT_EQ(first, std::cv_status::no_timeout) << "the new thread's first wait ends at once";
   EXPECT_EQ(second, std::cv_status::timeout) << "its second wait waits";
+}
+
+TEST(DuringTheSecondLock, RunsBetweenTheCallsFirstAndSecondLock) {
+  std::mutex mutex;
+  std::vector<std::string> order;  // guarded by mutex
+  const auto note = [&](const char* what) {
+    std::lock_guard lock(mutex);
+    order.push_back(what);
+  };
+  DuringTheSecondLock(
+      Units(1), [&] { note("check"), note("act"); }, [&] { note("meanwhile"); });
+  EXPECT_EQ(order, (std::vector<std::string>{"check", "meanwhile", "act"}));
+  order.clear();
+  DuringTheSecondLock(
+      Units(1), [&] { note("once"); }, [&] { note("meanwhile"); });
+  EXPECT_EQ(order, (std::vector<std::string>{"once", "meanwhile"}));
 }
 
 TEST(SpuriousTryLockFailures, FailsEveryOtherTryLockOfEachThreadBeginningWithItsFirst) {
