@@ -281,10 +281,21 @@ _WALL_CLOCK_MESSAGE = (
 )
 
 
-def _advice(name, lesson):
-    """What to write instead of NAME, a symbol refused to LESSON, or ''."""
+# What to write instead of a function of the standard library the gate refuses, by its name.
+_STD_ADVICE = (
+    (
+        re.compile(r"\bimbue\b"),
+        "a stream of your own already has the classic locale (no kata changes the global one), "
+        "so it writes numbers the same everywhere without imbue()",
+    ),
+)
+
+
+def _advice(name, lesson, pretty=""):
+    """What to write instead of NAME (PRETTY, demangled), a symbol refused to LESSON, or ''."""
     own = LESSON_ALLOWANCES.get(lesson.folder, {}).get("advice", {})
-    return own.get(name, _ADVICE.get(name, ""))
+    library = next((text for pattern, text in _STD_ADVICE if pattern.search(pretty)), "")
+    return own.get(name, _ADVICE.get(name, library))
 
 
 # Reserved identifiers a file may write: everything else that starts with __ or _X is the
@@ -513,6 +524,15 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
                 )
             elif tok.text == "asm":
                 refusals.append(Refusal(tok.line, "asm", "inline assembly (`asm`) is not allowed"))
+            elif tok.text in ("co_await", "co_yield", "co_return"):
+                refusals.append(
+                    Refusal(
+                        tok.line,
+                        tok.text,
+                        f"`{tok.text}`: a kata needs no coroutine (a coroutine's frame is "
+                        "raw memory whose first words are code addresses); use threads",
+                    )
+                )
             elif tok.text == "extern" and following and following.kind == "string":
                 refusals.append(
                     Refusal(
@@ -1708,6 +1728,40 @@ _STREAM_BASES = re.compile(
 )
 
 
+# The library's functions that hand back the pointer they are given, or make one of an
+# address: with them a null pointer, or any number, becomes an address that the null-origin
+# rule does not follow (std::launder(nullptr) + n), and a coroutine handle calls whatever code
+# an address holds (from_address(p).resume()).
+_LAUNDERERS = re.compile(
+    r"^std::(__n4861::)?(launder|assume_aligned|to_address|start_lifetime_as\w*"
+    r"|coroutine_handle|noop_coroutine\w*|coroutine_traits|pointer_traits)\b"
+)
+
+
+def _launderers(unit, relative):
+    """Refusals for the library's functions that turn a pointer or an address into another
+    pointer the rules cannot follow, used in the learner's file."""
+    refusals = {}
+    for cursor in _learners_cursors(unit, relative):
+        target = cursor.referenced
+        if target is None or cursor.kind.name == "CXX_BASE_SPECIFIER":
+            continue
+        name = _qualified(target)
+        if _LAUNDERERS.match(name):
+            line = cursor.location.line
+            refusals.setdefault(
+                (line, name.split("::")[-1]),
+                Refusal(
+                    line,
+                    name,
+                    f"your file uses {name}: it makes a pointer of an address without saying "
+                    "where it points, which is how a file reaches the insides of the test "
+                    "program. A kata keeps each pointer to the object it was taken from",
+                ),
+            )
+    return list(refusals.values())
+
+
 def _stream_hooks(unit, relative):
     """Refusals for classes of the learner's file derived from the library's streams, stream
     buffers, locales or facets."""
@@ -1798,6 +1852,7 @@ def _global_state(work, relative, namespaces):
         + _own_templates(unit, relative)
         + _functions_as_values(unit, relative)
         + _stream_hooks(unit, relative)
+        + _launderers(unit, relative)
     )
 
 
@@ -1868,7 +1923,7 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
             )
             if not allowed:
                 owner = _owner(name, libc)
-                advice = _advice(name, lesson)
+                advice = _advice(name, lesson, pretty)
                 refusals.append(
                     Refusal(
                         line,
@@ -1946,7 +2001,13 @@ def _symbol_refusals(build, lesson, api, classes, libc, source_tokens):
                     )
     if build.config == "tsan":
         for name in sorted(defined_functions):
-            targets = build.relocations.get(f".text.{name}", [])
+            # A function that touches no memory has nothing to instrument: one that only
+            # returns a string literal refers to the literal alone.
+            targets = [
+                t
+                for t in build.relocations.get(f".text.{name}", [])
+                if not re.match(r"^\.(LC\d+|rodata)", t)
+            ]
             if targets and not any(t.startswith("__tsan_") for t in targets):
                 pretty = next((p for _, n, p in build.symbols if n == name), name)
                 refusals.append(

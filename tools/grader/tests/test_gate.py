@@ -242,6 +242,19 @@ class SymbolNamesTest(unittest.TestCase):
         found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
         self.assertEqual([r.construct for r in found], [".init"])
 
+    def test_under_tsan_a_function_that_touches_memory_is_instrumented(self):
+        build = gate._Build("tsan")
+        names = {
+            "_ZN12_GLOBAL__N_15Plain4whatEv": [".LC0"],  # returns a string literal
+            "_ZN12_GLOBAL__N_16Hidden4copyEv": ["memcpy"],  # calls out, uninstrumented
+            "_ZN12_GLOBAL__N_14Seen4copyEv": ["__tsan_func_entry", "memcpy"],
+        }
+        build.symbols = [("t", name, name) for name in names]
+        build.relocations = {f".text.{name}": targets for name, targets in names.items()}
+        lesson = types.SimpleNamespace(folder="01_sequential", id="01")
+        found = gate._symbol_refusals(build, lesson, (set(), NAMESPACES), set(), set(), [])
+        self.assertEqual([r.construct for r in found], ["_ZN12_GLOBAL__N_16Hidden4copyEv"])
+
     def test_the_typeinfo_std_function_makes_is_the_compilers(self):
         build = gate._Build("default")
         build.symbols = [
@@ -516,6 +529,46 @@ void Refused(std::ostream& out, const char* text) {
         self.assertEqual(by_line[30], "snprintf as a value")
         self.assertEqual(by_line[31], "labs as a value")
         self.assertEqual(by_line[38], "a lambda with an auto parameter")
+
+
+class LaunderersTest(unittest.TestCase):
+    """The library's functions that make a pointer of an address, and coroutines (libclang)."""
+
+    SOURCE = """#include "katas/01_sequential/sequential.h"
+
+#include <coroutine>
+#include <memory>
+#include <new>
+
+namespace threadkata {
+namespace {
+char* Forged(long n) {
+  char* zero = std::launder(static_cast<char*>(nullptr));
+  char* also = std::to_address(zero);
+  void* frame = std::coroutine_handle<>::from_address(nullptr).address();
+  return also + n + (frame != nullptr);
+}
+int Kept(int* p) { return *std::addressof(*p); }
+}  // namespace
+}  // namespace threadkata
+"""
+
+    def test_what_makes_a_pointer_of_an_address_is_refused(self):
+        found = parsed_refusals(self.SOURCE)
+        by_line = {}
+        for refusal in found:
+            by_line.setdefault(refusal.line, set()).add(refusal.construct)
+        self.assertIn("std::launder", by_line[10])
+        self.assertIn("std::to_address", by_line[11])
+        self.assertTrue(any("coroutine_handle" in c for c in by_line[12]), by_line[12])
+        self.assertNotIn(15, by_line, "std::addressof keeps the pointer to its object")
+
+    def test_coroutines_are_refused(self):
+        toks = gate.tokens("auto f() { co_return 1; }\nvoid g() { co_await h(); }\n")
+        found = gate.check_tokens(toks, NAMESPACES, set(), raw=True)
+        self.assertEqual(
+            [(r.construct, r.line) for r in found], [("co_return", 1), ("co_await", 2)]
+        )
 
 
 class AddressesAndNumbersTest(unittest.TestCase):
