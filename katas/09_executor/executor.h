@@ -21,10 +21,11 @@ namespace threadkata {
 // RAII like Python's `with` block: the destructor calls shutdown(), so every submitted task has
 // run when the Executor goes out of scope.
 //
-// Thread-safe: submit() and map() may be called from any thread, also from inside a task; but
-// a task that waits for other tasks of the same pool (a future's get(), or map()) deadlocks it
-// once every worker is waiting. shutdown() and the destructor belong to the owner, and never to
-// a task of this executor.
+// Thread-safe: submit() and map() may be called from any thread, also from inside a task or
+// from the destructor of something a task captured (a worker lets a finished task go before it
+// takes the pool's lock again); but a task that waits for other tasks of the same pool (a
+// future's get(), or map()) deadlocks it once every worker is waiting. shutdown() and the
+// destructor belong to the owner, and never to a task of this executor.
 class Executor {
  public:
   // Starts `max_workers` worker threads, which wait for tasks. A worker with nothing to do

@@ -20,6 +20,8 @@ struct Executor::State {
       // Run without the lock, or the workers would take turns instead of running together.
       lock.unlock();
       task();
+      // Let it go before locking again: what it captured may call submit() as it is destroyed.
+      task = nullptr;
       lock.lock();
     }
   }

@@ -823,6 +823,37 @@ TEST(Submit, FromInsideATaskQueuesItForLater) {
          "takes it once the task it runs now has returned";
 }
 
+// Pins "submit() ... may be called ... from the destructor of something a task captured": the
+// only worker is held busy while a task is queued whose future is dropped at once, so once that
+// task has run the worker's copy is its last owner, and what it captured is destroyed on the
+// worker. That destructor submits a task. A worker that destroys the finished task after taking
+// its mutex again (the task declared outside the loop, or still in scope at lock()) makes that
+// submit() wait for the mutex the same thread holds, forever.
+TEST(Submit, FromTheDestructorOfWhatATaskCaptured) {
+  Executor executor(1);
+  std::promise<void> release_worker;
+  std::future<void> holds_the_worker =
+      executor.submit([worker_released = release_worker.get_future()] { worker_released.wait(); });
+  std::promise<std::future<int>> submitted_from_the_destructor;
+  std::shared_ptr<void> submits_when_destroyed(nullptr, [&](void*) {
+    submitted_from_the_destructor.set_value(executor.submit(Add, 40, 2));
+  });
+  {
+    // The future is dropped here: the queued task, and what it holds, have no other owner.
+    std::future<void> dropped = executor.submit([captured = std::move(submits_when_destroyed)] {});
+  }
+  release_worker.set_value();
+  std::future<int> inner = FinishesWithin(
+      Units(30), "submit() from the destructor of what a finished task captured",
+      "Does the worker destroy its finished task while it holds the mutex (the task declared "
+      "outside the loop, or still in scope when the worker locks again)? What a task captured "
+      "is destroyed with it, and its destructor called submit(), which then waits for the mutex "
+      "its own thread holds. Let the task go (task = nullptr) before locking again",
+      [&] { return submitted_from_the_destructor.get_future().get(); });
+  EXPECT_EQ(ResultOf(inner), 42)
+      << "a task submitted from the destructor of what a finished task captured must run too";
+}
+
 // Pins "Throws std::runtime_error after shutdown() has begun" for a submit() from inside a task
 // (which the header allows, and which is no exception to that rule): the only worker's task
 // waits until shutdown() has begun (a submit() from this thread is refused), then submits.

@@ -54,7 +54,11 @@ COMPILE_TIME_LIMIT = 180
 TOOL_MEMORY_LIMIT = 4 << 30
 TOOL_OUTPUT_LIMIT = 64 << 20
 CONFIGS = ("default", "tsan", "asan")
-CONFIG_NAMES = {"default": "the plain build", "tsan": "ThreadSanitizer", "asan": "ASan+UBSan"}
+CONFIG_NAMES = {
+    "default": "the plain build",
+    "tsan": "ThreadSanitizer",
+    "asan": "ASan+UBSan",
+}
 
 ADMITTED = "admitted"
 REFUSED = "refused"
@@ -263,13 +267,16 @@ LESSON_ALLOWANCES = {
 # global locale, a locale or stream buffer imbued or swapped in, a facet of its own, a stream
 # callback; classes derived from the library's streams are _stream_hooks' to refuse): a kata
 # has no business there.
+_FACETS = (
+    "num_get|num_put|numpunct|moneypunct|money_get|money_put|time_get|time_put|codecvt|collate"
+    "|messages|ctype"
+)
 _STD_DENIED = re.compile(
     r"basic_[io]?fstream|basic_filebuf|__basic_file|filesystem"
     r"|\b[gs]et_(terminate|unexpected|new_handler)\b"
     r"|\blocale::global\b|\b_M_install_facet\b|\bbasic_ios<.*>::imbue\b|\bios_base::imbue\b"
     r"|\bpubimbue\b|\bregister_callback\b|\brdbuf\(std::basic_streambuf"
-    r"|\b(?P<facet>num_get|num_put|numpunct|moneypunct|money_get|money_put|time_get|time_put"
-    r"|codecvt|collate|messages|ctype)(_byname)?<.*>::(?P=facet)(_byname)?\("
+    rf"|\b(?P<facet>{_FACETS})(_byname)?<.*>::(?P=facet)(_byname)?\("
 )
 # The wall clock: no lesson has a use for it, and timing with it is a classic mistake.
 _WALL_CLOCK = re.compile(r"\bsystem_clock::now\(")
@@ -397,7 +404,11 @@ class Refusal:
         return f"line {self.line}: {self.message}" if self.line else self.message
 
     def to_json(self):
-        return {"line": self.line or None, "construct": self.construct, "message": self.message}
+        return {
+            "line": self.line or None,
+            "construct": self.construct,
+            "message": self.message,
+        }
 
 
 @dataclasses.dataclass
@@ -473,7 +484,11 @@ def check_tokens(toks, namespaces, allowed_reserved, raw):
                 after and after.line == tok.line and (after.kind == "string" or after.text == "<")
             ):
                 refusals.append(
-                    Refusal(tok.line, "#include", "an #include must name its header literally")
+                    Refusal(
+                        tok.line,
+                        "#include",
+                        "an #include must name its header literally",
+                    )
                 )
             elif name in ("define", "undef") and after and after.kind == "ident":
                 if after.text in _KEYWORDS:
@@ -662,7 +677,8 @@ def _run(command, cwd, timeout=PREPROCESS_TIME_LIMIT, env=None, stdin=None, run_
     """(exit status or None on timeout, stdout, stderr) of COMMAND, killed whole on timeout.
     Its memory and its output are capped (TOOL_MEMORY_LIMIT, TOOL_OUTPUT_LIMIT): a tool that
     goes past them dies, with a status that is not 0. STDIN: bytes to feed it, if any. RUN_AS:
-    (uid, gid) to run it as, with no supplementary groups (the grader's unprivileged account)."""
+    (uid, gid) to run it as, with no supplementary groups (the grader's unprivileged account).
+    """
     user = dict(user=run_as[0], group=run_as[1], extra_groups=[]) if run_as else {}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         with subprocess.Popen(
@@ -823,7 +839,8 @@ def _quoted(output, foreign):
 def _build(work, relative, config, flags, foreign, run_as=None):
     """Preprocesses and compiles the learner's file under CONFIG in WORK, unless it includes a
     file for which FOREIGN (path -> bool) is true or its line markers do not add up. The
-    compiler, which opens whatever the file includes, runs as RUN_AS (uid, gid) when given."""
+    compiler, which opens whatever the file includes, runs as RUN_AS (uid, gid) when given.
+    """
     build = _Build(config)
     base = [COMPILER] + flags + ["-iquote", ".", "-x", "c++", "-fmax-errors=20"]
     as_user = dict(run_as=run_as, env={"TMPDIR": str(work)})
@@ -878,7 +895,10 @@ def _build(work, relative, config, flags, foreign, run_as=None):
         line.split()[:2] for line in out.decode("utf-8", "replace").split("\n") if line.strip()
     ]
     demangled_status, demangled, _ = _run(
-        ["c++filt"], work, COMPILE_TIME_LIMIT, stdin="\n".join(name for name, _ in entries).encode()
+        ["c++filt"],
+        work,
+        COMPILE_TIME_LIMIT,
+        stdin="\n".join(name for name, _ in entries).encode(),
     )
     pretty = demangled.decode("utf-8", "replace").split("\n")[: len(entries)]
     relocations_status, relocations, _ = _run(["readelf", "-rW", obj], work, COMPILE_TIME_LIMIT)
@@ -1142,7 +1162,13 @@ _ARITHMETIC = {
     "ENUM",
 }
 _BYTES = {"CHAR_U", "UCHAR", "CHAR_S", "SCHAR"}
-_POINTERS = {"POINTER", "MEMBERPOINTER", "BLOCKPOINTER", "FUNCTIONPROTO", "FUNCTIONNOPROTO"}
+_POINTERS = {
+    "POINTER",
+    "MEMBERPOINTER",
+    "BLOCKPOINTER",
+    "FUNCTIONPROTO",
+    "FUNCTIONNOPROTO",
+}
 _REINTERPRETING = (
     "a kata never looks at memory as another type than it has: that is how a file reaches the "
     "insides of the test program (the C library's FILE, GoogleTest's results, a function the "
@@ -1246,7 +1272,10 @@ def _reinterpretation(cursor):
     to = _canonical(cursor.type)
     if kind == "CXX_REINTERPRET_CAST_EXPR":
         return "reinterpret_cast"
-    if kind in ("CSTYLE_CAST_EXPR", "CXX_FUNCTIONAL_CAST_EXPR") and to.kind.name not in (
+    if kind in (
+        "CSTYLE_CAST_EXPR",
+        "CXX_FUNCTIONAL_CAST_EXPR",
+    ) and to.kind.name not in (
         "VOID",
         "RECORD",
     ):
@@ -1359,7 +1388,8 @@ def _origin(cursor, depth=0):
     """Where the address in CURSOR, a pointer operand, comes from when no kata's arithmetic may
     start there: "a null pointer" (nullptr, or a variable that starts as one: initialised to
     it, or to nothing), "the library's memory" (what a C function returns: strerror(), &errno),
-    or ''. Followed through casts, & and *, and the initialisers of pointer variables."""
+    or ''. Followed through casts, & and *, and the initialisers of pointer variables.
+    """
     bare = _bare(cursor)
     kind = bare.kind.name
     inner = [child for child in bare.get_children() if child.kind.is_expression()]
@@ -1397,7 +1427,8 @@ def _origin(cursor, depth=0):
 
 def _root(cursor, depth=0):
     """The declaration of the object whose address CURSOR, a pointer expression, computes from
-    (buffer in buffer + 4, &buffer[2], or a pointer variable initialised to one), or None."""
+    (buffer in buffer + 4, &buffer[2], or a pointer variable initialised to one), or None.
+    """
     bare = _bare(cursor)
     kind = bare.kind.name
     if depth > 8:
@@ -1486,7 +1517,8 @@ def _reinterpretations(unit, relative):
             if why:
                 line = cursor.location.line
                 refusals.setdefault(
-                    (line, why), Refusal(line, why, f"your file uses {why}: {_REINTERPRETING}")
+                    (line, why),
+                    Refusal(line, why, f"your file uses {why}: {_REINTERPRETING}"),
                 )
     return list(refusals.values())
 
@@ -1568,7 +1600,10 @@ def _overloads(cursor):
     count = library.clang_getNumOverloadedDecls
     count.argtypes, count.restype = [clang.cindex.Cursor], ctypes.c_uint
     get = library.clang_getOverloadedDecl
-    get.argtypes, get.restype = [clang.cindex.Cursor, ctypes.c_uint], clang.cindex.Cursor
+    get.argtypes, get.restype = [
+        clang.cindex.Cursor,
+        ctypes.c_uint,
+    ], clang.cindex.Cursor
     return [get(cursor, i) for i in range(count(cursor))]
 
 
@@ -1723,8 +1758,7 @@ def _functions_as_values(unit, relative):
 _STREAM_BASES = re.compile(
     r"^std::(__cxx11::)?(basic_streambuf|basic_stringbuf|basic_syncbuf|basic_ios|ios_base"
     r"|basic_[io]?stream|basic_iostream|basic_[io]?stringstream|basic_osyncstream|locale"
-    r"|num_get|num_put|numpunct|moneypunct|money_get|money_put|time_get|time_put|codecvt"
-    r"|collate|messages|ctype)(_byname)?\b"
+    rf"|{_FACETS})(_byname)?\b"
 )
 
 
@@ -2144,7 +2178,12 @@ def _check(lesson, editable, content, root, run_as):
             builds = list(
                 pool.map(
                     lambda config: _build(
-                        work, editable, config, config_flags(root, config), foreign, run_as
+                        work,
+                        editable,
+                        config,
+                        config_flags(root, config),
+                        foreign,
+                        run_as,
                     ),
                     CONFIGS,
                 )
@@ -2234,7 +2273,8 @@ def _check(lesson, editable, content, root, run_as):
 
 def cached_check(lesson, editable, content, root, cache_dir, run_as=None):
     """check(), remembered in CACHE_DIR by everything the verdict depends on: this file, the
-    flags, the lesson's headers and the learner's bytes (identical stubs cost nothing)."""
+    flags, the lesson's headers and the learner's bytes (identical stubs cost nothing).
+    """
     root = pathlib.Path(root)
     key = hashlib.sha256()
     parts = [pathlib.Path(__file__).read_bytes(), (root / ".bazelrc").read_bytes()]

@@ -216,6 +216,9 @@ SpuriousTryLockFailures::~SpuriousTryLockFailures() {
 
 int SpuriousTryLockFailures::Failed() const { return try_locks_failed.load(); }
 
+namespace {
+
+// Whether the try_lock this thread is about to make fails (SpuriousTryLockFailures).
 bool TryLockFailsNow() {
   if (!failing_try_locks.load()) return false;
   const bool fails = fail_next_try_lock;
@@ -223,6 +226,8 @@ bool TryLockFailsNow() {
   if (fails) try_locks_failed.fetch_add(1);
   return fails;
 }
+
+}  // namespace
 
 int CreateThread(PthreadCreate real, pthread_t* thread, const pthread_attr_t* attr,
                  void* (*routine)(void*), void* arg) {

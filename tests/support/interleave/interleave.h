@@ -190,9 +190,6 @@ int ConditionWait(pthread_cond_t* cond, pthread_mutex_t* mutex, clockid_t clock,
 // Called just before a thread tries to take a mutex.
 void BeforeMutexLock();
 
-// Whether the try_lock this thread is about to make fails (SpuriousTryLockFailures).
-bool TryLockFailsNow();
-
 }  // namespace threadkata::testing
 
 #endif  // THREADKATA_TESTS_SUPPORT_INTERLEAVE_INTERLEAVE_H_

@@ -26,12 +26,6 @@ namespace {
 // The kernel's id of the first test's waiter thread, which its lane must name.
 std::atomic<pid_t> waiter_tid{0};
 
-// Each block below is traced however late a loaded machine lets its thread run: the test goes
-// on once the thread is blocked in a futex (a mutex, a condition variable or a latch).
-void WaitUntilBlocked(const std::atomic<pid_t>& tid) {
-  WaitUntilBlockedIn(tid, "futex", Units(100));
-}
-
 std::string TracePath() {
   const char* dir = std::getenv("TEST_TMPDIR");
   return std::string(dir != nullptr ? dir : "/tmp") + "/trace_test.json";
@@ -48,7 +42,9 @@ TEST(Trace, A_ThreadsDoEverythingThroughTheStandardLibrary) {
     std::unique_lock lock(mutex);
     ready_changed.wait(lock, [&] { return ready; });
   });
-  WaitUntilBlocked(waiter_tid);
+  // Each block below is traced however late a loaded machine lets its thread run: the test goes
+  // on once the thread is blocked in a futex (a mutex, a condition variable or a latch).
+  WaitUntilBlockedIn(waiter_tid, "futex", Units(100));
   {
     std::unique_lock lock(mutex);
     std::atomic<pid_t> blocked_tid{0};
@@ -56,7 +52,7 @@ TEST(Trace, A_ThreadsDoEverythingThroughTheStandardLibrary) {
       blocked_tid = gettid();
       std::lock_guard inner(mutex);
     });
-    WaitUntilBlocked(blocked_tid);
+    WaitUntilBlockedIn(blocked_tid, "futex", Units(100));
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     lock.unlock();
     blocked.join();
@@ -73,7 +69,7 @@ TEST(Trace, A_ThreadsDoEverythingThroughTheStandardLibrary) {
     latched_tid = gettid();
     opened.wait();
   });
-  WaitUntilBlocked(latched_tid);
+  WaitUntilBlockedIn(latched_tid, "futex", Units(100));
   opened.count_down();
   latched.join();
   std::thread([] {}).detach();
