@@ -165,6 +165,7 @@ def lesson_tests(sanitizer_only_mutants = {}, deps = [], data = [], shard_count 
         deps = [
             api,
             "//tests/support",
+            "//tests/support:property",
             "@googletest//:gtest",
             "@rapidcheck",
         ] + deps,

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/output_recorder.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 #include "tests/support/wall_clock/wall_clock.h"
@@ -313,7 +313,7 @@ TEST(FinishedMessage, RoundsTheTimeItselfNotACopyCutToATick) {
 
 // Any time: whole cents, nudged by less than a tenth of a cent either way, so the rounding is
 // never a tie and the expected text is known without formatting a double.
-RC_GTEST_PROP(FinishedMessage, ShowsAnyTimeRoundedToCentsWithAtLeastOneDecimal, ()) {
+THREADKATA_PROP(FinishedMessage, ShowsAnyTimeRoundedToCentsWithAtLeastOneDecimal, ()) {
   // Up to a day and more: hours of work are written in full too.
   const int cents = *rc::gen::inRange(0, 10000000);
   const int nudge = *rc::gen::inRange(-9, 10);
@@ -329,7 +329,7 @@ RC_GTEST_PROP(FinishedMessage, ShowsAnyTimeRoundedToCentsWithAtLeastOneDecimal, 
               "one decimal, as Python prints round(x, 2)");
 }
 
-RC_GTEST_PROP(RunSequentially, ResultsFollowTheInputAndTimeAddsUp, ()) {
+THREADKATA_PROP(RunSequentially, ResultsFollowTheInputAndTimeAddsUp, ()) {
   const auto count = *rc::gen::inRange<std::size_t>(0, 6);
   const auto quarters = *rc::gen::container<std::vector<int>>(count, rc::gen::inRange(0, 3));
   std::vector<Seconds> durations;

@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/output_recorder.h"
+#include "tests/support/property.h"
 #include "tests/support/rendezvous.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
@@ -280,7 +280,7 @@ TEST(RunOnThreads, ReturnsNothingForNoTasks) {
   EXPECT_EQ(out.str(), "");
 }
 
-RC_GTEST_PROP(RunConcurrently, EveryTaskRunsOnceAndAllRunTogether, ()) {
+THREADKATA_PROP(RunConcurrently, EveryTaskRunsOnceAndAllRunTogether, ()) {
   const int count = *rc::gen::inRange(0, 9);
   const auto counters = std::make_shared<Counters>(count);
   const auto meeting = std::make_shared<Rendezvous>(count);
@@ -333,7 +333,7 @@ TEST(RunConcurrently, RunsAHundredTasksAtTheSameTime) {
   EXPECT_EQ(shared->gauge.HighWaterMark(), kTasks);
 }
 
-RC_GTEST_PROP(RunOnThreads, ResultsFollowTheInputAndTheLongestTaskSetsTheTime, ()) {
+THREADKATA_PROP(RunOnThreads, ResultsFollowTheInputAndTheLongestTaskSetsTheTime, ()) {
   const auto count = *rc::gen::inRange<std::size_t>(0, 9);
   const auto quarters = *rc::gen::container<std::vector<int>>(count, rc::gen::inRange(0, 5));
   std::vector<Seconds> durations;

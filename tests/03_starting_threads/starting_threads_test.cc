@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/event_log.h"
 #include "tests/support/interleave/interleave.h"
+#include "tests/support/property.h"
 #include "tests/support/rendezvous.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
@@ -403,7 +403,7 @@ TEST(StartDeathTest, DroppingAJoinableThreadTerminatesTheProgram) {
          "detached";
 }
 
-RC_GTEST_PROP(Start, EveryTaskRunsOnceOnAThreadOfItsOwn, ()) {
+THREADKATA_PROP(Start, EveryTaskRunsOnceOnAThreadOfItsOwn, ()) {
   const auto count = *rc::gen::inRange(0, 7);
   const auto quarters = *rc::gen::container<std::vector<int>>(count, rc::gen::inRange(0, 3));
   const auto runs = std::make_shared<std::vector<int>>(count, 0);

@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/event_log.h"
 #include "tests/support/interleave/interleave.h"
+#include "tests/support/property.h"
 #include "tests/support/rendezvous.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
@@ -214,7 +214,7 @@ TEST(RunBoth, MeasuresOnTheSteadyClock) {
          "libstdc++). Measure on std::chrono::steady_clock, which never jumps";
 }
 
-RC_GTEST_PROP(RunBoth, BothFinishBeforeItReturnsAndTheLongerSetsTheTime, ()) {
+THREADKATA_PROP(RunBoth, BothFinishBeforeItReturnsAndTheLongerSetsTheTime, ()) {
   const int first_quarters = *rc::gen::inRange(0, 9);
   const int second_quarters = *rc::gen::inRange(0, 9);
   const Duration first = Units(first_quarters * 0.25);

@@ -21,12 +21,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/output_recorder.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
@@ -225,7 +225,7 @@ TEST(RunAll, RunsAllTasksAtOnce) {
       << " tasks ran at the same time: start a thread for every task before joining any";
 }
 
-RC_GTEST_PROP(RunAll, RunsEachTaskOnceAndWaitsForTheLongest, ()) {
+THREADKATA_PROP(RunAll, RunsEachTaskOnceAndWaitsForTheLongest, ()) {
   const auto count = *rc::gen::inRange<std::size_t>(0, 9);
   const auto quarters = *rc::gen::container<std::vector<int>>(count, rc::gen::inRange(0, 5));
   std::vector<testing::Duration> durations;

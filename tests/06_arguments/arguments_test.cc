@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
@@ -228,7 +228,7 @@ TEST(RunEach, ReturnsNothingForNoArguments) {
   EXPECT_TRUE(run_each(SleepThenName, {}).empty()) << "no arguments, no results";
 }
 
-RC_GTEST_PROP(RunEach, ResultIIsFOfArgIAndTimeIsTheLongest, ()) {
+THREADKATA_PROP(RunEach, ResultIIsFOfArgIAndTimeIsTheLongest, ()) {
   const auto count = *rc::gen::inRange<std::size_t>(0, 9);
   const auto halves = *rc::gen::container<std::vector<int>>(count, rc::gen::inRange(0, 5));
   std::vector<Seconds> args;

@@ -17,11 +17,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/deadline.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/interleave/interleave.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 #include "tests/support/wall_clock/wall_clock.h"
@@ -669,7 +669,7 @@ TEST(DestructorDeathTest, WaitsAndNeverEndsTheProgram) {
 
 // Whichever comes first, the work's end or the timeout, decides join_for's answer and how
 // long it takes. The two are at least 2 units apart so that scheduling noise cannot swap them.
-RC_GTEST_PROP(TimedThread, JoinForAnswersWhicheverComesFirst, ()) {
+THREADKATA_PROP(TimedThread, JoinForAnswersWhicheverComesFirst, ()) {
   const int work = *rc::gen::inRange(0, 5);
   const int timeout =
       *rc::gen::suchThat(rc::gen::inRange(0, 5), [work](int t) { return std::abs(t - work) >= 2; });

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
@@ -522,7 +522,7 @@ std::vector<Task> MakeTasks(EventLog& log, const std::vector<std::vector<int>>& 
   return tasks;
 }
 
-RC_GTEST_PROP(TaskGraph, EveryTaskRunsOnceAfterAllItsPrerequisites, ()) {
+THREADKATA_PROP(TaskGraph, EveryTaskRunsOnceAfterAllItsPrerequisites, ()) {
   const int size = *rc::gen::inRange(1, 9);
   const auto prerequisites = GenerateAcyclic(size);
   EventLog log;
@@ -532,7 +532,7 @@ RC_GTEST_PROP(TaskGraph, EveryTaskRunsOnceAfterAllItsPrerequisites, ()) {
   if (!problem.empty()) RC_FAIL(problem + "; events: " + log.ToString());
 }
 
-RC_GTEST_PROP(TaskGraph, EveryCycleIsRejectedBeforeAnyTaskRuns, ()) {
+THREADKATA_PROP(TaskGraph, EveryCycleIsRejectedBeforeAnyTaskRuns, ()) {
   const int size = *rc::gen::inRange(1, 9);
   auto prerequisites = GenerateAcyclic(size);
   // Close a circle through the chosen tasks c0 < c1 < ... < ck: each waits for the one before

@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
@@ -32,6 +31,7 @@
 #include "tests/support/hammer.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/interleave/interleave.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
@@ -965,7 +965,7 @@ TEST(Submit, RacingShutdownEitherThrowsOrRuns) {
 
 // For random task sets on a random pool: each task runs once, its result comes back, and no
 // more than max_workers run at once.
-RC_GTEST_PROP(ExecutorProperty, RunsRandomTaskSetsWithinItsLimit, ()) {
+THREADKATA_PROP(ExecutorProperty, RunsRandomTaskSetsWithinItsLimit, ()) {
   const int max_workers = *rc::gen::inRange(1, 5);
   const auto values = *rc::gen::container<std::vector<int>>(*rc::gen::inRange<std::size_t>(0, 13),
                                                             rc::gen::inRange(0, 4));

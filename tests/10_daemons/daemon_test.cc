@@ -27,12 +27,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/support/concurrency_gauge.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/interleave/interleave.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 #include "tests/support/wall_clock/wall_clock.h"
@@ -559,7 +559,7 @@ TEST(PeriodicDaemon, SleepsBetweenTicks) {
 
 // For random intervals and stop times: stop() returns promptly, and the ticks never come
 // faster than the interval allows.
-RC_GTEST_PROP(PeriodicDaemon, StopsPromptlyAndNeverTicksFasterThanItsInterval, ()) {
+THREADKATA_PROP(PeriodicDaemon, StopsPromptlyAndNeverTicksFasterThanItsInterval, ()) {
   const Duration interval = Units(0.25 * *rc::gen::inRange(1, 17));
   const Duration stop_after = Units(0.25 * *rc::gen::inRange(0, 7));
   TickCounter ticks;

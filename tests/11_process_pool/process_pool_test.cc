@@ -35,7 +35,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "rapidcheck/gtest.h"
 #include "tests/11_process_pool/quiet_fork/quiet_fork.h"
 #include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/concurrency_gauge.h"
@@ -43,6 +42,7 @@
 #include "tests/support/hammer.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/interleave/interleave.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/time_unit.h"
 
@@ -1379,7 +1379,7 @@ TEST(ProcessPool, IdleThreadsSleep) {
       << "Wait on the condition variable without a timeout; submit() and shutdown() notify it";
 }
 
-RC_GTEST_PROP(ProcessPool, EveryFutureHoldsItsOwnTasksOutcome, ()) {
+THREADKATA_PROP(ProcessPool, EveryFutureHoldsItsOwnTasksOutcome, ()) {
   const auto workers = *rc::gen::inRange<std::size_t>(1, 5);
   const auto jobs = *rc::gen::container<std::vector<std::pair<int, std::string>>>(
       *rc::gen::inRange<std::size_t>(0, 9),

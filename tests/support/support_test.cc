@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -12,10 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
 #include "tests/support/hammer.h"
 #include "tests/support/idle_meter.h"
 #include "tests/support/output_recorder.h"
+#include "tests/support/property.h"
 #include "tests/support/thread_census.h"
 #include "tests/support/thread_identity.h"
 #include "tests/support/time_unit.h"
@@ -242,6 +245,46 @@ TEST(ThreadCensus, CountsADetachOnlyAfterItsConstruction) {
   ThreadCensus census;
   std::thread([] {}).join();
   EXPECT_TRUE(census.NoThreadLeftRunning("the joining code"));
+}
+
+TEST(RequiredCases, IsMaxSuccessOrRapidChecksDefault) {
+  EXPECT_EQ(RequiredCasesIn("seed=20261125 max_success=20"), 20);
+  EXPECT_EQ(RequiredCasesIn("max_success=7 seed=1"), 7);
+  EXPECT_EQ(RequiredCasesIn("seed=1"), 100);
+  EXPECT_EQ(RequiredCasesIn(""), 100);
+  EXPECT_EQ(RequiredCasesIn("max_success=0"), 0);
+  EXPECT_EQ(RequiredCasesIn("seed=1 reproduce=BchdlNGdvJ3XzxGbgQ"), 0);
+}
+
+TEST(RequiredCases, ComesFromRcParams) {
+  const char* params = std::getenv("RC_PARAMS");
+  ASSERT_NE(params, nullptr) << "the tests' main() sets RC_PARAMS";
+  EXPECT_EQ(RequiredCases(), RequiredCasesIn(params));
+  EXPECT_GT(RequiredCases(), 0);
+}
+
+TEST(ExpectEveryCasePassed, PassesWhenEveryCasePassed) {
+  ExpectEveryCasePassed(rc::detail::SuccessResult{20, {}}, 20);
+}
+
+TEST(ExpectEveryCasePassed, FailsAPassWithFewerCases) {
+  EXPECT_NONFATAL_FAILURE(ExpectEveryCasePassed(rc::detail::SuccessResult{0, {}}, 20),
+                          "RapidCheck passed 0 of the 20 cases");
+}
+
+rc::detail::FailureResult Falsified() {
+  rc::detail::FailureResult failure;
+  failure.numSuccess = 3;
+  failure.description = "the counterexample";
+  return failure;
+}
+
+TEST(ExpectEveryCasePassed, FailsAFalsifiedProperty) {
+  EXPECT_FATAL_FAILURE(ExpectEveryCasePassed(Falsified(), 20), "the counterexample");
+}
+
+THREADKATA_PROP(ThreadkataProp, RunsAsAGoogleTestProperty, (int value)) {
+  RC_ASSERT(value == value);
 }
 
 }  // namespace
