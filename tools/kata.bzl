@@ -12,6 +12,10 @@ Each folder's BUILD file calls one macro: `lesson_kata()`, `lesson_solution()` a
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
 
+# The compiler's checks of array indexes, for each implementation of a lesson: a failed one
+# executes an illegal instruction (no runtime library needed). explain.OUT_OF_BOUNDS says so.
+BOUNDS_CHECKS = ["-fsanitize=bounds-strict", "-fsanitize-undefined-trap-on-error"]
+
 def _lesson_folder():
     """NN_name, from the package katas/NN_name, solutions/NN_name or tests/NN_name."""
     return native.package_name().split("/")[-1]
@@ -26,6 +30,13 @@ def _implementation(name, src, api):
     cc_library(
         name = name,
         srcs = [src],
+        # An index out of an array's bounds, even into the next field of the same object, stops
+        # the program (SIGILL) instead of reading or writing a neighbour; AddressSanitizer's
+        # build reports it through UBSan instead.
+        copts = select({
+            "//tests/support:asan": [],
+            "//conditions:default": BOUNDS_CHECKS,
+        }),
         deps = [api],
         visibility = ["//visibility:public"],
     )

@@ -423,6 +423,8 @@ def _crash_explanation(log, status, exited_early):
         cause = explain.TERMINATE
     elif thrown:
         cause = explain.thrown(thrown.group(1), (thrown.group(2) or "").strip())
+    elif status == 132 or "Illegal instruction" in log:
+        cause = explain.OUT_OF_BOUNDS
     elif status == 139 or "SEGV" in log or "Segmentation fault" in log:
         cause = explain.SEGV
     elif status == 134:

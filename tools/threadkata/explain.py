@@ -80,6 +80,12 @@ SEGV = (
     "a segmentation fault (a bad memory access): often a thread using a reference or pointer "
     "to something that no longer exists, such as a local captured by [&]."
 )
+# tools/kata.bzl's BOUNDS_CHECKS: the compiler checks every array index of a lesson's file.
+OUT_OF_BOUNDS = (
+    "an index out of an array's bounds in your file (the lessons' builds check every array "
+    "index, and stop the program at the first one past the end, SIGILL): look for a loop that "
+    "goes one step too far (<= where < belongs) or an index computed from the wrong size."
+)
 ABORT = "the program aborted (an assert, std::abort, or heap corruption from a dangling [&])."
 EXITED_EARLY = (
     "the test program ended before all its tests had run: exit() or quick_exit() called "

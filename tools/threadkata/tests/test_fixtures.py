@@ -136,6 +136,12 @@ class Verdicts(unittest.TestCase):
         self.assertIn("killed by SIGSEGV", verdict.explanation)
         self.assertIn(explain.SEGV, verdict.explanation)
 
+    def test_an_index_past_an_arrays_end_is_a_crash_naming_the_bounds_check(self):
+        verdict = judged("out_of_bounds")
+        self.assertEqual(verdict.kind, classify.CRASH)
+        self.assertIn("killed by SIGILL", verdict.explanation)
+        self.assertIn(explain.OUT_OF_BOUNDS, verdict.explanation)
+
     def test_a_joinable_thread_destroyed_is_explained(self):
         self.assertIn(explain.TERMINATE, judged("terminate").explanation)
 
