@@ -63,6 +63,11 @@ class TaskRegistry {
 // where it differs from Python, whose pool becomes unusable ("BrokenProcessPool"). A worker
 // that dies while it waits for work fails at most the next task sent to it.
 //
+// The pool's pipes are its own: each is close-on-exec, so a program this process starts
+// (std::system, popen, posix_spawn) inherits none of them. A blocking call of the pool (a read,
+// a write, waitpid) that a signal interrupts (errno EINTR, in a program that handles a signal
+// without SA_RESTART) is made again: it is no sign of a dead worker.
+//
 // While no task is pending, the threads the pool keeps in this process (if any) sleep until
 // there is work: they neither spin nor poll.
 //

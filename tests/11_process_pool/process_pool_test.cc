@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -35,6 +36,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/11_process_pool/kept_streams/kept_streams.h"
 #include "tests/11_process_pool/quiet_fork/quiet_fork.h"
 #include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/concurrency_gauge.h"
@@ -367,6 +369,36 @@ std::set<int> OpenDescriptors() {
   }
   ::closedir(listing);
   return open;
+}
+
+// The sockets (their inodes, "socket:[123]") that process PID has open: "self" for this one.
+std::set<std::string> OpenSockets(const std::string& pid) {
+  std::set<std::string> sockets;
+  const std::string folder = "/proc/" + pid + "/fd";
+  DIR* listing = ::opendir(folder.c_str());
+  if (listing == nullptr) return sockets;
+  while (const dirent* entry = ::readdir(listing)) {
+    char target[64] = {};
+    const std::string link = folder + "/" + entry->d_name;
+    if (::readlink(link.c_str(), target, sizeof target - 1) > 0 &&
+        std::string_view(target).starts_with("socket:")) {
+      sockets.insert(target);
+    }
+  }
+  ::closedir(listing);
+  return sockets;
+}
+
+// The kernel's ids of this process's threads.
+std::vector<pid_t> ThreadsOfThisProcess() {
+  std::vector<pid_t> threads;
+  DIR* listing = ::opendir("/proc/self/task");
+  if (listing == nullptr) return threads;
+  while (const dirent* entry = ::readdir(listing)) {
+    if (entry->d_name[0] != '.') threads.push_back(std::atoi(entry->d_name));
+  }
+  ::closedir(listing);
+  return threads;
 }
 
 // Every child process of the test that is still there, running or zombie, reaped now so
@@ -940,6 +972,120 @@ TEST(ProcessPool, ShutsDownWhileAnotherPoolHasAWorker) {
                  "those of its own pool?",
                  [&] { first.shutdown(); });
   second.shutdown();
+}
+
+// Pins "a program this process starts inherits none of the pool's sockets": a program started
+// while a worker lives (here /bin/sleep, through posix_spawn) must not hold the pool's end of
+// that worker's socket; if it did, the worker would read no end of file while the program runs,
+// and shutdown() would wait for it.
+TEST(ProcessPool, AProgramThisProcessStartsInheritsNoSocket) {
+  ProcessPool pool(1, Tasks());
+  EXPECT_EQ(Value(pool.submit("echo", "x")), "x");
+  const std::set<std::string> pools_sockets = OpenSockets("self");
+  char program_name[] = "/bin/sleep";
+  char seconds[] = "60";
+  char* arguments[] = {program_name, seconds, nullptr};
+  pid_t program = 0;
+  ASSERT_EQ(::posix_spawn(&program, program_name, nullptr, nullptr, arguments, environ), 0);
+  // posix_spawn returns once the program runs: what it holds now, it inherited.
+  std::string inherited;
+  for (const std::string& socket : OpenSockets(std::to_string(program))) {
+    if (pools_sockets.contains(socket)) inherited += " " + socket;
+  }
+  EXPECT_EQ(inherited, "")
+      << "a program this process started (/bin/sleep) holds the pool's end of a worker's "
+         "socket: make the sockets close-on-exec, socketpair(AF_UNIX, SOCK_STREAM | "
+         "SOCK_CLOEXEC, 0, ends), so that no program started by system(), popen() or "
+         "posix_spawn() keeps a worker from reading end of file";
+  FinishesWithin(Units(50), "shutdown() while a program this process started runs",
+                 "Does the program this process started hold the pool's end of the worker's "
+                 "socket? Then the worker reads no end of file until that program ends: make "
+                 "the sockets close-on-exec (SOCK_CLOEXEC)",
+                 [&] { pool.shutdown(); });
+  ::kill(program, SIGKILL);
+  ::waitpid(program, nullptr, 0);
+}
+
+void IgnoreSignal(int) {}
+
+// Pins "a blocking call that a signal interrupts is made again": while the tasks run and while
+// shutdown() waits, every other thread of this process gets a signal whose handler was
+// installed without SA_RESTART, so a recv(), send(), read(), write() or waitpid() it interrupts
+// fails with EINTR. The pool must make the call again, not take the worker for dead.
+TEST(ProcessPool, ASignalThisProcessHandlesFailsNoTask) {
+  struct sigaction ignore = {};
+  ignore.sa_handler = IgnoreSignal;
+  sigemptyset(&ignore.sa_mask);
+  struct sigaction before = {};
+  ASSERT_EQ(::sigaction(SIGUSR1, &ignore, &before), 0);
+  std::atomic<bool> done{false};
+  std::thread signaller([&done, self = ::gettid()] {
+    while (!done.load()) {
+      for (const pid_t thread : ThreadsOfThisProcess()) {
+        if (thread != self) ::tgkill(::getpid(), thread, SIGUSR1);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  {
+    ProcessPool pool(2, Tasks());
+    std::vector<std::future<std::string>> results;
+    for (int i = 0; i < 4; ++i) {
+      results.push_back(pool.submit("sleep_then_echo", "2 task " + std::to_string(i)));
+    }
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(Value(std::move(results[i])), "task " + std::to_string(i))
+          << "a signal interrupted one of the pool's blocking calls (recv, send, read, write), "
+             "which then failed with errno EINTR: that is no dead worker. Make the call again "
+             "when it fails with EINTR";
+    }
+    FinishesWithin(Units(50), "shutdown() while this process handles signals",
+                   "A signal interrupted waitpid() or a read, which failed with EINTR: make the "
+                   "call again when it fails with EINTR",
+                   [&] { pool.shutdown(); });
+    EXPECT_EQ(UnreapedChildren(), "")
+        << "a signal interrupted waitpid(), which failed with EINTR, and the worker was never "
+           "waited for: call waitpid() again when it fails with EINTR";
+  }
+  done.store(true);
+  signaller.join();
+  ::sigaction(SIGUSR1, &before, nullptr);
+}
+
+// Pins "closes its end of the dead worker's pipe" with "Thread-safe" and "shutdown() ... waits
+// for each of them": a closed descriptor's number is free at once, and another thread's
+// socketpair() may get it back. Here every close() of this process returns 2 units late
+// (tests/11_process_pool/kept_streams), and the second pool forks its first worker while the
+// first pool closes a dead worker's end. A pool that closes that end before it takes the number
+// off the list of ends new workers close, and not under the list's mutex, lets the new worker's
+// end get the number in between: the late removal then takes the new worker's end off the list
+// (a later fork inherits it, and that worker never reads end of file), or the new worker closes
+// its own end as the dead one's and exits.
+TEST(ProcessPool, ANumberClosedWhileAnotherPoolForksStaysItsNewOwners) {
+  constexpr char kUnlistHint[] =
+      "A descriptor number is free again as soon as close() returns, and another thread's "
+      "socketpair() may get it: does the pool close a dead worker's end first and take it off "
+      "the list of ends new workers close afterwards, outside the list's mutex? Take it off the "
+      "list and close it in one section under that mutex";
+  ProcessPool first(1, Tasks());
+  ProcessPool second(1, Tasks());
+  EXPECT_EQ(Value(first.submit("echo", "first")), "first");
+  {
+    const testing::LateCloses late(Units(2));
+    std::future<std::string> crashed = first.submit("abort", "");
+    FinishesWithin(Units(30), "the first pool closing the socket of its dead worker", kHangHint,
+                   [&] {
+                     while (late.Closed() == 0) std::this_thread::sleep_for(Units(0.05));
+                   });
+    std::future<std::string> echoed = second.submit("echo", "second");
+    Error(std::move(crashed));
+    EXPECT_EQ(Value(std::move(echoed), kUnlistHint), "second") << kUnlistHint;
+  }
+  // The first pool's next worker must close the second pool's worker's end.
+  EXPECT_EQ(Value(first.submit("echo", "again")), "again");
+  FinishesWithin(Units(50), "shutdown() of a pool whose worker got a number another pool closed",
+                 kUnlistHint, [&] { second.shutdown(); });
+  first.shutdown();
 }
 
 // Pins "Tasks run in the workers, never in the calling process": every task of a map, the
