@@ -17,7 +17,8 @@ using Seconds = std::chrono::duration<double>;
 // Writes "Sleeping <seconds> second(s)...\n" to `out`, then blocks the calling thread for
 // `seconds` (asleep, using no CPU, like time.sleep), then returns "Done Sleeping...<seconds>".
 // <seconds> is written the way an std::ostream writes a double by default: 1 -> "1", 1.5 -> "1.5",
-// 0.25 -> "0.25".
+// 0.25 -> "0.25", whatever formats `out` was set to (std::fixed, a precision, std::showpos),
+// and `out`'s own settings are left as they were.
 std::string do_something(Seconds seconds, std::ostream& out);
 
 // Calls do_something(d, out) for each d in `durations`, one after another on the calling

@@ -135,6 +135,24 @@ TEST(DoSomething, SleepsOnTheSteadyClock) {
       << " while the wall clock was set back an hour: sleep on std::chrono::steady_clock";
 }
 
+// Pins "whatever formats `out` was set to ... and `out`'s own settings are left as they were":
+// the caller's stream asks for a fixed precision, a sign, capitals and a decimal point; the line
+// still shows the seconds as a stream shows a double by default, and the stream keeps them.
+TEST(DoSomething, WritesTheSecondsTheDefaultWayWhateverTheStreamIsSetTo) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << std::showpos << std::uppercase << std::showpoint;
+  const std::ios_base::fmtflags flags = out.flags();
+  const std::streamsize precision = out.precision();
+  do_something(Seconds(0.00001), out);
+  EXPECT_EQ(out.str(), "Sleeping 1e-05 second(s)...\n")
+      << "the seconds must look the same whatever the caller set `out` to: format them once "
+         "into a std::ostringstream of your own (a new stream has the default format), and "
+         "write that text";
+  EXPECT_TRUE(out.flags() == flags && out.precision() == precision)
+      << "do_something changed the formats the caller had set on `out`: leave the caller's "
+         "stream as it was, and format the seconds in a std::ostringstream of your own";
+}
+
 TEST(DoSomething, SleepsWithoutUsingTheCpu) {
   std::ostringstream out;
   const IdleMeter meter({CurrentThreadId()});
@@ -241,6 +259,41 @@ TEST(Stopwatch, KeepsTheFractionOfAMillisecond) {
 
 // Pins "the time since construction": not since the program started, nor since some other
 // stopwatch was made.
+// Pins "on std::chrono::steady_clock ... Never negative": the wall clock set back an hour while a
+// Stopwatch runs changes nothing in its reading (high_resolution_clock is the wall clock in
+// libstdc++).
+TEST(Stopwatch, MeasuresOnTheSteadyClock) {
+  testing::SettableWallClock wall;
+  const threadkata::Stopwatch stopwatch;
+  std::this_thread::sleep_for(Units(1));
+  wall.Set(-std::chrono::hours(1));
+  const auto elapsed = std::chrono::duration_cast<testing::Duration>(stopwatch.elapsed());
+  EXPECT_TRUE(TookAtLeast(elapsed, Units(1)) && TookLessThan(elapsed, Units(10)))
+      << "Stopwatch::elapsed() read " << DescribeDuration(elapsed)
+      << " 1 unit after it was made, once the wall clock had been set back an hour: read "
+         "std::chrono::steady_clock::now(), which never jumps (system_clock and "
+         "high_resolution_clock follow the wall clock)";
+}
+
+// Pins "Thread-compatible": two threads, each with a Stopwatch of its own, read them at once. A
+// reading kept outside the Stopwatch (a static, a global) is shared by both threads, which
+// ThreadSanitizer reports as a data race.
+TEST(Stopwatch, TwoThreadsReadTheirOwnStopwatchesAtOnce) {
+  const auto read_own = [] {
+    const threadkata::Stopwatch own;
+    Seconds last{};
+    for (int i = 0; i < 2000; ++i) {
+      const Seconds now = own.elapsed();
+      EXPECT_GE(now, last) << "a Stopwatch's reading went back";
+      last = now;
+    }
+  };
+  std::thread first(read_own);
+  std::thread second(read_own);
+  first.join();
+  second.join();
+}
+
 TEST(Stopwatch, StartsAtZeroWhenItIsMade) {
   const threadkata::Stopwatch older;
   std::this_thread::sleep_for(Units(2));

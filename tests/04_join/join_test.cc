@@ -162,6 +162,24 @@ TEST(RunBoth, ReportsTheTimeUntilBothThreadsWereJoined) {
          "done";
 }
 
+// Pins "from just before the first thread started" for the time a thread takes to begin: every
+// new thread is held 2 units before it runs its task (tests/support/interleave). A clock started
+// inside the threads, as their work begins, misses those 2 units.
+TEST(RunBoth, TheClockCountsTheTimeBeforeTheThreadsRun) {
+  Seconds reported{};
+  {
+    const testing::HeldThreadStarts held(Units(2));
+    reported = run_both([] {}, [] {});
+  }
+  const auto took = std::chrono::duration_cast<Duration>(reported);
+  EXPECT_TRUE(TookAtLeast(took, Units(2)))
+      << "run_both reported " << DescribeDuration(took)
+      << ", although its threads only began to run 2 units after they were made: the clock "
+         "started inside the threads. Read std::chrono::steady_clock::now() before "
+         "constructing the first thread, like the seed's start = time.perf_counter() before "
+         "t1.start()";
+}
+
 // Pins "from just before the first thread started": each std::thread's constructor returns
 // 2 units after its thread began (tests/support/interleave), so a clock read after a thread
 // was constructed misses at least the first 2 units of its 4-unit task, in every run.
