@@ -49,13 +49,15 @@ class TaskRegistry {
 
 // Runs registered tasks in up to `max_workers` worker processes.
 //
-// The pool fork()s its workers, each when it is first needed. A worker reads requests (task
-// name and argument, each sent as a length and then the bytes) from its pipe, runs the task and
-// writes the result, or the message of the exception the task threw, back the same way, then
-// waits for the next request: workers are reused, so a pool in which nothing crashes starts at
-// most max_workers processes in its whole life. Tasks run in the workers, never in the calling
-// process. Output this process had written to stdio (printf, std::cout) but not yet flushed when
-// it forks is written once: a worker's copy of the buffers never reaches the file.
+// Tasks start in the order they were submitted (first submitted, first started), as in
+// lesson 09. The pool fork()s its workers, each when it is first needed. A worker reads
+// requests (task name and argument, each sent as a length and then the bytes) from its pipe,
+// runs the task and writes the result, or the message of the exception the task threw, back the
+// same way, then waits for the next request: workers are reused, so a pool in which nothing
+// crashes starts at most max_workers processes in its whole life. Tasks run in the workers, never
+// in the calling process. Output this process had written to stdio (printf, std::cout) but not
+// yet flushed when it forks is written once: a worker's copy of the buffers never reaches the
+// file.
 //
 // A task that crashes its worker (std::abort, a segfault, being killed) fails only its own
 // future; the pool waits for the dead process (no zombie), closes its end of the dead worker's

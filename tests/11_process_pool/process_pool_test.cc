@@ -137,6 +137,14 @@ std::string Append(const std::string& argument) {
   return std::to_string(::getpid());
 }
 
+// "<file>\t<token>": throws "refused <token>" for a token that starts with "throw", else
+// appends like Append: a map() over it fails at some arguments and counts the others' runs.
+std::string ThrowOrAppend(const std::string& argument) {
+  const std::string token = argument.substr(argument.find('\t') + 1);
+  if (token.starts_with("throw")) throw std::runtime_error("refused " + token);
+  return Append(argument);
+}
+
 // "<file>\t<token>": appends like Append, then crashes its worker: a task that dies halfway.
 std::string AppendThenAbort(const std::string& argument) {
   Append(argument);
@@ -211,6 +219,7 @@ TaskRegistry Tasks() {
       .add("sleep", Sleep)
       .add("append", Append)
       .add("append_then_abort", AppendThenAbort)
+      .add("throw_or_append", ThrowOrAppend)
       .add("throw", Throw)
       .add("sleep_then_throw", SleepThenThrow)
       .add("throw_int", ThrowInt)
@@ -532,6 +541,53 @@ TEST(ProcessPool, MapRethrowsTheFirstFailureWithoutWaitingForLaterTasks) {
          "once, without waiting for the tasks after it";
 }
 
+// The lines of the file at PATH, which is then removed.
+std::vector<std::string> LinesThenRemove(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream file(path);
+  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  std::remove(path.c_str());
+  return lines;
+}
+
+// Pins map()'s "without waiting for the tasks after it (they still run)": every argument is
+// submitted, so the tasks after the first failed one run, also when map() has long returned.
+TEST(ProcessPool, MapStillRunsTheTasksAfterAFailure) {
+  const std::string path = ::testing::TempDir() + "process_pool_map_" + std::to_string(::getpid());
+  {
+    ProcessPool pool(1, Tasks());
+    EXPECT_THROW(
+        pool.map("throw_or_append", {path + "\tthrow", path + "\tb", path + "\tc", path + "\td"}),
+        std::runtime_error);
+    pool.shutdown();
+  }
+  EXPECT_EQ(LinesThenRemove(path), (std::vector<std::string>{"b", "c", "d"}))
+      << "after the first task failed, the tasks of the later arguments did not all run: map() "
+         "submits every argument's task first, then gets the results in order; the error of "
+         "the first failed one leaves map(), but the others still run";
+}
+
+// Pins "first submitted, first started": with the only worker busy, the tasks queued behind it
+// start in the order they were submitted.
+TEST(ProcessPool, StartsTasksInSubmissionOrder) {
+  const std::string path =
+      ::testing::TempDir() + "process_pool_order_" + std::to_string(::getpid());
+  const std::vector<std::string> tokens = {"a", "b", "c", "d", "e"};
+  {
+    ProcessPool pool(1, Tasks());
+    std::vector<std::future<std::string>> results;
+    results.push_back(pool.submit("sleep", "2"));
+    for (const std::string& token : tokens) {
+      results.push_back(pool.submit("append", path + "\t" + token));
+    }
+    for (auto& result : results) Value(std::move(result));
+  }
+  EXPECT_EQ(LinesThenRemove(path), tokens)
+      << "the tasks queued behind a busy worker started in another order than they were "
+         "submitted: take the oldest job, from the front of a queue (std::deque: push_back, "
+         "front, pop_front), not the newest from the back";
+}
+
 TEST(ProcessPool, MapRethrowsTheFirstFailureInArgumentOrder) {
   ProcessPool pool(3, Tasks());
   std::exception_ptr failure;
@@ -851,6 +907,44 @@ TEST(ProcessPool, APipeTheSystemRefusesFailsTheFutureWithItsSystemError) {
   }
   EXPECT_EQ(Value(pool.submit("echo", "again")), "again")
       << "once descriptors are free again, the pool must make a worker for the next task";
+}
+
+// Pins "the descriptors opened for the worker that could not start are closed" wherever the
+// system stops: with 1, 2 or 3 descriptors still free, a pool that needs more than that for one
+// worker gets the first ones and is refused the next. Whether it then ran the task or failed
+// its future, nothing it opened stays open once it is gone.
+TEST(ProcessPool, ADescriptorRefusedHalfwayLeavesNoneOpen) {
+  const std::set<int> open_before = OpenDescriptors();
+  for (const int free : {1, 2, 3}) {
+    {
+      ProcessPool pool(1, Tasks());
+      rlimit old_limit{};
+      ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old_limit), 0);
+      const int lowest_free = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      ASSERT_GE(lowest_free, 0);
+      ::close(lowest_free);
+      rlimit few = old_limit;
+      few.rlim_cur = static_cast<rlim_t>(lowest_free + free);
+      ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &few), 0);
+      std::future<std::string> future = pool.submit("echo", "few");
+      // Read through a shared_future that outlives the reading (see Wait()).
+      const std::shared_future<std::string> shared =
+          future.valid() ? future.share() : std::shared_future<std::string>();
+      const bool ready = shared.valid() && shared.wait_for(Units(50)) == std::future_status::ready;
+      ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old_limit), 0);
+      ASSERT_TRUE(ready) << "with " << free << " descriptor(s) free, the task's future was not "
+                         << "ready: does the thread that failed to make the worker fail the "
+                            "job's future?";
+    }
+    std::string left_open;
+    for (const int fd : OpenDescriptors()) {
+      if (!open_before.contains(fd)) left_open += " " + std::to_string(fd);
+    }
+    EXPECT_EQ(left_open, "")
+        << "with " << free << " descriptor(s) free when the pool made its worker, descriptors "
+        << "it opened stayed open after it was gone: when a call that opens descriptors "
+           "(socketpair, pipe) is refused, close what the earlier calls for that worker opened";
+  }
 }
 
 // Pins map()'s "rethrows the error of the first failed one": that very exception, so a process
