@@ -33,8 +33,9 @@ std::vector<std::string> run_each(const std::function<std::string(Seconds)>& f,
 // same time, and returns the results in batch order: results[i] == f(batches[i]).
 //
 // Each batch is moved into its thread and from there into f, never copied: f receives the very
-// buffer the caller allocated (the same data()). Blocks until every call has returned. `f` must
-// be thread-safe and must not throw.
+// buffer the caller allocated (the same data()). Blocks until every call has returned. `f`
+// itself is called, never a copy of it, from many threads at once: it must be thread-safe and
+// must not throw.
 std::vector<long> run_each_owning(const std::function<long(std::vector<int>)>& f,
                                   std::vector<std::vector<int>> batches);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <iomanip>
 #include <latch>
@@ -351,6 +352,29 @@ TEST(RunEachOwning, HandsEachBatchOverWithoutCopying) {
          "move it on into f. A std::move that copies all the same: of a const object, such as "
          "a lambda's by-value capture (its operator() is const unless the lambda is mutable), "
          "or into a parameter taken by const reference";
+}
+
+// Answers with the address of the object it is called on, as a number.
+struct WhereAmIOwning {
+  long operator()(std::vector<int>) const {
+    return static_cast<long>(reinterpret_cast<std::uintptr_t>(this));
+  }
+};
+
+// Pins run_each_owning's "`f` itself is called, never a copy of it": std::function keeps a small
+// target inside itself, so a copy of f calls a target at another address.
+TEST(RunEachOwning, CallsTheCallersFunctionNotACopyOfIt) {
+  const std::function<long(std::vector<int>)> f = WhereAmIOwning{};
+  const long callers =
+      static_cast<long>(reinterpret_cast<std::uintptr_t>(f.target<WhereAmIOwning>()));
+  const std::vector<long> results = run_each_owning(f, std::vector<std::vector<int>>(4, {1}));
+  ASSERT_EQ(results.size(), 4u) << "run_each_owning must return one result per batch";
+  for (const long address : results) {
+    EXPECT_EQ(address, callers)
+        << "f was called on a copy of the caller's function: a lambda that captures f by value "
+           "(or std::thread given f itself) copies it; capture f by reference ([&f]), since it "
+           "outlives every thread";
+  }
 }
 
 TEST(RunEachOwning, ReturnsNothingForNoBatches) {
