@@ -53,8 +53,9 @@ class CycleError : public std::invalid_argument {
 };
 
 // Runs every task in `tasks` exactly once, each on its own thread, and returns when all have
-// finished. A task starts only after all its prerequisites have finished; tasks that do not
-// wait for each other run at the same time.
+// finished. A task starts only after all its prerequisites have finished, however long they
+// take (it waits for them with no time limit); tasks that do not wait for each other run at the
+// same time.
 //
 // Checks the whole graph before it starts any thread, in time proportional to the number of
 // tasks and prerequisites, so a graph that cannot run runs nothing:

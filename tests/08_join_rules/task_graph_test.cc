@@ -3,12 +3,15 @@
 
 #include "katas/08_join_rules/task_graph.h"
 
+#include <sys/types.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <future>
 #include <latch>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/blocking_call/blocking_call.h"
 #include "tests/support/deadline.h"
 #include "tests/support/event_log.h"
 #include "tests/support/property.h"
@@ -306,6 +310,43 @@ TEST(TaskGraph, IndependentTasksAllRunAtOnceEachOnItsOwnThread) {
 
 // Promise: every task runs "on its own thread", also a lone task and tasks at the end of a
 // chain, which could be run on the caller's thread once their prerequisites are done.
+// Pins "A task starts only after all its prerequisites have finished", however long they take:
+// while a prerequisite is held, every thread run_task_graph started waits with no time limit. A
+// wait with a timeout, however long, lets the tasks after it start once it has passed.
+TEST(TaskGraph, ATaskWaitsForItsPrerequisitesWithNoTimeLimit) {
+  const std::set<pid_t> before = testing::ThreadsOfThisProcess();
+  std::latch slow_began(1);
+  std::latch release(1);
+  const std::vector<Task> tasks = {
+      {"slow",
+       {},
+       [&] {
+         slow_began.count_down();
+         release.wait();
+       }},
+      {"after", {"slow"}, [] {}},
+      {"last", {"after", "slow"}, [] {}},
+  };
+  auto running = std::async(std::launch::async, [&] { run_task_graph(tasks); });
+  slow_began.wait();
+  // Time for the tasks after "slow" to begin waiting.
+  std::this_thread::sleep_for(Units(0.5));
+  std::set<pid_t> started;
+  for (const pid_t thread : testing::ThreadsOfThisProcess()) {
+    if (!before.contains(thread)) started.insert(thread);
+  }
+  const ::testing::AssertionResult untimed = testing::NeverWaitedWithATimeout(
+      started, "the threads of run_task_graph while a prerequisite runs", Units(2));
+  release.count_down();
+  FinishesWithin(Units(30), "run_task_graph once its slow task is released",
+                 "Does every task wait for its prerequisites, and each one finish?",
+                 [&] { running.get(); });
+  EXPECT_TRUE(untimed)
+      << "a task waited for its prerequisites with a time limit: however long, it lets the task "
+         "start before its prerequisites have finished once it has passed. Wait with no "
+         "timeout (a latch's wait(), a future's wait(), join())";
+}
+
 TEST(TaskGraph, NoTaskRunsOnTheCallersThread) {
   for (const int length : {1, 3}) {
     std::optional<ThreadIdentities> identities;

@@ -398,18 +398,6 @@ std::set<std::string> OpenSockets(const std::string& pid) {
   return sockets;
 }
 
-// The kernel's ids of this process's threads.
-std::vector<pid_t> ThreadsOfThisProcess() {
-  std::vector<pid_t> threads;
-  DIR* listing = ::opendir("/proc/self/task");
-  if (listing == nullptr) return threads;
-  while (const dirent* entry = ::readdir(listing)) {
-    if (entry->d_name[0] != '.') threads.push_back(std::atoi(entry->d_name));
-  }
-  ::closedir(listing);
-  return threads;
-}
-
 // Every child process of the test that is still there, running or zombie, reaped now so
 // that one test's leftovers do not fail the next.
 std::string UnreapedChildren() {
@@ -1114,7 +1102,7 @@ TEST(ProcessPool, ASignalThisProcessHandlesFailsNoTask) {
   std::atomic<bool> done{false};
   std::thread signaller([&done, self = ::gettid()] {
     while (!done.load()) {
-      for (const pid_t thread : ThreadsOfThisProcess()) {
+      for (const pid_t thread : testing::ThreadsOfThisProcess()) {
         if (thread != self) ::tgkill(::getpid(), thread, SIGUSR1);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -1,8 +1,10 @@
 #include "tests/support/blocking_call/blocking_call.h"
 
+#include <dirent.h>
 #include <sys/syscall.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -60,6 +62,17 @@ std::string Describe(const BlockingCall& call) {
 }
 
 }  // namespace
+
+std::set<pid_t> ThreadsOfThisProcess() {
+  std::set<pid_t> threads;
+  DIR* listing = ::opendir("/proc/self/task");
+  if (listing == nullptr) return threads;
+  while (const dirent* entry = ::readdir(listing)) {
+    if (entry->d_name[0] != '.') threads.insert(std::atoi(entry->d_name));
+  }
+  ::closedir(listing);
+  return threads;
+}
 
 std::optional<BlockingCall> BlockingCallOf(pid_t tid) {
   std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/syscall");

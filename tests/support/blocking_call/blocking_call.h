@@ -26,6 +26,9 @@ struct BlockingCall {
   bool has_timeout = false;
 };
 
+// The kernel's ids of the threads of this process now (/proc/self/task).
+std::set<pid_t> ThreadsOfThisProcess();
+
 // The call thread `tid` of this process is blocked in, or nullopt while it is running or
 // runnable, or once it has ended.
 std::optional<BlockingCall> BlockingCallOf(pid_t tid);

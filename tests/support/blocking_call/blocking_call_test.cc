@@ -9,6 +9,7 @@
 #include <future>
 #include <mutex>
 #include <semaphore>
+#include <set>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -72,6 +73,22 @@ void PollCondition(const std::atomic<bool>& released) {
 
 void Sleep(const std::atomic<bool>& released) {
   while (!released) std::this_thread::sleep_for(Units(0.5));
+}
+
+TEST(ThreadsOfThisProcess, ListsEveryThreadWhileItLives) {
+  std::promise<pid_t> started;
+  std::promise<void> finish;
+  std::thread thread([&] {
+    started.set_value(CurrentThreadId());
+    finish.get_future().wait();
+  });
+  const pid_t tid = started.get_future().get();
+  const std::set<pid_t> living = ThreadsOfThisProcess();
+  finish.set_value();
+  thread.join();
+  EXPECT_TRUE(living.contains(tid)) << "a living thread is missing";
+  EXPECT_TRUE(living.contains(CurrentThreadId())) << "the calling thread is missing";
+  EXPECT_FALSE(ThreadsOfThisProcess().contains(tid)) << "a joined thread is still listed";
 }
 
 TEST(BlockingCallOf, AConditionVariableWaitHasNoTimeout) {
