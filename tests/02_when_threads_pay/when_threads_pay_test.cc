@@ -311,11 +311,11 @@ THREADKATA_PROP(RunConcurrently, EveryTaskRunsOnceAndAllRunTogether, ()) {
               " tasks were running at the same time: start every thread before joining any");
 }
 
-// Pins "Runs every task at the same time" for a hundred tasks: more than any cap on threads a
-// loop might set (16, 32, 64). The tasks wait in a latch until all of them are in it; a cap
+// Pins "Runs every task at the same time" for 300 tasks: more than any cap on threads a loop
+// might set (16, 32, 64, 128, 256). The tasks wait in a latch until all of them are in it; a cap
 // leaves the first group waiting there for good, so the test ends on a deadline instead.
-TEST(RunConcurrently, RunsAHundredTasksAtTheSameTime) {
-  constexpr int kTasks = 100;
+TEST(RunConcurrently, RunsThreeHundredTasksAtTheSameTime) {
+  constexpr int kTasks = 300;
   struct Shared {
     ConcurrencyGauge gauge;
     std::latch all_running{kTasks};
@@ -325,8 +325,8 @@ TEST(RunConcurrently, RunsAHundredTasksAtTheSameTime) {
     const auto running = shared->gauge.Enter();
     shared->all_running.arrive_and_wait();
   });
-  FinishesWithin(Units(20), "run_concurrently of 100 tasks that wait for each other",
-                 "Not all 100 tasks were running at once: does run_concurrently start the "
+  FinishesWithin(Units(20), "run_concurrently of 300 tasks that wait for each other",
+                 "Not all 300 tasks were running at once: does run_concurrently start the "
                  "threads in groups of a fixed size, or one after another? Start a thread for "
                  "every task before waiting for any",
                  [&] { run_concurrently(tasks); });
