@@ -511,6 +511,38 @@ TEST(Shutdown, WaitsForEveryQueuedTask) {
 // (tests/support/interleave), and shutdown() comes during the first or the second such sleep: a
 // flag set, or a notify sent, without holding the mutex the worker holds while it checks and
 // then waits reaches no waiter, in every run, and the worker sleeps for ever.
+// Pins "Each task runs exactly once, on a worker thread" for the tasks still queued when
+// shutdown() begins: the workers run them, not the owner's thread that waits in shutdown().
+TEST(Shutdown, LeavesTheQueuedTasksToTheWorkers) {
+  std::vector<std::future<std::thread::id>> ran_on;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  {
+    Executor executor(1);
+    ran_on.push_back(executor.submit([released] {
+      released.wait();
+      return std::this_thread::get_id();
+    }));
+    for (int i = 0; i < 3; ++i) {
+      ran_on.push_back(executor.submit([] { return std::this_thread::get_id(); }));
+    }
+    std::thread releaser([&release] {
+      std::this_thread::sleep_for(Units(1));
+      release.set_value();
+    });
+    executor.shutdown();
+    releaser.join();
+  }
+  const std::thread::id worker = ran_on.front().get();
+  for (std::size_t i = 1; i < ran_on.size(); ++i) {
+    const std::thread::id id = ran_on[i].get();
+    EXPECT_NE(id, std::this_thread::get_id())
+        << "task " << i << ", queued when shutdown() began, ran on the thread that called "
+        << "shutdown(): shutdown() only waits; the workers drain the queue before they leave";
+    EXPECT_EQ(id, worker) << "task " << i << " of a pool of one worker ran on another thread";
+  }
+}
+
 TEST(Shutdown, ReachesAWorkerAboutToWait) {
   for (int step = 1; step <= 2; ++step) {
     std::optional<Executor> executor;

@@ -443,6 +443,35 @@ TEST(ProcessPool, ForksNoWorkerBeforeATaskNeedsOne) {
          "worker when a task first needs one, not when the pool or its threads start";
 }
 
+// Pins "fork()s its workers, each when it is first needed": one task on a pool of three makes one
+// worker, not three.
+TEST(ProcessPool, ForksOneWorkerForOneTask) {
+  ASSERT_EQ(UnreapedChildren(), "") << "children of the test existed before this test began";
+  ProcessPool pool(3, Tasks());
+  EXPECT_EQ(Value(pool.submit("echo", "one")), "one");
+  std::this_thread::sleep_for(Units(1));
+  EXPECT_EQ(CountChildren().alive, 1)
+      << "one task on a pool of three made another number of worker processes than one: fork "
+         "a worker when a task needs one and no worker is free, not every worker at the first "
+         "task";
+}
+
+// Pins submit()'s "Queues `task` with `argument` and returns at once": with the only worker
+// busy, more tasks are queued without waiting for room.
+TEST(ProcessPool, SubmitReturnsAtOnceWhileTheWorkerIsBusy) {
+  ProcessPool pool(1, Tasks());
+  std::vector<std::future<std::string>> results;
+  results.push_back(pool.submit("sleep", "5"));
+  const Stopwatch stopwatch;
+  for (int i = 0; i < 4; ++i) results.push_back(pool.submit("echo", std::to_string(i)));
+  const Duration queued_in = stopwatch.Elapsed();
+  EXPECT_TRUE(TookLessThan(queued_in, Units(2)))
+      << "submit() took " << testing::DescribeDuration(queued_in)
+      << " to queue 4 tasks behind a busy worker: it must queue the task and return at once, "
+         "however many tasks wait, never block until a worker or room is free";
+  for (auto& result : results) Value(std::move(result));
+}
+
 TEST(ProcessPool, SubmitReturnsTheTaskResult) {
   ProcessPool pool(2, Tasks());
   EXPECT_EQ(Value(pool.submit("reverse", "abc")), "cba")
@@ -1386,6 +1415,35 @@ TEST(ProcessPool, OutputBufferedBeforeAForkIsWrittenOnce) {
       << " times: fork() copies the buffer into the worker, which writes it again when it "
          "flushes. Call std::fflush(nullptr) just before each fork(), not once in the "
          "constructor: the workers are forked later, when first needed";
+}
+
+// Pins "Output this process had written to stdio ... is written once" for a replacement worker:
+// the line waits in stdio's buffer when the pool forks the worker that replaces a crashed one,
+// so a flush before the pool's first fork only is not enough.
+TEST(ProcessPool, OutputBufferedBeforeAReplacementForkIsWrittenOnce) {
+  const std::string path =
+      ::testing::TempDir() + "process_pool_stdout_again_" + std::to_string(::getpid());
+  const char kLine[] = "written by the test before the replacement worker was forked";
+  std::string outcome;
+  {
+    const StdoutToFile redirected(path);
+    ASSERT_TRUE(redirected.ok()) << "cannot send stdout to " << path;
+    ProcessPool pool(1, Tasks());
+    EXPECT_EQ(Value(pool.submit("echo", "first")), "first");
+    Error(pool.submit("abort", ""));
+    std::fputs(kLine, stdout);
+    auto flushed = pool.submit("flush_stdout", "");
+    const Outcome result = Wait(flushed);
+    outcome = result.ok ? "" : result.text;
+  }
+  const std::size_t copies = CopiesInFileThenRemoveIt(path, kLine);
+  ASSERT_EQ(outcome, "") << "the task that flushes stdout failed";
+  EXPECT_EQ(copies, 1u)
+      << "a line the test wrote before the pool forked a replacement for a crashed worker was "
+         "written "
+      << copies
+      << " times: fork() copies stdio's buffers into every worker, the replacements too. Call "
+         "std::fflush(nullptr) just before each fork(), not only before the first";
 }
 
 // Pins "Output this process had written to stdio ... is written once" for every stdio stream,
