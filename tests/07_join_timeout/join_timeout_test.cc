@@ -475,23 +475,6 @@ TEST(Running, MayBeCalledFromManyThreadsWhileTheWorkEnds) {
   EXPECT_FALSE(thread.running()) << "the work has returned, so running() must be false";
 }
 
-// Promise: "running() may be called from any thread", also while the owner joins: a thread keeps
-// asking before, during and after the owner's join(). join() writes the std::thread (it is no
-// longer joinable afterwards), so a running() that reads thread_ without the mutex
-// (thread_.joinable()) races with that write, which ThreadSanitizer reports.
-TEST(Running, MayBeCalledWhileTheOwnerJoins) {
-  TimedThread thread([] { std::this_thread::sleep_for(Units(1)); });
-  std::atomic<bool> asking{true};
-  std::jthread asker([&] {
-    while (asking.load()) (void)thread.running();
-  });
-  thread.join();
-  std::this_thread::sleep_for(Units(0.5));
-  asking.store(false);
-  asker.join();
-  EXPECT_FALSE(thread.running()) << "the work has returned, so running() must be false";
-}
-
 // Promise: running() is "false from then on [once `work` has returned]" for every caller, and
 // "may be called from any thread": many threads asking at once all hear false. A running()
 // that only tries the mutex (try_lock) and guesses "still running" when another thread holds
