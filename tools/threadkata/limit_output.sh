@@ -70,7 +70,7 @@ group_members() {
   # shellcheck disable=SC2002
   cat /proc/[0-9]*/stat 2>/dev/null | awk -v group="$group" -v page_kib="$page_kib" \
     -v mode="$1" -v spared="$spared $2 $3" -v me="$2" -v reader="$3" \
-    -v limit_kib="$((memory_mib * 1024))" -v files_kib="${4:-0}" '
+    -v limit_kib="$((memory_mib * 1024))" -v files_kib="${4:-0}" -v thread_limit="$threads" '
     BEGIN { n = split(spared, list, " "); for (i = 1; i <= n; i++) keep[list[i]] = 1 }
     {
       pid = $1
@@ -95,8 +95,9 @@ group_members() {
       # Only when the resident sizes add up to more than the limit: the proportional set size,
       # which counts pages shared after a fork once. Reading it holds the memory map lock of each
       # process while the kernel walks its page tables, which stalls a sanitized program if done
-      # at every sample.
-      if (total + files_kib > limit_kib) {
+      # at every sample. Not when the thread limit is passed already: that decides, and the
+      # walk over thousands of forked processes would take longer than the program runs.
+      if (total + files_kib > limit_kib && count <= thread_limit) {
         total = 0
         for (pid in member) {
           pss = ""
@@ -131,10 +132,10 @@ watch_resources() {
     sleep 0.1
     output_reader=$(<"$reader")
     read -r count memory < <(group_members usage "$me" "$output_reader" "$(private_files_kib)")
-    if ((${memory:-0} > memory_mib * 1024)); then
-      echo "memory limit of $memory_mib MiB exceeded" >"$reason"
-    elif ((${count:-0} > threads)); then
+    if ((${count:-0} > threads)); then
       echo "thread limit of $threads exceeded" >"$reason"
+    elif ((${memory:-0} > memory_mib * 1024)); then
+      echo "memory limit of $memory_mib MiB exceeded" >"$reason"
     else
       continue
     fi
